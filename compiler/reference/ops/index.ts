@@ -2,6 +2,7 @@ import type { OpDef } from '../op.js';
 import { controlOps } from './control/index.js';
 import { mathOps } from './math/index.js';
 import { nnOps } from './nn/index.js';
+import { reduceOps } from './reduce/index.js';
 import { tensorOps } from './tensor/index.js';
 
-export const ALL_OPS: OpDef[] = [...mathOps, ...nnOps, ...tensorOps, ...controlOps];
+export const ALL_OPS: OpDef[] = [...mathOps, ...reduceOps, ...nnOps, ...tensorOps, ...controlOps];
