@@ -1,0 +1,68 @@
+import type { Graph, Model } from '../ir/graph.js';
+import { GraphExecutor } from '../reference/executor.js';
+import { findOp } from '../reference/registry.js';
+import type { Value } from '../reference/value.js';
+
+/** A way to run models, for conformance testing. Targets (wasm, webgpu) plug in here later. */
+export interface Backend {
+  name: string;
+  /** Why this backend cannot run the model (unsupported or out-of-scope ops), or undefined. */
+  unsupportedReason(model: Model): string | undefined;
+  prepare(model: Model): PreparedModel;
+}
+
+export interface PreparedModel {
+  run(feeds: Map<string, Value>): Map<string, Value>;
+}
+
+/** Domains and ops declared out of scope for inference backends: counted as unsupported, with this reason. */
+const OUT_OF_SCOPE_DOMAINS: Record<string, string> = {
+  'ai.onnx.preview.training': 'out of scope: training op',
+};
+const OUT_OF_SCOPE_OPS: Record<string, string> = {
+  StringNormalizer: 'out of scope: string op',
+  RegexFullMatch: 'out of scope: string op',
+  StringConcat: 'out of scope: string op',
+  StringSplit: 'out of scope: string op',
+};
+
+/** Every (domain, op) a model uses, including inside subgraphs and model-local functions. */
+export function modelOps(model: Model): { domain: string; op: string }[] {
+  const seen = new Map<string, { domain: string; op: string }>();
+  const local = new Set(model.functions.map((f) => `${f.domain}::${f.name}`));
+  const walkNodes = (nodes: Graph['nodes']) => {
+    for (const n of nodes) {
+      const k = `${n.domain}::${n.op}`;
+      if (!local.has(k)) seen.set(k, { domain: n.domain, op: n.op });
+      for (const a of Object.values(n.attrs)) {
+        if (a.type === 'graph') walkNodes(a.value.nodes);
+        else if (a.type === 'graphs') a.value.forEach((g) => walkNodes(g.nodes));
+      }
+    }
+  };
+  walkNodes(model.graph.nodes);
+  for (const f of model.functions) walkNodes(f.nodes);
+  return [...seen.values()];
+}
+
+export function referenceUnsupportedReason(model: Model): string | undefined {
+  const missing: string[] = [];
+  for (const { domain, op } of modelOps(model)) {
+    const name = domain ? `${domain}.${op}` : op;
+    if (OUT_OF_SCOPE_DOMAINS[domain]) return `${OUT_OF_SCOPE_DOMAINS[domain]} ${name}`;
+    if (!domain && OUT_OF_SCOPE_OPS[op]) return `${OUT_OF_SCOPE_OPS[op]} ${name}`;
+    if (!findOp(domain, op)) missing.push(name);
+  }
+  return missing.length ? `op not implemented: ${missing.join(', ')}` : undefined;
+}
+
+export const referenceBackend: Backend = {
+  name: 'reference',
+  unsupportedReason: referenceUnsupportedReason,
+  prepare(model) {
+    const exec = GraphExecutor.forModel(model);
+    return { run: (feeds) => exec.run(model.graph, feeds) };
+  },
+};
+
+export const BACKENDS: Record<string, Backend> = { reference: referenceBackend };

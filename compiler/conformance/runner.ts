@@ -1,0 +1,161 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { KilnError } from '../../runtime/errors.js';
+import type { Model } from '../ir/graph.js';
+import { decodeValue } from '../onnx/data-proto.js';
+import { loadModel } from '../onnx/import.js';
+import type { Value } from '../reference/value.js';
+import { type Backend, modelOps } from './backend.js';
+import { type Tolerance, ONNX_TOLERANCE, compareValues } from './compare.js';
+
+export type CaseStatus = 'pass' | 'fail' | 'unsupported';
+
+export interface CaseResult {
+  name: string;
+  path: string;
+  op: string;
+  status: CaseStatus;
+  reason?: string;
+  ms: number;
+}
+
+export interface ConformanceSummary {
+  passed: number;
+  failed: number;
+  unsupported: number;
+  total: number;
+}
+
+export interface ConformanceReport {
+  summary: ConformanceSummary;
+  cases: CaseResult[];
+}
+
+/** Debian's libonnx-testdata: the ONNX backend conformance tests. */
+export const DEFAULT_CONFORMANCE_ROOT = '/usr/share/libonnx-testdata/data';
+export const DEFAULT_CONFORMANCE_DIRS = ['node', 'pytorch-converted', 'pytorch-operator', 'simple'].map((d) =>
+  join(DEFAULT_CONFORMANCE_ROOT, d),
+);
+
+/** Case folders under `dir` (a case itself, a folder of cases, or a tree of them), sorted by path. */
+export function findCases(dir: string): string[] {
+  if (!existsSync(dir)) throw new KilnError(`conformance folder not found: ${dir}`, { file: dir });
+  if (!statSync(dir).isDirectory())
+    throw new KilnError(`not a folder: ${dir}`, { file: dir, expected: 'a folder' });
+  if (existsSync(join(dir, 'model.onnx'))) return [dir];
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (e.isDirectory()) out.push(...findCases(join(dir, e.name)));
+  }
+  return out;
+}
+
+/** The op a case tests: the single op type it uses, else the distinct op types joined by '+'. */
+export function caseOp(model: Model): string {
+  const ops = modelOps(model)
+    .filter((o) => o.op !== 'Constant' || model.graph.nodes.every((n) => n.op === 'Constant'))
+    .map((o) => (o.domain ? `${o.domain}.${o.op}` : o.op));
+  return ops.length === 1 ? ops[0]! : ops.slice(0, 4).join('+') + (ops.length > 4 ? '+…' : '');
+}
+
+function dataSets(path: string): string[] {
+  return readdirSync(path)
+    .filter((d) => /^test_data_set_\d+$/.test(d))
+    .sort((a, b) => Number(a.split('_').pop()) - Number(b.split('_').pop()))
+    .map((d) => join(path, d));
+}
+
+function readIndexed(dir: string, prefix: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => new RegExp(`^${prefix}_\\d+\\.pb$`).test(f))
+    .sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]))
+    .map((f) => join(dir, f));
+}
+
+export function runCase(path: string, backend: Backend, tol: Tolerance = ONNX_TOLERANCE): CaseResult {
+  const name = basename(path);
+  const t0 = performance.now();
+  const result = (status: CaseStatus, op: string, reason?: string): CaseResult => ({
+    name,
+    path,
+    op,
+    status,
+    ...(reason ? { reason } : {}),
+    ms: Math.round(performance.now() - t0),
+  });
+  let model: Model;
+  try {
+    model = loadModel(join(path, 'model.onnx'));
+  } catch (err) {
+    return result('fail', '?', `import failed: ${(err as Error).message}`);
+  }
+  const op = caseOp(model);
+  const why = backend.unsupportedReason(model);
+  if (why) return result('unsupported', op, why);
+  try {
+    const prepared = backend.prepare(model);
+    const g = model.graph;
+    // Graph inputs that are not initializers take the test inputs, in order.
+    const formal = g.inputs.filter((v) => !g.initializers.has(v.name));
+    for (const ds of dataSets(path)) {
+      const inputs = readIndexed(ds, 'input');
+      const feeds = new Map<string, Value>();
+      inputs.forEach((file, i) => {
+        const vi = formal[i] ?? g.inputs[i];
+        if (!vi) throw new KilnError(`test data has more inputs than the model`, { file });
+        feeds.set(vi.name, decodeValue(readFileSync(file), vi.kind, { file }));
+      });
+      const outputs = prepared.run(feeds);
+      const expected = readIndexed(ds, 'output');
+      for (let i = 0; i < expected.length; i++) {
+        const vi = g.outputs[i];
+        if (!vi) return result('fail', op, `test data has more outputs than the model`);
+        const want = decodeValue(readFileSync(expected[i]!), vi.kind, { file: expected[i] });
+        const diff = compareValues(outputs.get(vi.name), want, tol);
+        if (diff) return result('fail', op, `${basename(ds)} output '${vi.name}': ${diff}`);
+      }
+    }
+    return result('pass', op);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    return result('fail', op, err instanceof KilnError ? msg : `${(err as Error).name ?? 'Error'}: ${msg}`);
+  }
+}
+
+export interface RunOptions {
+  filter?: RegExp;
+  tolerance?: Tolerance;
+  onCase?: (r: CaseResult, index: number, total: number) => void;
+}
+
+export function runConformance(
+  dirs: string[],
+  backend: Backend,
+  options: RunOptions = {},
+): ConformanceReport {
+  const paths = dirs.flatMap(findCases).filter((p) => !options.filter || options.filter.test(basename(p)));
+  const cases: CaseResult[] = [];
+  paths.forEach((p, i) => {
+    const r = runCase(p, backend, options.tolerance);
+    cases.push(r);
+    options.onCase?.(r, i, paths.length);
+  });
+  return { summary: summarize(cases), cases };
+}
+
+export function summarize(cases: CaseResult[]): ConformanceSummary {
+  const count = (s: CaseStatus) => cases.filter((c) => c.status === s).length;
+  return {
+    passed: count('pass'),
+    failed: count('fail'),
+    unsupported: count('unsupported'),
+    total: cases.length,
+  };
+}
+
+/** Per-op totals, for the table and the closing report. */
+export function byOp(cases: CaseResult[]): Map<string, ConformanceSummary> {
+  const m = new Map<string, CaseResult[]>();
+  for (const c of cases) m.set(c.op, [...(m.get(c.op) ?? []), c]);
+  return new Map([...m].sort((a, b) => a[0].localeCompare(b[0])).map(([op, cs]) => [op, summarize(cs)]));
+}
