@@ -1,38 +1,118 @@
+/** Binary arithmetic with broadcasting: Add, Sub, Mul, Div, Mod. (Pow lives in pow.ts.) */
+import type { DType } from '../../../../runtime/dtype.js';
+import { attrInt } from '../../../ir/attrs.js';
+import type { Node } from '../../../ir/graph.js';
 import type { OpDef } from '../../op.js';
-import { broadcastDims, mapBroadcast, requireInput } from '../common.js';
+import { opError, requireInput } from '../common.js';
+import {
+  FLOATS,
+  NUMERIC,
+  binaryInferShape,
+  binaryOperands,
+  checkDType,
+  checkSameDType,
+  inferDTypes,
+  isBig,
+  mapN,
+  type Scalar,
+} from './util.js';
 
-type Num = number | bigint;
+interface Kernels {
+  /** Floating-point types, computed in float64. */
+  float: (a: number, b: number) => number;
+  /** int8..int32, uint8..uint32: the result is wrapped to the type by the typed-array store. */
+  int: (a: number, b: number) => number;
+  /** int64/uint64: wrapped to 64 bits by the BigInt64Array/BigUint64Array store. */
+  big: (a: bigint, b: bigint) => bigint;
+}
 
-/** Binary arithmetic with numpy broadcasting (opset 7+; opset 1-6 `broadcast` attribute forms are not covered). */
-function arithmetic(
+/**
+ * An op over two same-typed numeric tensors. Opset 1-6 forms (the `broadcast`/`axis` attributes) and
+ * opset 7+ numpy broadcasting are both followed, selected by the model's opset. `make` validates the
+ * attributes against the element type and returns the kernels.
+ */
+function binaryArithmetic(
   op: string,
-  f: (a: number, b: number) => number,
-  fb: (a: bigint, b: bigint) => bigint,
+  versions: [number, number],
+  make: (node: Node, dtype: DType) => Kernels,
 ): OpDef {
   return {
     op,
-    versions: [7, 21],
-    run: (inputs, { node }) => {
-      const a = requireInput(node, inputs, 0, 'A');
-      const b = requireInput(node, inputs, 1, 'B');
-      const big = typeof a.data[0] === 'bigint' || a.dtype === 'int64' || a.dtype === 'uint64';
-      const fn = big
-        ? (x: Num, y: Num) => fb(x as bigint, y as bigint)
-        : (x: Num, y: Num) => f(x as number, y as number);
-      return [mapBroadcast(node, [a, b], a.dtype, fn)];
+    versions,
+    run: (inputs, { node, opset }) => {
+      const a0 = requireInput(node, inputs, 0, 'A');
+      const b0 = requireInput(node, inputs, 1, 'B');
+      checkDType(node, a0.dtype, NUMERIC, 'A');
+      checkSameDType(node, [a0.dtype, b0.dtype], 'A and B');
+      const [a, b] = binaryOperands(node, opset, a0, b0);
+      const k = make(node, a.dtype);
+      const fn: (x: Scalar, y: Scalar) => Scalar = isBig(a.dtype)
+        ? (x, y) => k.big(x as bigint, y as bigint)
+        : FLOATS.includes(a.dtype)
+          ? (x, y) => k.float(x as number, y as number)
+          : (x, y) => k.int(x as number, y as number);
+      return [mapN(node, [a, b], a.dtype, fn)];
     },
     infer: (ctx) => {
       const [a, b] = ctx.inputs;
-      if (!a) return [undefined];
-      return [{ dtype: a.dtype, shape: broadcastDims(ctx, a.shape, b?.shape) }];
+      const dtype = inferDTypes(ctx.node, [a, b], NUMERIC);
+      if (dtype === undefined) return [undefined];
+      make(ctx.node, dtype);
+      return [{ dtype, shape: binaryInferShape(ctx, a, b) }];
     },
   };
 }
 
+/** 32-bit products can exceed 2^53; Math.imul gives the exact low 32 bits that the store keeps. */
+const intMul = (a: number, b: number) =>
+  Math.abs(a) < 2 ** 26 && Math.abs(b) < 2 ** 26 ? a * b : Math.imul(a, b);
+
+function divByZero(node: Node): never {
+  throw opError(node, 'integer division by zero', 'non-zero divisors for integer inputs');
+}
+
 export const arithmeticOps: OpDef[] = [
-  arithmetic(
-    'Add',
-    (a, b) => a + b,
-    (a, b) => a + b,
-  ),
+  binaryArithmetic('Add', [1, 21], () => ({
+    float: (a, b) => a + b,
+    int: (a, b) => a + b,
+    big: (a, b) => a + b,
+  })),
+  binaryArithmetic('Sub', [1, 21], () => ({
+    float: (a, b) => a - b,
+    int: (a, b) => a - b,
+    big: (a, b) => a - b,
+  })),
+  binaryArithmetic('Mul', [1, 21], () => ({
+    float: (a, b) => a * b,
+    int: intMul,
+    big: (a, b) => a * b,
+  })),
+  // Integer division truncates toward zero, as in C.
+  binaryArithmetic('Div', [1, 21], (node) => ({
+    float: (a, b) => a / b,
+    int: (a, b) => (b === 0 ? divByZero(node) : Math.trunc(a / b)),
+    big: (a, b) => (b === 0n ? divByZero(node) : a / b),
+  })),
+  // fmod=1: C fmod (the result has the dividend's sign, like JS %); fmod=0: integer mod with the
+  // divisor's sign (Python %), defined for integers only.
+  binaryArithmetic('Mod', [10, 21], (node, dtype) => {
+    const fmod = attrInt(node, 'fmod', 0);
+    if (fmod !== 0 && fmod !== 1) throw opError(node, `fmod=${fmod}`, '0 or 1');
+    if (fmod === 0 && FLOATS.includes(dtype)) {
+      throw opError(node, `Mod of ${dtype} needs fmod=1`, 'fmod=1 for floating-point inputs');
+    }
+    return {
+      float: (a, b) => a % b,
+      int: (a, b) => {
+        if (b === 0) divByZero(node);
+        const r = a % b;
+        return fmod || r === 0 || r < 0 === b < 0 ? r : r + b;
+      },
+      big: (a, b) => {
+        if (b === 0n) divByZero(node);
+        const r = a % b;
+        return fmod || r === 0n || r < 0n === b < 0n ? r : r + b;
+      },
+    };
+  }),
 ];
