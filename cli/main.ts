@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { KilnError } from '../runtime/errors.js';
 import { conformanceCommand } from './conformance.js';
+import { inspectCommand } from './inspect.js';
+import { runCommand } from './run.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(): Command {
@@ -9,6 +11,8 @@ export function buildProgram(): Command {
     .description('Kiln: compile ONNX models for edge devices and run them')
     .version(VERSION)
     .showHelpAfterError();
+  program.addCommand(inspectCommand());
+  program.addCommand(runCommand());
   program.addCommand(conformanceCommand());
   return program;
 }

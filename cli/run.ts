@@ -1,0 +1,192 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { Command, Option } from 'commander';
+import type { ValueInfo } from '../compiler/ir/graph.js';
+import { decodeTensorProto } from '../compiler/onnx/import.js';
+import { ReferenceSession } from '../compiler/reference/session.js';
+import { type Value, isTensor } from '../compiler/reference/value.js';
+import { isBigIntDType, isFloatDType } from '../runtime/dtype.js';
+import { KilnError } from '../runtime/errors.js';
+import { parseNpy, serializeNpy } from '../runtime/npy.js';
+import { Tensor, allocData, shapeSize } from '../runtime/tensor.js';
+import { printTable } from './table.js';
+
+interface RunOpts {
+  input: string[];
+  backend: string;
+  output: string;
+  seed: string;
+  dim: string[];
+  json?: boolean;
+}
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description('run a model on inputs from .pb/.npy files (or random data) and write its outputs as .npy')
+    .argument('<model>', 'an ONNX model file')
+    .option('-i, --input <spec...>', "inputs in order, or NAME=SPEC; SPEC is a .pb/.npy file or 'random'", [
+      'random',
+    ])
+    .addOption(new Option('--backend <name>', 'backend').choices(['reference']).default('reference'))
+    .option('-o, --output <dir>', 'folder for the output .npy files', 'kiln-outputs')
+    .option('--seed <n>', 'seed for random inputs', '0')
+    .option('--dim <name=size...>', 'size of a symbolic dimension for random inputs (default 1)', [])
+    .option('--json', 'print a JSON summary')
+    .action((file: string, opts: RunOpts) => {
+      const session = ReferenceSession.create(file);
+      const dims = parseDims(opts.dim);
+      const feeds = bindInputs(session.inputs, opts.input, dims, Number(opts.seed));
+      const t0 = performance.now();
+      const outputs = session.run(feeds);
+      const ms = performance.now() - t0;
+      mkdirSync(opts.output, { recursive: true });
+      const rows: Record<string, unknown>[] = [];
+      for (const [name, v] of Object.entries(outputs)) {
+        if (!isTensor(v)) {
+          rows.push({ name, kind: v.constructor.name });
+          continue;
+        }
+        const path = join(opts.output, `${safeName(name)}.npy`);
+        if (v.dtype !== 'string') writeFileSync(path, serializeNpy(v));
+        rows.push({
+          name,
+          dtype: v.dtype,
+          shape: v.shape,
+          ...stats(v),
+          file: v.dtype !== 'string' ? path : undefined,
+        });
+      }
+      if (opts.json) {
+        process.stdout.write(
+          JSON.stringify({ model: file, backend: opts.backend, ms, outputs: rows }, null, 2) + '\n',
+        );
+        return;
+      }
+      console.log(`${basename(file)}: ran on ${opts.backend} in ${ms.toFixed(1)} ms`);
+      printTable(
+        ['output', 'dtype', 'shape', 'min', 'max', 'mean', 'file'],
+        rows.map((r) => [
+          String(r.name),
+          String(r.dtype ?? r.kind),
+          `[${(r.shape as number[] | undefined)?.join(',') ?? ''}]`,
+          fmt(r.min),
+          fmt(r.max),
+          fmt(r.mean),
+          String(r.file ?? ''),
+        ]),
+      );
+    });
+}
+
+function parseDims(specs: string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const s of specs) {
+    const [k, v] = s.split('=');
+    const n = Number(v);
+    if (!k || !Number.isInteger(n) || n < 0)
+      throw new KilnError(`bad --dim '${s}'`, { expected: 'NAME=SIZE, e.g. batch=4' });
+    m.set(k, n);
+  }
+  return m;
+}
+
+function bindInputs(
+  inputs: ValueInfo[],
+  specs: string[],
+  dims: Map<string, number>,
+  seed: number,
+): Record<string, Value> {
+  const named = new Map<string, string>();
+  const positional: string[] = [];
+  for (const s of specs) {
+    const eq = s.indexOf('=');
+    if (eq > 0 && inputs.some((v) => v.name === s.slice(0, eq))) named.set(s.slice(0, eq), s.slice(eq + 1));
+    else positional.push(s);
+  }
+  if (positional.length > inputs.length) {
+    throw new KilnError(`${positional.length} inputs given but the model has ${inputs.length}`, {
+      expected: inputs.map((v) => v.name).join(', '),
+    });
+  }
+  const rng = mulberry32(seed);
+  const feeds: Record<string, Value> = {};
+  inputs.forEach((vi, i) => {
+    const spec =
+      named.get(vi.name) ??
+      positional[i] ??
+      (positional.length === 1 && positional[0] === 'random' ? 'random' : undefined);
+    if (!spec)
+      throw new KilnError(`no value given for input '${vi.name}'`, {
+        expected: `--input ${vi.name}=FILE|random`,
+      });
+    feeds[vi.name] = spec === 'random' ? randomInput(vi, dims, rng) : readInput(spec);
+  });
+  return feeds;
+}
+
+function readInput(path: string): Tensor {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new KilnError(`cannot read input: ${(err as Error).message}`, { file: path });
+  }
+  const ext = extname(path).toLowerCase();
+  if (ext === '.npy') return parseNpy(bytes, path);
+  if (ext === '.pb') return decodeTensorProto(bytes, { file: path });
+  throw new KilnError(`unknown input file type '${ext}'`, { file: path, expected: '.npy or .pb' });
+}
+
+function randomInput(vi: ValueInfo, dims: Map<string, number>, rng: () => number): Tensor {
+  if (!vi.type?.shape) {
+    throw new KilnError(`input '${vi.name}' has no declared shape; give a file`, {
+      expected: `--input ${vi.name}=FILE`,
+    });
+  }
+  const shape = vi.type.shape.map((d) => (typeof d === 'number' ? d : (dims.get(d) ?? 1)));
+  const dtype = vi.type.dtype;
+  const data = allocData(dtype, shapeSize(shape));
+  for (let i = 0; i < data.length; i++) {
+    const r = rng();
+    if (isFloatDType(dtype)) (data as Float32Array)[i] = r * 2 - 1;
+    else if (isBigIntDType(dtype)) (data as BigInt64Array)[i] = BigInt(Math.floor(r * 10));
+    else if (dtype === 'bool') (data as Uint8Array)[i] = r < 0.5 ? 1 : 0;
+    else if (dtype === 'string') (data as string[])[i] = '';
+    else (data as Int32Array)[i] = Math.floor(r * 10);
+  }
+  return new Tensor(dtype, shape, data);
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function stats(t: Tensor): { min?: number; max?: number; mean?: number } {
+  if (t.dtype === 'string' || t.size === 0) return {};
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  const d = t.data as ArrayLike<number | bigint>;
+  for (let i = 0; i < d.length; i++) {
+    const v = Number(d[i]);
+    if (v < min) min = v;
+    if (v > max) max = v;
+    sum += v;
+  }
+  return { min, max, mean: sum / t.size };
+}
+
+function fmt(v: unknown): string {
+  return typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(5)) : '';
+}
+
+function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '_');
+}
