@@ -1,9 +1,13 @@
 import type { OpDef } from '../../op.js';
 import { argOps } from './argminmax.js';
 import { cumsumOps } from './cumsum.js';
+import { einsumOps } from './einsum.js';
 import { lossOps } from './loss.js';
+import { matrixOps } from './matrix.js';
+import { onehotOps } from './onehot.js';
 import { rangeOps } from './range.js';
 import { reductionOps } from './reductions.js';
+import { selectOps } from './select.js';
 import { topkOps } from './topk.js';
 
 export const reduceOps: OpDef[] = [
@@ -13,4 +17,8 @@ export const reduceOps: OpDef[] = [
   ...cumsumOps,
   ...rangeOps,
   ...lossOps,
+  ...einsumOps,
+  ...matrixOps,
+  ...selectOps,
+  ...onehotOps,
 ];
