@@ -1,6 +1,8 @@
 import type { OpDef } from '../../op.js';
 import { convOps } from './conv.js';
+import { dropoutOps } from './dropout.js';
 import { matmulOps } from './matmul.js';
+import { normalizationOps } from './normalization.js';
 import { poolOps } from './pool.js';
 
-export const nnOps: OpDef[] = [...matmulOps, ...convOps, ...poolOps];
+export const nnOps: OpDef[] = [...matmulOps, ...convOps, ...poolOps, ...normalizationOps, ...dropoutOps];

@@ -1,0 +1,62 @@
+/** Dropout: identity at inference; real random dropping (seeded) in training mode. */
+import { Tensor, allocData, type TensorData } from '../../../../runtime/tensor.js';
+import { attrFloat, attrIntOpt } from '../../../ir/attrs.js';
+import type { OpDef } from '../../op.js';
+import { opError, requireInput } from '../common.js';
+import { fromF64, toF64 } from './util.js';
+
+/** xorshift32: deterministic for a given `seed` attribute, as the spec allows any generator. */
+function rng(seed: number): () => number {
+  let s = seed | 0 || 0x9e3779b9;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+}
+
+const dropout: OpDef = {
+  op: 'Dropout',
+  versions: [7, 21],
+  run: (inputs, { node, opset }) => {
+    const x = requireInput(node, inputs, 0, 'data');
+    // Opset 12 moved ratio and training_mode from attributes to inputs (opset 7-11 is always inference).
+    let ratio = opset >= 12 ? 0.5 : attrFloat(node, 'ratio', 0.5);
+    let training = false;
+    if (opset >= 12) {
+      if (inputs[1]) ratio = toF64(node, inputs[1], 'ratio')[0]!;
+      const tm = inputs[2];
+      if (tm) {
+        if (tm.dtype !== 'bool' || tm.size !== 1)
+          throw opError(node, `training_mode is ${tm.dtype}[${tm.shape.join(',')}]`, 'a bool scalar');
+        training = (tm.data as Uint8Array)[0] !== 0;
+      }
+    }
+    if (!(ratio >= 0 && ratio < 1)) throw opError(node, `ratio is ${ratio}`, '0 <= ratio < 1');
+    const maskDtype = opset >= 10 ? 'bool' : x.dtype;
+    const mask = allocData(maskDtype, x.size) as Uint8Array;
+    if (!training || ratio === 0) {
+      mask.fill(1);
+      return [x, new Tensor(maskDtype, x.shape, mask as TensorData)];
+    }
+    const rand = rng(attrIntOpt(node, 'seed') ?? Date.now());
+    const xd = toF64(node, x, 'data');
+    const y = new Float64Array(xd.length);
+    const keep = 1 / (1 - ratio);
+    for (let i = 0; i < xd.length; i++) {
+      const m = rand() >= ratio ? 1 : 0;
+      mask[i] = m;
+      y[i] = m ? xd[i]! * keep : 0;
+    }
+    return [fromF64(x.dtype, x.shape, y), new Tensor(maskDtype, x.shape, mask as TensorData)];
+  },
+  infer: (ctx) => {
+    const x = ctx.inputs[0];
+    if (!x) return [undefined];
+    const maskDtype = ctx.opset >= 10 ? 'bool' : x.dtype;
+    return [{ ...x }, { dtype: maskDtype, shape: x.shape ? [...x.shape] : undefined }];
+  },
+};
+
+export const dropoutOps: OpDef[] = [dropout];
