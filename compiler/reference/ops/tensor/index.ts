@@ -4,8 +4,10 @@ import { constantOps } from './constant.js';
 import { expandOps } from './expand.js';
 import { gatherOps } from './gather.js';
 import { padOps } from './pad.js';
+import { resizeOps } from './resize.js';
 import { reshapeOps } from './reshape.js';
 import { scatterOps } from './scatter.js';
+import { sequenceOps } from './sequence.js';
 import { sliceOps } from './slice.js';
 import { transposeOps } from './transpose.js';
 
@@ -19,4 +21,6 @@ export const tensorOps: OpDef[] = [
   ...scatterOps,
   ...expandOps,
   ...padOps,
+  ...resizeOps,
+  ...sequenceOps,
 ];
