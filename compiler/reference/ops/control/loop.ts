@@ -10,6 +10,7 @@ import type { OpDef } from '../../op.js';
 import type { Value } from '../../value.js';
 import { opError } from '../common.js';
 import { truthOf } from './if.js';
+import { asDeclared } from './values.js';
 import { emptyTensor, joinTensors } from './stacking.js';
 import { stackedType } from './subgraph-types.js';
 
@@ -53,7 +54,8 @@ export const loopOp: OpDef = {
       feeds.set(body.inputs[0]!.name, scalar('int64', BigInt(i)));
       feeds.set(body.inputs[1]!.name, scalar('bool', cond));
       values.forEach((v, k) => {
-        if (v !== undefined) feeds.set(body.inputs[k + 2]!.name, v);
+        const formal = body.inputs[k + 2]!;
+        if (v !== undefined) feeds.set(formal.name, asDeclared(v, formal));
       });
       const outs = ctx.runSubgraph(body, feeds);
       // Without a cond input the body's cond output is ignored (a plain for loop).

@@ -12,6 +12,7 @@ import type { Value } from '../../value.js';
 import { normalizeAxis, opError } from '../common.js';
 import { emptyTensor, joinTensors, sliceAt } from './stacking.js';
 import { stackedType } from './subgraph-types.js';
+import { asDeclared } from './values.js';
 
 function tensorArg(node: Node, v: Value | undefined, what: string): Tensor {
   if (!(v instanceof Tensor))
@@ -58,7 +59,7 @@ function scanOnce(
   let cur = states;
   for (let t = 0; t < steps; t++) {
     const feeds = new Map<string, Value>();
-    cur.forEach((v, k) => feeds.set(p.body.inputs[k]!.name, v));
+    cur.forEach((v, k) => feeds.set(p.body.inputs[k]!.name, asDeclared(v, p.body.inputs[k]!)));
     for (let j = 0; j < p.nScanIn; j++) feeds.set(p.body.inputs[p.nState + j]!.name, slice(j, t));
     const outs = ctx.runSubgraph(p.body, feeds);
     cur = outs.slice(0, p.nState);

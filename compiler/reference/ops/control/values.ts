@@ -1,6 +1,6 @@
 /** Checked access to sequence/optional/tensor values for ops that run on any value kind. */
 import { Tensor } from '../../../../runtime/tensor.js';
-import type { Node } from '../../../ir/graph.js';
+import type { Node, ValueInfo } from '../../../ir/graph.js';
 import { OptionalValue, TensorSequence, type Value } from '../../value.js';
 import { opError } from '../common.js';
 
@@ -33,4 +33,12 @@ export function positionArg(node: Node, v: Value | undefined, what: string): num
     throw opError(node, `${what} is a ${t.dtype} tensor of ${t.size} elements`, 'an int32 or int64 scalar');
   }
   return Number(t.data[0]);
+}
+
+/**
+ * A value as a body input declared with `declared`'s kind expects it: a tensor or sequence fed to an
+ * optional-typed input is wrapped (Loop carries a sequence into an optional input from opset 16).
+ */
+export function asDeclared(v: Value, declared: ValueInfo): Value {
+  return declared.kind === 'optional' && !(v instanceof OptionalValue) ? new OptionalValue(v) : v;
 }
