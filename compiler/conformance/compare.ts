@@ -1,4 +1,5 @@
 import { isFloatDType } from '../../runtime/dtype.js';
+import { float32ToBfloat16Bits } from '../../runtime/half.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { OptionalValue, TensorSequence, type Value } from '../reference/value.js';
 
@@ -42,6 +43,8 @@ export function compareValues(
 }
 
 export function compareTensors(a: Tensor, e: Tensor, tol: Tolerance = ONNX_TOLERANCE): string | undefined {
+  // ONNX 1.12's test data store bfloat16 results as uint16 bit patterns: compare the bits.
+  if (a.dtype === 'bfloat16' && e.dtype === 'uint16') a = bfloat16AsBits(a);
   if (a.dtype !== e.dtype) return `dtype ${a.dtype}, expected ${e.dtype}`;
   if (a.shape.length !== e.shape.length || a.shape.some((d, i) => d !== e.shape[i])) {
     return `shape [${a.shape.join(',')}], expected [${e.shape.join(',')}]`;
@@ -77,4 +80,11 @@ export function compareTensors(a: Tensor, e: Tensor, tol: Tolerance = ONNX_TOLER
   }
   if (mismatches === 0) return undefined;
   return `${mismatches}/${ed.length} elements differ; e.g. [${worst}] = ${String(ad[worst])}, expected ${String(ed[worst])}`;
+}
+
+function bfloat16AsBits(t: Tensor): Tensor {
+  const bits = new Uint16Array(t.size);
+  const d = t.data as Float32Array;
+  for (let i = 0; i < bits.length; i++) bits[i] = float32ToBfloat16Bits(d[i]!);
+  return new Tensor('uint16', t.shape, bits);
 }

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { KilnError } from '../../runtime/errors.js';
-import type { Model } from '../ir/graph.js';
+import type { Model, ValueInfo } from '../ir/graph.js';
+import { bfloat16BitsToFloat32 } from '../../runtime/half.js';
+import { Tensor } from '../../runtime/tensor.js';
 import { decodeValue } from '../onnx/data-proto.js';
 import { loadModel } from '../onnx/import.js';
 import type { Value } from '../reference/value.js';
@@ -103,7 +105,7 @@ export function runCase(path: string, backend: Backend, tol: Tolerance = ONNX_TO
       inputs.forEach((file, i) => {
         const vi = formal[i] ?? g.inputs[i];
         if (!vi) throw new KilnError(`test data has more inputs than the model`, { file });
-        feeds.set(vi.name, decodeValue(readFileSync(file), vi.kind, { file }));
+        feeds.set(vi.name, legacyBfloat16(decodeValue(readFileSync(file), vi.kind, { file }), vi));
       });
       const outputs = prepared.run(feeds);
       const expected = readIndexed(ds, 'output');
@@ -120,6 +122,15 @@ export function runCase(path: string, backend: Backend, tol: Tolerance = ONNX_TO
     const msg = err instanceof Error ? err.message : String(err);
     return result('fail', op, err instanceof KilnError ? msg : `${(err as Error).name ?? 'Error'}: ${msg}`);
   }
+}
+
+/** ONNX 1.12's test data store bfloat16 inputs as uint16 bit patterns; read them as the model declares. */
+function legacyBfloat16(v: Value, vi: ValueInfo): Value {
+  if (!(v instanceof Tensor) || v.dtype !== 'uint16' || vi.type?.dtype !== 'bfloat16') return v;
+  const out = new Float32Array(v.size);
+  const bits = v.data as Uint16Array;
+  for (let i = 0; i < out.length; i++) out[i] = bfloat16BitsToFloat32(bits[i]!);
+  return new Tensor('bfloat16', v.shape, out);
 }
 
 export interface RunOptions {

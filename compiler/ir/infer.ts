@@ -3,6 +3,7 @@ import { Tensor, shapeSize } from '../../runtime/tensor.js';
 import type { InferContext } from '../reference/op.js';
 import { findOp } from '../reference/registry.js';
 import type { Dim, Graph, Model, Node, TypeInfo } from './graph.js';
+import { attrIntOpt } from './attrs.js';
 import { topoOrder } from './topo.js';
 
 /** Ops whose result is not a function of their inputs: never folded. */
@@ -73,8 +74,8 @@ class InferenceEngine {
     }
     for (const node of topoOrder(graph)) this.node(node, graph, env);
     for (const out of graph.outputs) {
-      const t = env.types.get(out.name);
-      if (t && !out.type) out.type = t;
+      const t = mergeTypes(env.types.get(out.name), out.type);
+      if (t) out.type = t;
     }
     return env;
   }
@@ -95,7 +96,7 @@ class InferenceEngine {
         opset,
         inputs,
         constants,
-        freshDim: () => `unk__${this.fresh++}`,
+        freshDim: () => `~${this.fresh++}`,
         inferSubgraph: (g, types) => {
           const sub = this.graph(g, env, types);
           return g.outputs.map((o) => sub.types.get(o.name) ?? o.type);
@@ -106,7 +107,7 @@ class InferenceEngine {
       } catch (err) {
         throw asKilnError(err, 'shape inference failed', { file: this.file, node: node.name, op: node.op });
       }
-      const folded = this.tryFold(node, def, opset, constants);
+      const folded = staticShapeValue(node, inputs[0], opset) ?? this.tryFold(node, def, opset, constants);
       if (folded) {
         folded.forEach((t, i) => {
           if (!t || !node.outputs[i]) return;
@@ -163,6 +164,24 @@ class InferenceEngine {
   }
 }
 
+/** Shape and Size of a value whose shape is fully known are constants, even when its data is not. */
+function staticShapeValue(node: Node, input: TypeInfo | undefined, opset: number): Tensor[] | undefined {
+  if (node.domain !== '' || (node.op !== 'Shape' && node.op !== 'Size')) return undefined;
+  const shape = input?.shape;
+  if (!shape || shape.some((d) => typeof d !== 'number')) return undefined;
+  const dims = shape as number[];
+  if (node.op === 'Size') return [new Tensor('int64', [], new BigInt64Array([BigInt(shapeSize(dims))]))];
+  let start = 0;
+  let end = dims.length;
+  if (opset >= 15) {
+    const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + dims.length : v, 0), dims.length);
+    start = clamp(attrIntOpt(node, 'start') ?? 0);
+    end = clamp(attrIntOpt(node, 'end') ?? dims.length);
+  }
+  const sel = dims.slice(start, Math.max(start, end));
+  return [new Tensor('int64', [sel.length], new BigInt64Array(sel.map((d) => BigInt(d))))];
+}
+
 /** Combine inferred and declared types: known sizes beat symbols, declared names beat fresh symbols. */
 export function mergeTypes(
   inferred: TypeInfo | undefined,
@@ -176,7 +195,7 @@ export function mergeTypes(
     const e = declared.shape![i]!;
     if (typeof d === 'number') return d;
     if (typeof e === 'number') return e;
-    return d.startsWith('unk__') && !e.startsWith('?') ? e : d;
+    return d.startsWith('~') && !e.startsWith('?') ? e : d;
   });
   return { dtype: inferred.dtype, shape };
 }
