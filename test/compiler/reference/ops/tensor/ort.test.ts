@@ -1,0 +1,152 @@
+/**
+ * Behaviour beyond the conformance data (opset 18/19 Resize features, Pad wrap/axes, Col2Im, Split
+ * num_outputs, ScatterND max/min), checked against onnxruntime on random inputs.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Attribute } from '../../../../../compiler/ir/graph.js';
+import type { Tensor } from '../../../../../runtime/tensor.js';
+import { f32, float, i64, int, ints, iota, ortSingleNode, rand, runN, str, t, vals } from './helpers.js';
+
+async function compare(
+  op: string,
+  inputs: (Tensor | undefined)[],
+  attrs: Record<string, Attribute>,
+  opset: number,
+  nOut = 1,
+  tol = 1e-5,
+): Promise<void> {
+  const ours = runN(op, inputs, attrs, opset, nOut);
+  const ref = await ortSingleNode(op, inputs, attrs, opset, nOut);
+  ref.forEach((r, k) => {
+    const o = ours[k]!;
+    expect([...o.shape], `output ${k} shape`).toEqual([...r.shape]);
+    const a = vals(o);
+    const b = vals(r);
+    for (let i = 0; i < b.length; i++)
+      if (!(Math.abs(a[i]! - b[i]!) <= tol * Math.max(1, Math.abs(b[i]!))))
+        throw new Error(`output ${k} element ${i}: kiln ${a[i]}, onnxruntime ${b[i]}`);
+  });
+}
+
+const img = f32([1, 2, 5, 7], rand(70, 7));
+
+describe('Resize against onnxruntime', () => {
+  const cases: [string, Record<string, Attribute>, number[] | null, number[] | null][] = [
+    ['linear antialias downsample', { mode: str('linear'), antialias: int(1) }, [1, 1, 0.6, 0.45], null],
+    ['cubic antialias downsample', { mode: str('cubic'), antialias: int(1) }, [1, 1, 0.5, 0.3], null],
+    ['cubic antialias sizes', { mode: str('cubic'), antialias: int(1) }, null, [1, 2, 3, 2]],
+    ['linear half_pixel upsample', { mode: str('linear') }, [1, 1, 2, 1.5], null],
+    [
+      'cubic exclude_outside',
+      { mode: str('cubic'), exclude_outside: int(1), cubic_coeff_a: float(-0.5) },
+      [1, 1, 1.7, 0.8],
+      null,
+    ],
+    [
+      'nearest not_larger',
+      { mode: str('nearest'), keep_aspect_ratio_policy: str('not_larger'), axes: ints([2, 3]) },
+      null,
+      [8, 8],
+    ],
+    [
+      'linear not_smaller',
+      { mode: str('linear'), keep_aspect_ratio_policy: str('not_smaller'), axes: ints([2, 3]) },
+      null,
+      [3, 3],
+    ],
+    ['axes subset scales', { mode: str('linear'), axes: ints([3]) }, [2.5], null],
+    [
+      'half_pixel_symmetric',
+      { mode: str('linear'), coordinate_transformation_mode: str('half_pixel_symmetric') },
+      [1, 1, 1.3, 0.7],
+      null,
+    ],
+    [
+      'nearest ceil asymmetric',
+      { mode: str('nearest'), coordinate_transformation_mode: str('asymmetric'), nearest_mode: str('ceil') },
+      [1, 1, 1.5, 2],
+      null,
+    ],
+    [
+      'pytorch_half_pixel down',
+      { mode: str('linear'), coordinate_transformation_mode: str('pytorch_half_pixel') },
+      null,
+      [1, 2, 3, 1],
+    ],
+  ];
+  for (const [name, attrs, scales, sizes] of cases) {
+    it(name, async () => {
+      const inputs = [
+        img,
+        undefined,
+        scales ? f32([scales.length], scales) : undefined,
+        sizes ? i64(sizes) : undefined,
+      ];
+      await compare('Resize', inputs, attrs, 19);
+    });
+  }
+
+  it('tf_crop_and_resize with extrapolation', async () => {
+    const roi = f32([8], [0, 0, 0.2, -0.3, 1, 1, 1.1, 0.9]);
+    const attrs = {
+      mode: str('linear'),
+      coordinate_transformation_mode: str('tf_crop_and_resize'),
+      extrapolation_value: float(7),
+    };
+    await compare('Resize', [img, roi, undefined, i64([1, 2, 4, 6])], attrs, 19);
+  });
+
+  it('opset 10 nearest (down and up)', async () => {
+    await compare('Resize', [img, f32([4], [1, 1, 0.6, 1.8])], { mode: str('nearest') }, 10);
+    await compare('Resize', [img, f32([4], [1, 1, 2, 0.5])], { mode: str('linear') }, 10);
+  });
+});
+
+describe('other ops against onnxruntime', () => {
+  it('Pad wrap, reflect and edge with axes and negative pads (opset 19)', async () => {
+    const x = f32([3, 4], iota(12));
+    for (const mode of ['wrap', 'reflect', 'edge', 'constant']) {
+      await compare('Pad', [x, i64([2, -1, 1, 2]), f32([], [9]), undefined], { mode: str(mode) }, 19);
+      await compare('Pad', [x, i64([3, 2]), undefined, i64([-1])], { mode: str(mode) }, 19);
+    }
+  });
+
+  it('Col2Im with strides, pads and dilations', async () => {
+    const attrs = { strides: ints([1, 2]), pads: ints([1, 0, 1, 1]), dilations: ints([2, 1]) };
+    // image 5x6, block 2x3: positions ((5+2-2-1)/1+1)=5, ((6+1-2-1)/2+1)=3 -> L = 15
+    const x = f32([1, 2 * 6, 15], rand(180, 3));
+    await compare('Col2Im', [x, i64([5, 6]), i64([2, 3])], attrs, 18);
+  });
+
+  it('Split num_outputs with an uneven last chunk', async () => {
+    await compare('Split', [f32([7, 2], iota(14))], { num_outputs: int(3), axis: int(0) }, 18, 3);
+  });
+
+  it('ScatterND and ScatterElements max/min reductions', async () => {
+    const data = f32([4, 3], rand(12, 5));
+    const upd = f32([3, 3], rand(9, 9));
+    for (const r of ['max', 'min', 'add', 'mul']) {
+      await compare('ScatterND', [data, i64([1, 3, 1], [3, 1]), upd], { reduction: str(r) }, 18);
+      await compare(
+        'ScatterElements',
+        [data, i64([0, 2, 1, 0, 0, 3, 3, 1, 2], [3, 3]), upd],
+        { reduction: str(r), axis: int(0) },
+        18,
+      );
+    }
+  });
+
+  it('GatherND with batch_dims and Gather with negative indices on int64 data', async () => {
+    const data = t('int64', [2, 3, 4], iota(24));
+    await compare('GatherND', [data, i64([2, 1, 0, 3, 1, 1, 0, 0, 2, 3, 1, 2], [2, 3, 2])], { batch_dims: int(1) }, 13);
+    await compare('Gather', [data, i64([-1, 0, 1, -3], [2, 2])], { axis: int(1) }, 13);
+  });
+
+  it('Slice with negative steps and int64 extremes', async () => {
+    const x = f32([5, 6], iota(30));
+    const big = 2 ** 63;
+    const starts = t('int64', [2], [-1n, BigInt(-big)]);
+    const ends = t('int64', [2], [BigInt(-big), BigInt(big) - 1n]);
+    await compare('Slice', [x, starts, ends, i64([0, 1]), i64([-2, 3])], {}, 13);
+  });
+});
