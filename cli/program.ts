@@ -1,0 +1,30 @@
+import { Command } from 'commander';
+import { KilnError } from '../runtime/errors.js';
+import { conformanceCommand } from './conformance.js';
+import { inspectCommand } from './inspect.js';
+import { runCommand } from './run.js';
+import { VERSION } from './version.js';
+
+export function buildProgram(): Command {
+  const program = new Command('kiln')
+    .description('Kiln: compile ONNX models for edge devices and run them')
+    .version(VERSION)
+    .showHelpAfterError();
+  program.addCommand(inspectCommand());
+  program.addCommand(runCommand());
+  program.addCommand(conformanceCommand());
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof KilnError) {
+      console.error(`kiln: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}
