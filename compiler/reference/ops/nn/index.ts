@@ -4,5 +4,15 @@ import { dropoutOps } from './dropout.js';
 import { matmulOps } from './matmul.js';
 import { normalizationOps } from './normalization.js';
 import { poolOps } from './pool.js';
+import { quantizedOps } from './quantized.js';
+import { quantizeOps } from './quantize.js';
 
-export const nnOps: OpDef[] = [...matmulOps, ...convOps, ...poolOps, ...normalizationOps, ...dropoutOps];
+export const nnOps: OpDef[] = [
+  ...matmulOps,
+  ...convOps,
+  ...poolOps,
+  ...normalizationOps,
+  ...dropoutOps,
+  ...quantizeOps,
+  ...quantizedOps,
+];
