@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../../../../runtime/errors.js';
 import { expectClose, f32, infer, int, run, run1, t, ti } from './helpers.js';
 
-const values = (x: { data: ArrayLike<number> | unknown }) => [...(x.data as ArrayLike<number>)];
+const values = (x: { data: unknown }) => Array.from(x.data as ArrayLike<number>);
 
 describe('QuantizeLinear / DequantizeLinear', () => {
   it('rounds half to even and saturates', () => {
