@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { KilnError } from '../runtime/errors.js';
 import { conformanceCommand } from './conformance.js';
 import { inspectCommand } from './inspect.js';
+import { opsCommand } from './ops.js';
 import { runCommand } from './run.js';
 import { VERSION } from './version.js';
 
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   program.addCommand(inspectCommand());
   program.addCommand(runCommand());
   program.addCommand(conformanceCommand());
+  program.addCommand(opsCommand());
   return program;
 }
 

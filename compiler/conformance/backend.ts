@@ -1,6 +1,6 @@
 import type { Graph, Model } from '../ir/graph.js';
 import { GraphExecutor } from '../reference/executor.js';
-import { findOp } from '../reference/registry.js';
+import { findOp, opsetMismatch } from '../reference/registry.js';
 import type { Value } from '../reference/value.js';
 
 /** A way to run models, for conformance testing. Targets (wasm, webgpu) plug in here later. */
@@ -47,11 +47,17 @@ export function modelOps(model: Model): { domain: string; op: string }[] {
 
 export function referenceUnsupportedReason(model: Model): string | undefined {
   const missing: string[] = [];
+  const opsetOf = (domain: string) => model.opsetImports.get(domain) ?? 1;
   for (const { domain, op } of modelOps(model)) {
     const name = domain ? `${domain}.${op}` : op;
     if (OUT_OF_SCOPE_DOMAINS[domain]) return `${OUT_OF_SCOPE_DOMAINS[domain]} ${name}`;
     if (!domain && OUT_OF_SCOPE_OPS[op]) return `${OUT_OF_SCOPE_OPS[op]} ${name}`;
-    if (!findOp(domain, op)) missing.push(name);
+    const def = findOp(domain, op);
+    if (!def) missing.push(name);
+    else {
+      const mismatch = opsetMismatch(def, opsetOf(domain));
+      if (mismatch) return `opset not implemented: ${mismatch}`;
+    }
   }
   return missing.length ? `op not implemented: ${missing.join(', ')}` : undefined;
 }

@@ -16,6 +16,18 @@ export function findOp(domain: string, op: string): OpDef | undefined {
   return REGISTRY.get(key(domain, op));
 }
 
+/**
+ * Why `def` cannot run a node at the model's opset: the model imports an opset older than the first
+ * version whose semantics we implement, or newer than the last one we know.
+ */
+export function opsetMismatch(def: OpDef, opset: number): string | undefined {
+  const [from, to] = def.versions;
+  if (opset < from)
+    return `opset ${opset} semantics of ${def.op} are not implemented (supported: ${from}-${to})`;
+  if (opset > to) return `${def.op} at opset ${opset} is newer than the versions implemented (${from}-${to})`;
+  return undefined;
+}
+
 /** The op definition for a node at the model's opset, or a KilnError that says what is supported. */
 export function opFor(node: Node, opset: number): OpDef {
   const def = findOp(node.domain, node.op);
@@ -27,13 +39,15 @@ export function opFor(node: Node, opset: number): OpDef {
       expected: 'an op listed in docs/ops.md',
     });
   }
+  const mismatch = opsetMismatch(def, opset);
+  if (mismatch) {
+    throw new KilnError(mismatch, {
+      node: node.name,
+      op: opName,
+      expected: `opset ${def.versions[0]}-${def.versions[1]}`,
+    });
+  }
   return def;
-}
-
-export function isSupported(domain: string, op: string, opset?: number): boolean {
-  const def = findOp(domain, op);
-  if (!def) return false;
-  return opset === undefined || opset >= def.versions[0] || def.versions[0] <= 1;
 }
 
 export function registeredOps(): OpDef[] {
