@@ -4,7 +4,13 @@
  * zero axes (noop_with_empty_axes with empty axes) applies the reduction to one element each, which
  * is what the ONNX reference does (e.g. ReduceSumSquare squares, ReduceL1 takes |x|).
  */
-import { type DType, integerRange, isBigIntDType } from '../../../../runtime/dtype.js';
+import {
+  type DType,
+  integerRange,
+  isBigIntDType,
+  isIntegerDType,
+  isSignedIntDType,
+} from '../../../../runtime/dtype.js';
 import { Tensor, allocData, toNumbers } from '../../../../runtime/tensor.js';
 import type { TensorData } from '../../../../runtime/tensor.js';
 import { attrInt, attrIntsOpt } from '../../../ir/attrs.js';
@@ -132,6 +138,18 @@ const REDUCERS: Reducer[] = [
   },
 ];
 
+/** A store of exact integer results into `out`, wrapped to the dtype's bit width. */
+function integerStore(dtype: DType, out: TensorData): (k: number, v: bigint) => void {
+  if (isBigIntDType(dtype)) {
+    const o = out as BigInt64Array | BigUint64Array;
+    return (k, v) => (o[k] = v); // BigInt64Array/BigUint64Array stores wrap modulo 2^64
+  }
+  const bits = Number(/\d+/.exec(dtype)![0]);
+  const signed = isSignedIntDType(dtype);
+  const o = out as Int32Array;
+  return (k, v) => (o[k] = Number(signed ? BigInt.asIntN(bits, v) : BigInt.asUintN(bits, v)));
+}
+
 /** The normalized axes to reduce; [] means reduce nothing (noop), null means all axes. */
 function readAxes(node: Node, opset: number, r: Reducer, axesInput: number[] | undefined): number[] | null {
   if (opset < r.axesInputFrom) {
@@ -168,32 +186,30 @@ function reduceOp(r: Reducer): OpDef {
       const nOut = layout.bases.length;
       const nRed = layout.offsets.length;
       const out = allocData(x.dtype, nOut);
-      if (isBigIntDType(x.dtype)) {
-        const src = x.data as BigInt64Array | BigUint64Array;
-        const o = out as BigInt64Array | BigUint64Array;
+      if (isIntegerDType(x.dtype)) {
+        // Integers reduce exactly in bigint and wrap to the dtype's width, as integer kernels do.
+        const src = x.data as ArrayLike<number | bigint>;
+        const store = integerStore(x.dtype, out);
         const buf = new Array<bigint>(nRed);
         const fbuf = new Float64Array(nRed);
         for (let k = 0; k < nOut; k++) {
           const b = layout.bases[k]!;
-          for (let i = 0; i < nRed; i++) buf[i] = src[b + layout.offsets[i]!]!;
-          if (r.big) o[k] = r.big(buf, nRed, x.dtype);
+          for (let i = 0; i < nRed; i++) buf[i] = BigInt(src[b + layout.offsets[i]!]!);
+          if (r.big) store(k, r.big(buf, nRed, x.dtype));
           else {
             for (let i = 0; i < nRed; i++) fbuf[i] = Number(buf[i]!);
             const v = r.num(fbuf, nRed, x.dtype);
-            o[k] = Number.isFinite(v) ? BigInt(Math.trunc(v)) : 0n;
+            store(k, Number.isFinite(v) ? BigInt(Math.trunc(v)) : 0n);
           }
         }
       } else {
         const src = x.data as Exclude<TensorData, BigInt64Array | BigUint64Array | string[]>;
         const o = out as Float64Array;
         const buf = new Float64Array(nRed);
-        const intOut = !x.dtype.startsWith('float') && x.dtype !== 'bfloat16';
         for (let k = 0; k < nOut; k++) {
           const b = layout.bases[k]!;
           for (let i = 0; i < nRed; i++) buf[i] = src[b + layout.offsets[i]!]!;
-          const v = r.num(buf, nRed, x.dtype);
-          // Integer outputs truncate like a cast (typed-array stores wrap, as integer kernels do).
-          o[k] = intOut ? (Number.isFinite(v) ? Math.trunc(v) : 0) : v;
+          o[k] = r.num(buf, nRed, x.dtype);
         }
       }
       return [new Tensor(x.dtype, outShape, out)];

@@ -108,12 +108,9 @@ function requireSignal(node: Node, x: Tensor, what: string): void {
     );
 }
 
+/** The transform axis: attribute (default 1) before opset 20, input 2 (default -2) from 20; never the complex dim. */
 function dftAxis(node: Node, opset: number, rank: number, axisInput: Tensor | undefined): number {
-  if (opset < 20) {
-    const a = attrInt(node, 'axis', 1);
-    return normalizeAxis(node, a, rank);
-  }
-  const a = axisInput ? scalarInput(node, axisInput, 'axis') : -2;
+  const a = opset < 20 ? attrInt(node, 'axis', 1) : axisInput ? scalarInput(node, axisInput, 'axis') : -2;
   const axis = normalizeAxis(node, a, rank);
   if (axis === rank - 1)
     throw opError(node, `axis ${a} is the complex dimension`, `-${rank}..-2 or 0..${rank - 2}`);
@@ -134,7 +131,6 @@ const dftOp: OpDef = {
     const x = requireInput(node, inputs, 0, 'input');
     requireSignal(node, x, 'input');
     const axis = dftAxis(node, opset, x.rank, inputs[2]);
-    if (axis === 0 && opset < 20) throw opError(node, 'axis 0 is the batch dimension', `1..${x.rank - 2}`);
     const n = x.shape[axis]!;
     const L = dftLength(node, inputs[1], n);
     const inverse = attrInt(node, 'inverse', 0) !== 0;
@@ -185,14 +181,8 @@ const dftOp: OpDef = {
     let L: Dim | undefined = x.shape[axis];
     if (ctx.node.inputs[1]) L = ctx.constants[1] ? toNumbers(ctx.constants[1])[0] : undefined;
     const shape = [...x.shape.slice(0, -1), 2];
-    shape[axis] =
-      L === undefined || typeof L === 'string'
-        ? onesided || L === undefined
-          ? ctx.freshDim()
-          : L
-        : onesided
-          ? Math.floor(L / 2) + 1
-          : L;
+    if (typeof L === 'number') shape[axis] = onesided ? Math.floor(L / 2) + 1 : L;
+    else shape[axis] = L !== undefined && !onesided ? L : ctx.freshDim();
     return [{ dtype: x.dtype, shape }];
   },
 };

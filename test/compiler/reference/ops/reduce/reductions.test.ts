@@ -80,6 +80,21 @@ describe('Reduce* ops', () => {
     ).toBe(3n);
   });
 
+  it('wraps narrow integer results exactly like integer kernels', () => {
+    const p = tensorFrom('int32', [3], [65536, 65536, 3]);
+    expect(vals(run('ReduceProd', [p], { keepdims: 0 }, 13)[0]!)).toEqual([0]);
+    // 46341^2 = 2147488281 overflows int32 to -2147479015
+    expect(
+      vals(run('ReduceSumSquare', [tensorFrom('int32', [1], [46341])], { keepdims: 0 }, 13)[0]!),
+    ).toEqual([-2147479015]);
+    expect(vals(run('ReduceSum', [tensorFrom('int8', [2], [100, 100])], { keepdims: 0 }, 13)[0]!)).toEqual([
+      -56,
+    ]);
+    expect(vals(run('ReduceSum', [tensorFrom('uint8', [2], [200, 100])], { keepdims: 0 }, 13)[0]!)).toEqual([
+      44,
+    ]);
+  });
+
   it('rejects repeated and out-of-range axes and misplaced axes', () => {
     expect(() => run('ReduceSum', [x(), axes([1, -1])], {}, 13)).toThrow(KilnError);
     expect(() => run('ReduceMax', [x()], { axes: [2] }, 13)).toThrow(/out of range/);

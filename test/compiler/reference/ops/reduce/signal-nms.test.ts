@@ -96,3 +96,14 @@ describe('NonMaxSuppression', () => {
     );
   });
 });
+
+describe('DFT axis handling', () => {
+  it('accepts axis 0 at opset 17 and infers onesided lengths', () => {
+    const s = tensorFrom('float32', [2, 1, 1], [1, 2]);
+    expectClose(vals(run('DFT', [s], { axis: 0 }, 17)[0]!), [3, 0, -1, 0]);
+    expect(() => run('DFT', [s], { axis: 2 }, 17)).toThrow(/complex dimension/);
+    expect(infer('DFT', [{ dtype: 'float32', shape: ['B', 9, 1] }], { onesided: 1 }, 17)).toEqual([
+      { dtype: 'float32', shape: ['B', 5, 2] },
+    ]);
+  });
+});
