@@ -1,0 +1,14 @@
+/** Kiln's public API (compile side). The device runtime will live in runtime/ and import none of this. */
+export { KilnError } from './runtime/errors.js';
+export { Tensor, tensorFrom, zeros } from './runtime/tensor.js';
+export type { DType } from './runtime/dtype.js';
+export { parseNpy, serializeNpy } from './runtime/npy.js';
+export type { Graph, Model, Node, ValueInfo, TypeInfo, Dim, Attribute } from './compiler/ir/graph.js';
+export { loadModel, importModel, readTensorProtoFile, decodeTensorProto } from './compiler/onnx/import.js';
+export { exportModel, saveModel } from './compiler/onnx/export.js';
+export { inferShapes } from './compiler/ir/infer.js';
+export { verifyModel, assertValid } from './compiler/ir/verify.js';
+export { printModel } from './compiler/ir/print.js';
+export { GraphExecutor } from './compiler/reference/executor.js';
+export { ReferenceSession } from './compiler/reference/session.js';
+export { runConformance, findCases } from './compiler/conformance/runner.js';
