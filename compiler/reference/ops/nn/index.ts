@@ -1,5 +1,6 @@
 import type { OpDef } from '../../op.js';
 import { convOps } from './conv.js';
+import { convTransposeOps } from './convTranspose.js';
 import { dropoutOps } from './dropout.js';
 import { matmulOps } from './matmul.js';
 import { normalizationOps } from './normalization.js';
@@ -10,6 +11,7 @@ import { quantizeOps } from './quantize.js';
 export const nnOps: OpDef[] = [
   ...matmulOps,
   ...convOps,
+  ...convTransposeOps,
   ...poolOps,
   ...normalizationOps,
   ...dropoutOps,
