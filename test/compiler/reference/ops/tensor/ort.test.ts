@@ -138,7 +138,12 @@ describe('other ops against onnxruntime', () => {
 
   it('GatherND with batch_dims and Gather with negative indices on int64 data', async () => {
     const data = t('int64', [2, 3, 4], iota(24));
-    await compare('GatherND', [data, i64([2, 1, 0, 3, 1, 1, 0, 0, 2, 3, 1, 2], [2, 3, 2])], { batch_dims: int(1) }, 13);
+    await compare(
+      'GatherND',
+      [data, i64([2, 1, 0, 3, 1, 1, 0, 0, 2, 3, 1, 2], [2, 3, 2])],
+      { batch_dims: int(1) },
+      13,
+    );
     await compare('Gather', [data, i64([-1, 0, 1, -3], [2, 2])], { axis: int(1) }, 13);
   });
 
