@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TypeInfo } from '../../../../../compiler/ir/graph.js';
 import { reduceOps } from '../../../../../compiler/reference/ops/reduce/index.js';
 import { KilnError } from '../../../../../runtime/errors.js';
-import { type Tensor, tensorFrom } from '../../../../../runtime/tensor.js';
+import { Tensor, tensorFrom } from '../../../../../runtime/tensor.js';
 import { infer, run } from './helpers.js';
 
 /** Either a result or a KilnError: never a TypeError from unguarded input. */
@@ -19,7 +19,7 @@ describe('every reduce-group op fails cleanly on bad input', () => {
   const bad: (Tensor | undefined)[][] = [
     [],
     [tensorFrom('float32', [], [1])],
-    [tensorFrom('string', [2], ['a', 'b']), tensorFrom('string', [1], ['c'])],
+    [new Tensor('string', [2], ['a', 'b']), new Tensor('string', [1], ['c'])],
     [
       tensorFrom('float32', [2, 2], [1, 2, 3, 4]),
       tensorFrom('float32', [3], [7, 8, 9]),
