@@ -1,4 +1,4 @@
-/** GRU (opset 7-22; layout from 14): gates in zrh order, linear_before_reset chooses where r applies. */
+/** GRU (opset 1-22; layout from 14): gates in zrh order, linear_before_reset chooses where r applies. */
 import { attrInt } from '../../../ir/attrs.js';
 import type { OpDef } from '../../op.js';
 import { readActivations } from './rnn-activations.js';
@@ -6,7 +6,7 @@ import { clipTo, inferRecurrent, matVec, packOutputs, readProblem, runSequence }
 
 export const gruOp: OpDef = {
   op: 'GRU',
-  versions: [7, 22],
+  versions: [1, 22],
   run: (inputs, { node }) => {
     const p = readProblem(node, inputs, 3, false);
     const H = p.hidden;

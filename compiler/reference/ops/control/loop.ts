@@ -105,7 +105,10 @@ export const loopOp: OpDef = {
       };
     });
     const M = ctx.constants[0];
-    const count: Dim = M && ctx.inputs[1] === undefined && M.size === 1 ? Number(M.data[0]) : ctx.freshDim();
+    // The iteration count is known only for a pure for-loop (no cond input) with a constant M.
+    const trips = M && !node.inputs[1] && M.size === 1 ? Number(M.data[0]) : undefined;
+    const count: Dim =
+      trips !== undefined && Number.isSafeInteger(trips) ? Math.max(0, trips) : ctx.freshDim();
     const scans = outs.slice(1 + n).map((t) => stackedType(t, count));
     return [...finals, ...scans];
   },

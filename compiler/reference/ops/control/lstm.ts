@@ -1,4 +1,4 @@
-/** LSTM (opset 7-22; layout from 14): gates in iofc order, optional peepholes P in iof order. */
+/** LSTM (opset 1-22; layout from 14; opset 1-6 output_sequence only says whether Y is wanted): gates in iofc order, optional peepholes P in iof order. */
 import { attrInt } from '../../../ir/attrs.js';
 import type { OpDef } from '../../op.js';
 import { opError } from '../common.js';
@@ -7,7 +7,7 @@ import { clipTo, inferRecurrent, matVec, packOutputs, readProblem, runSequence }
 
 export const lstmOp: OpDef = {
   op: 'LSTM',
-  versions: [7, 22],
+  versions: [1, 22],
   run: (inputs, { node }) => {
     const p = readProblem(node, inputs, 4, true);
     const H = p.hidden;

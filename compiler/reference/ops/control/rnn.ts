@@ -1,11 +1,11 @@
-/** RNN (opset 7-22; layout from 14): Ht = f(Xt·Wᵀ + Ht-1·Rᵀ + Wb + Rb). */
+/** RNN (opset 1-22; layout from 14): Ht = f(Xt·Wᵀ + Ht-1·Rᵀ + Wb + Rb). */
 import type { OpDef } from '../../op.js';
 import { readActivations } from './rnn-activations.js';
 import { clipTo, inferRecurrent, matVec, packOutputs, readProblem, runSequence } from './rnn-common.js';
 
 export const rnnOp: OpDef = {
   op: 'RNN',
-  versions: [7, 22],
+  versions: [1, 22],
   run: (inputs, { node }) => {
     const p = readProblem(node, inputs, 1, false);
     const H = p.hidden;

@@ -76,7 +76,7 @@ export function inferOp(
   return opDef(op).infer({
     node: makeNode(
       op,
-      inputs.map((_, i) => `in${i}`),
+      inputs.map((t, i) => (t === undefined ? '' : `in${i}`)),
       Array.from({ length: nOut }, (_, i) => `out${i}`),
       attrs,
     ),

@@ -15,6 +15,7 @@ import {
   ints,
   makeNode,
   model,
+  opDef,
   t,
   vi,
 } from './helpers.js';
@@ -273,5 +274,38 @@ describe('SequenceMap', () => {
     expect(items.length).toBe(2);
     expectClose(items[0], [2], [11, 12]);
     expectClose(items[1], [1], [15]);
+  });
+});
+
+describe('Loop and Scan inference', () => {
+  const body = graph('body', [], [], []);
+  const sub = () => [
+    { dtype: 'bool' as const, shape: [] },
+    { dtype: 'float32' as const, shape: [2, 3] },
+    { dtype: 'float32' as const, shape: ['k'] },
+  ];
+  it('stacks Loop scan outputs over a constant trip count only when there is no cond input', () => {
+    const types = [
+      { dtype: 'int64' as const, shape: [] },
+      undefined,
+      { dtype: 'float32' as const, shape: [2, 'n'] },
+    ];
+    const forLoop = inferOp('Loop', types, { body: graphAttr(body) }, 16, 2, sub, [i64([], [4])]);
+    // the carried value keeps only the dims its initial and per-iteration types agree on
+    expect(forLoop).toEqual([
+      { dtype: 'float32', shape: [2, 'unk__0'] },
+      { dtype: 'float32', shape: [4, 'k'] },
+    ]);
+    const def = opDef('Loop');
+    let n = 0;
+    const whileLoop = def.infer({
+      node: makeNode('Loop', ['M', 'c', 'v'], ['v_out', 'scan'], { body: graphAttr(body) }),
+      opset: 16,
+      inputs: [types[0], { dtype: 'bool', shape: [] }, types[2]],
+      constants: [i64([], [4])],
+      freshDim: () => `f${n++}`,
+      inferSubgraph: sub,
+    });
+    expect(whileLoop[1]).toEqual({ dtype: 'float32', shape: ['f1', 'k'] });
   });
 });
