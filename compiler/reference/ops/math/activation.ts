@@ -38,7 +38,8 @@ export const activationOps: OpDef[] = [
     const gamma = attrFloat(node, 'gamma', 1.05070102214813232421875);
     return { num: (x) => (x > 0 ? gamma * x : gamma * alpha * Math.expm1(x)) };
   }),
-  unaryOp('Celu', [12, 21], FLOATS, (node) => {
+  // Celu is defined for float32 only.
+  unaryOp('Celu', [12, 21], ['float32'], (node) => {
     const alpha = attrFloat(node, 'alpha', 1);
     if (alpha === 0) throw opError(node, 'alpha must not be 0', 'a non-zero alpha');
     return { num: (x) => Math.max(0, x) + Math.min(0, alpha * Math.expm1(x / alpha)) };
