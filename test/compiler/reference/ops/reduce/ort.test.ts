@@ -146,6 +146,28 @@ describe('reduce ops agree with onnxruntime', () => {
       ['...ij->...ji', [[2, 3, 4]]],
       ['ij->', [[3, 5]]],
       ['ijk', [[2, 3, 2]]],
+      [
+        '...i,...i->...',
+        [
+          [3, 4],
+          [1, 4],
+        ],
+      ],
+      [
+        'bij,bkj->bik',
+        [
+          [2, 3, 4],
+          [2, 5, 4],
+        ],
+      ],
+      [
+        'ij,jk,kl->il',
+        [
+          [2, 3],
+          [3, 4],
+          [4, 2],
+        ],
+      ],
     ];
     let seed = 20;
     for (const [equation, shapes] of cases)
@@ -203,6 +225,27 @@ describe('reduce ops agree with onnxruntime', () => {
       1,
       1e-4,
     );
+    await checkAgainstOrt('DFT', [f32([2, 5, 3, 2], 54), undefined, i64([], [-3])], {}, 20, 1, 1e-4);
+    await checkAgainstOrt(
+      'DFT',
+      [f32([2, 6, 1], 55), i64([], [5]), i64([], [1])],
+      { inverse: 1 },
+      20,
+      1,
+      1e-4,
+    );
+    await checkAgainstOrt(
+      'STFT',
+      [f32([2, 12, 2], 56), i64([], [3]), undefined, i64([], [5])],
+      { onesided: 0 },
+      17,
+      1,
+      1e-4,
+    );
+    const mel = [8, 32, 8000, 100, 3500].map((v, i) =>
+      i < 3 ? tensorFrom('int64', [], [v]) : tensorFrom('float32', [], [v]),
+    );
+    await checkAgainstOrt('MelWeightMatrix', mel, {}, 17);
     for (const op of ['HannWindow', 'HammingWindow', 'BlackmanWindow'])
       for (const periodic of [0, 1])
         await checkAgainstOrt(op, [tensorFrom('int64', [], [10])], { periodic }, 17);
