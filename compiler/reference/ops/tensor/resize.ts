@@ -1,5 +1,5 @@
 /** Resize (opset 10-19+) and Upsample (opset 7-9), separable N-D interpolation. */
-import { isBigIntDType } from '../../../../runtime/dtype.js';
+import { integerRange, isBigIntDType, isIntegerDType } from '../../../../runtime/dtype.js';
 import { Tensor, allocData, toNumbers } from '../../../../runtime/tensor.js';
 import { attrFloat, attrFloats, attrInt, attrIntsOpt, attrString } from '../../../ir/attrs.js';
 import type { Dim, Node } from '../../../ir/graph.js';
@@ -88,6 +88,8 @@ function interpolate(x: Tensor, sizes: number[], plans: Taps[][], extrapolation:
   const out = allocData(x.dtype, n);
   const src = x.data as ArrayLike<number | bigint>;
   const big = isBigIntDType(x.dtype);
+  // Integer outputs truncate like onnxruntime and saturate where cubic overshoot leaves the range.
+  const range = isIntegerDType(x.dtype) ? integerRange(x.dtype).map(Number) : undefined;
   const o = out as unknown as (number | bigint)[];
   const rank = sizes.length;
   const taps = new Array<Taps>(rank);
@@ -99,7 +101,8 @@ function interpolate(x: Tensor, sizes: number[], plans: Taps[][], extrapolation:
     }
     let v = extrapolation;
     if (!extrap) v = accumulate(src, strides, taps as { idx: number[]; w: number[] }[], 0, 0);
-    o[k] = big ? BigInt(Math.trunc(v)) : v;
+    if (range) v = Math.min(Math.max(Math.trunc(v), range[0]!), range[1]!);
+    o[k] = big ? BigInt(v) : v;
   });
   return new Tensor(x.dtype, sizes, out);
 }
@@ -168,6 +171,8 @@ function resizeOptions(node: Node, opset: number): Options {
 }
 
 function run(x: Tensor, node: Node, opset: number, t: Target): Tensor {
+  if (x.dtype === 'string' || x.dtype === 'bool')
+    throw opError(node, `input dtype ${x.dtype}`, 'a numeric tensor');
   const o = resizeOptions(node, opset);
   if (o.coordMode === 'tf_crop_and_resize' && !t.roi)
     throw opError(node, 'tf_crop_and_resize needs a roi input', 'a roi of 2 * rank values');

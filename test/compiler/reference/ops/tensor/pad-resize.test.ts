@@ -85,6 +85,20 @@ describe('Resize', () => {
     const out = Array.from(r.data as Float32Array);
     for (let i = 4; i < 12; i++) expect(out[i]).toBeCloseTo((i * 7) / 15, 5);
   });
+  it('integer outputs truncate and saturate cubic overshoot', () => {
+    const vals8 = [0, 255, 0, 255, 10];
+    const attrs = { mode: str('cubic') };
+    const sc = scales([2.5]);
+    const ref = Array.from(run1('Resize', [f32([5], vals8), undefined, sc], attrs).data as Float32Array);
+    expect(ref.some((v) => v < 0 || v > 255)).toBe(true);
+    const u8 = run1('Resize', [t('uint8', [5], vals8), undefined, sc], attrs);
+    expectTensor(
+      u8,
+      [12],
+      ref.map((v) => Math.min(255, Math.max(0, Math.trunc(v)))),
+    );
+    expect(() => run1('Resize', [t('bool', [2], [1, 0]), undefined, scales([2])])).toThrow(/dtype/);
+  });
   it('tf_crop_and_resize extrapolates outside the roi', () => {
     const roi = f32([2], [0.5, 1.5]);
     const r = run1('Resize', [f32([3], [0, 10, 20]), roi, undefined, i64([3])], {
