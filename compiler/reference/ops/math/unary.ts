@@ -5,7 +5,7 @@ import type { Node } from '../../../ir/graph.js';
 import type { OpDef } from '../../op.js';
 import { requireInput } from '../common.js';
 import { erf } from './erf.js';
-import { FLOATS, NUMERIC, SIGNED_NUMERIC, checkDType, map1, type Scalar } from './util.js';
+import { FLOATS, NUMERIC, SIGNED_NUMERIC, checkDType, isBig, map1, type Scalar } from './util.js';
 
 export interface UnaryKernels {
   /** Any type held as a JS number, computed in float64 (integer results are truncated by the store). */
@@ -33,12 +33,11 @@ export function unaryOp(
       checkDType(node, x.dtype, types, 'X');
       const k = make(node);
       const big = k.big;
-      const fn: (v: Scalar) => Scalar =
-        typeof x.data[0] === 'bigint' || x.dtype === 'int64' || x.dtype === 'uint64'
-          ? big
-            ? (v) => big(v as bigint)
-            : (v) => k.num(Number(v))
-          : (v) => k.num(v as number);
+      const fn: (v: Scalar) => Scalar = isBig(x.dtype)
+        ? big
+          ? (v) => big(v as bigint)
+          : (v) => k.num(Number(v))
+        : (v) => k.num(v as number);
       return [map1(x, outType(x.dtype), fn)];
     },
     infer: (ctx) => {

@@ -3,6 +3,7 @@
  * direct float64 → half rounding so half results are rounded once), and broadcast loops.
  */
 import { type DType, isBigIntDType } from '../../../../runtime/dtype.js';
+import { roundToBfloat16, roundToFloat16 } from '../../../../runtime/half.js';
 import { Tensor, allocData, shapeSize, type TensorData } from '../../../../runtime/tensor.js';
 import type { Dim, Node, TypeInfo } from '../../../ir/graph.js';
 import type { InferContext } from '../../op.js';
@@ -48,31 +49,33 @@ export function inferDTypes(
   return inputs.find((t) => t)?.dtype;
 }
 
-/** Round a float64 to the nearest value with `mantBits` fraction bits and min normal exponent `emin`
- * (ties to even), overflowing to ±Infinity above `max`. One rounding, unlike f64 → f32 → half. */
-function roundToFormat(x: number, mantBits: number, emin: number, max: number): number {
-  if (!Number.isFinite(x) || x === 0) return x;
-  const a = Math.abs(x);
-  let e = Math.floor(Math.log2(a));
-  // log2 may be off by one near powers of two; correct it so 2^e <= a < 2^(e+1).
-  if (2 ** e > a) e--;
-  else if (2 ** (e + 1) <= a) e++;
-  const ulp = 2 ** (Math.max(e, emin) - mantBits);
-  const q = a / ulp; // exact: scaling by a power of two
-  const f = Math.floor(q);
-  const d = q - f;
-  const m = d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f;
-  const r = m * ulp;
-  const out = r > max ? Infinity : r;
-  return x < 0 ? -out : out;
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/**
+ * float64 → float32 with round-to-odd: an inexact result gets an odd last bit. Rounding that to a
+ * format with at least two fewer significand bits (float16, bfloat16) then equals rounding the
+ * float64 directly, which plain f64 → f32 → half double rounding does not always do.
+ */
+function toFloat32RoundToOdd(x: number): number {
+  f32[0] = x;
+  const y = f32[0]!;
+  if (y !== x && Number.isFinite(y) && y !== 0 && (u32[0]! & 1) === 0) {
+    // Step one ulp toward x (down in magnitude when y overshoots): the odd neighbour.
+    if (Math.abs(y) > Math.abs(x)) u32[0]!--;
+    else u32[0]!++;
+  }
+  return f32[0]!;
 }
 
+/** Nearest float16 (ties to even) of a float64, rounded once. */
 export function f64ToFloat16(x: number): number {
-  return roundToFormat(x, 10, -14, 65504);
+  return roundToFloat16(toFloat32RoundToOdd(x));
 }
 
+/** Nearest bfloat16 (ties to even) of a float64, rounded once. */
 export function f64ToBfloat16(x: number): number {
-  return roundToFormat(x, 7, -126, (2 - 2 ** -7) * 2 ** 127);
+  return roundToBfloat16(toFloat32RoundToOdd(x));
 }
 
 /** float → integer conversion as C truncation; NaN and ±Infinity (undefined in C) become 0. */

@@ -3,7 +3,7 @@ import { KilnError } from '../../../../../runtime/errors.js';
 import { f64ToBfloat16, f64ToFloat16 } from '../../../../../compiler/reference/ops/math/util.js';
 import { roundToBfloat16, roundToFloat16 } from '../../../../../runtime/half.js';
 import { tensorFrom } from '../../../../../runtime/tensor.js';
-import { f32, f64, infer1, int, run1, str, t, ti, vals } from './helpers.js';
+import { f32, f64, infer1, int, rand, run1, str, t, ti, vals } from './helpers.js';
 
 /** TensorProto.DataType codes used below. */
 const FLOAT = 1,
@@ -102,7 +102,33 @@ describe('Cast inference and CastLike', () => {
   });
 });
 
+/** Exact nearest-even rounding to `mant` fraction bits, min normal exponent `emin`, by scaling. */
+function roundExact(x: number, mant: number, emin: number, max: number): number {
+  if (!Number.isFinite(x) || x === 0) return x;
+  const a = Math.abs(x);
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  else if (2 ** (e + 1) <= a) e++;
+  const ulp = 2 ** (Math.max(e, emin) - mant);
+  const q = a / ulp;
+  const f = Math.floor(q);
+  const m = q - f > 0.5 || (q - f === 0.5 && f % 2 === 1) ? f + 1 : f;
+  const r = m * ulp > max ? Infinity : m * ulp;
+  return x < 0 ? -r : r;
+}
+
 describe('half rounding from float64', () => {
+  it('equals exact single rounding for random doubles, ties and subnormals included', () => {
+    const xs = rand(20000, 99).map((v, i) => v * 2 ** ((i % 60) - 30));
+    // Values just above float16/bfloat16 ties, where float64 → float32 → half would round wrongly.
+    for (let k = 0; k < 50; k++)
+      xs.push((1 + 2 ** -11 + 2 ** -40) * 2 ** (k - 25), -(1 + 2 ** -8 + 2 ** -45) * 2 ** k);
+    for (const x of xs) {
+      expect(f64ToFloat16(x)).toBe(roundExact(x, 10, -14, 65504));
+      expect(f64ToBfloat16(x)).toBe(roundExact(x, 7, -126, (2 - 2 ** -7) * 2 ** 127));
+    }
+  });
+
   it('agrees with the runtime float32 → half conversions on float32 inputs', () => {
     const u = new Uint32Array(1);
     const f = new Float32Array(u.buffer);
