@@ -3,12 +3,12 @@
  * [N, d1..dk]. Each element's loss is -input[n, t, d] * weight[t]; targets equal to ignore_index
  * contribute nothing, and 'mean' divides by the summed weights of the counted elements.
  */
+import { isFloatDType } from '../../../../runtime/dtype.js';
 import { Tensor, allocData, toNumbers } from '../../../../runtime/tensor.js';
 import { attrIntOpt, attrString } from '../../../ir/attrs.js';
 import type { Node } from '../../../ir/graph.js';
 import type { OpDef, TypeInfo } from '../../op.js';
 import { opError, requireInput } from '../common.js';
-import { isFloat } from './util.js';
 
 const REDUCTIONS = ['none', 'sum', 'mean'];
 
@@ -73,7 +73,8 @@ function nll(
 }
 
 function checkFloat(node: Node, x: Tensor): void {
-  if (!isFloat(x.dtype)) throw opError(node, `input dtype ${x.dtype} is not supported`, 'a float tensor');
+  if (!isFloatDType(x.dtype))
+    throw opError(node, `input dtype ${x.dtype} is not supported`, 'a float tensor');
 }
 
 function lossType(ctx: Parameters<OpDef['infer']>[0]): TypeInfo | undefined {

@@ -1,7 +1,6 @@
-/** Helpers shared by the reduce group: axis layouts, scalar inputs, dtype checks. */
-import { type DType, isBigIntDType, isFloatDType } from '../../../../runtime/dtype.js';
+/** Helpers shared by the reduce group: axis layouts and scalar inputs. */
 import { type Tensor, shapeSize, stridesOf, toNumbers } from '../../../../runtime/tensor.js';
-import type { Dim, Node } from '../../../ir/graph.js';
+import type { Node } from '../../../ir/graph.js';
 import { normalizeAxis, opError } from '../common.js';
 
 /**
@@ -65,31 +64,4 @@ export function scalarInput(node: Node, t: Tensor, what: string): number {
   if (t.size !== 1)
     throw opError(node, `${what} must be a scalar, got shape [${t.shape.join(',')}]`, 'one element');
   return toNumbers(t)[0]!;
-}
-
-/** Reject dtypes an op does not accept. */
-export function requireDType(
-  node: Node,
-  t: Tensor | undefined,
-  ok: (d: DType) => boolean,
-  what: string,
-): void {
-  if (t && !ok(t.dtype)) throw opError(node, `${what} has unsupported dtype ${t.dtype}`);
-}
-
-export const isNumeric = (d: DType): boolean => d !== 'string' && d !== 'bool';
-export const isFloat = isFloatDType;
-export const isBig = isBigIntDType;
-
-/** Read a number from typed storage as a JS number (bigint storage converted). */
-export function numberData(t: Tensor): ArrayLike<number> {
-  if (t.dtype === 'string') throw new Error('numberData: string tensor');
-  if (isBigIntDType(t.dtype)) return toNumbers(t);
-  return t.data as ArrayLike<number>;
-}
-
-/** A shape whose every dim is a number, or undefined. */
-export function staticShape(shape: Dim[] | undefined): number[] | undefined {
-  if (!shape || shape.some((d) => typeof d !== 'number')) return undefined;
-  return shape as number[];
 }

@@ -1,59 +1,14 @@
 /**
- * Signal ops (opset 17): HannWindow, HammingWindow, BlackmanWindow, DFT (axis attribute in 17-19,
- * axis input from 20), STFT and MelWeightMatrix. Complex values travel as a trailing dim of 2.
+ * DFT (axis attribute in opset 17-19, axis input from 20) and STFT (opset 17). Complex values travel
+ * as a trailing dim of 2; a trailing dim of 1 is a real signal.
  */
-import { type DType, dtypeFromOnnx, isFloatDType } from '../../../../runtime/dtype.js';
+import { isFloatDType } from '../../../../runtime/dtype.js';
 import { Tensor, allocData, shapeSize, toNumbers } from '../../../../runtime/tensor.js';
 import { attrInt } from '../../../ir/attrs.js';
 import type { Dim, Node } from '../../../ir/graph.js';
 import type { InferContext, OpDef } from '../../op.js';
 import { normalizeAxis, opError, requireInput } from '../common.js';
 import { reduceLayout, scalarInput } from './util.js';
-
-function outputDType(node: Node): DType {
-  const code = attrInt(node, 'output_datatype', 1);
-  const d = dtypeFromOnnx(code);
-  if (!d || d === 'string' || d === 'bool')
-    throw opError(node, `output_datatype ${code} is not supported`, 'a numeric TensorProto type');
-  return d;
-}
-
-function fromFloat64(dtype: DType, shape: number[], v: Float64Array): Tensor {
-  const out = allocData(dtype, v.length);
-  const big = dtype === 'int64' || dtype === 'uint64';
-  for (let i = 0; i < v.length; i++) {
-    if (big) (out as BigInt64Array)[i] = BigInt(Math.trunc(v[i]!));
-    else (out as Float64Array)[i] = isFloatDType(dtype) ? v[i]! : Math.trunc(v[i]!);
-  }
-  return new Tensor(dtype, shape, out);
-}
-
-/** A cosine-sum window: w[n] = sum_k a_k cos(2 pi k n / N), N = size (periodic) or size - 1 (symmetric). */
-function windowOp(op: string, coeffs: number[]): OpDef {
-  return {
-    op,
-    versions: [17, 21],
-    run: (inputs, { node }) => {
-      const size = scalarInput(node, requireInput(node, inputs, 0, 'size'), 'size');
-      if (!Number.isInteger(size) || size < 0)
-        throw opError(node, `size ${size} is invalid`, 'a non-negative integer');
-      const periodic = attrInt(node, 'periodic', 1) !== 0;
-      const N = periodic ? size : size - 1;
-      const w = new Float64Array(size);
-      for (let n = 0; n < size; n++) {
-        // A symmetric window of one sample is [1] (N = 0 would divide by zero).
-        if (N === 0) w[n] = 1;
-        else w[n] = coeffs.reduce((s, a, k) => s + a * Math.cos((2 * Math.PI * k * n) / N), 0);
-      }
-      return [fromFloat64(outputDType(node), [size], w)];
-    },
-    infer: (ctx) => {
-      const c = ctx.constants[0];
-      const size: Dim = c && c.size === 1 ? toNumbers(c)[0]! : ctx.freshDim();
-      return [{ dtype: outputDType(ctx.node), shape: [size] }];
-    },
-  };
-}
 
 /**
  * DFT of complex lines: `re`/`im` hold `count` lines of length n (stride 1 within a line). Returns
@@ -269,62 +224,4 @@ function inferStft(ctx: InferContext) {
   return [{ dtype: x.dtype, shape: [batch, frames, bins, 2] }];
 }
 
-/** MelWeightMatrix, following the ONNX reference's integer bin placement (so results match its data). */
-const melOp: OpDef = {
-  op: 'MelWeightMatrix',
-  versions: [17, 21],
-  run: (inputs, { node }) => {
-    const names = ['num_mel_bins', 'dft_length', 'sample_rate', 'lower_edge_hertz', 'upper_edge_hertz'];
-    const [mels, dftLen, rate, lo, hi] = names.map((n, i) =>
-      scalarInput(node, requireInput(node, inputs, i, n), n),
-    ) as [number, number, number, number, number];
-    if (!Number.isInteger(mels) || mels < 1)
-      throw opError(node, `num_mel_bins ${mels} is invalid`, 'a positive integer');
-    if (!Number.isInteger(dftLen) || dftLen < 1)
-      throw opError(node, `dft_length ${dftLen} is invalid`, 'a positive integer');
-    if (!(rate > 0)) throw opError(node, `sample_rate ${rate} is invalid`, 'a positive number');
-    if (!(lo >= 0 && hi >= lo))
-      throw opError(node, `edges ${lo}..${hi} Hz are invalid`, '0 <= lower <= upper');
-    const specBins = Math.floor(dftLen / 2) + 1;
-    const toMel = (hz: number) => 2595 * Math.log10(1 + hz / 700);
-    const lowMel = toMel(lo);
-    const step = (toMel(hi) - lowMel) / (mels + 2);
-    const bin = Array.from({ length: mels + 2 }, (_, i) => {
-      const hz = 700 * (10 ** ((i * step + lowMel) / 2595) - 1);
-      return Math.floor(((dftLen + 1) * hz) / rate);
-    });
-    const w = new Float64Array(specBins * mels);
-    const set = (j: number, i: number, v: number) => {
-      if (j < 0 || j >= specBins)
-        throw opError(node, `mel bin ${i} reaches spectrogram bin ${j} of ${specBins}`);
-      w[j * mels + i] = v;
-    };
-    for (let i = 0; i < mels; i++) {
-      const [l, c, h] = [bin[i]!, bin[i + 1]!, bin[i + 2]!];
-      if (c === l) set(c, i, 1);
-      else for (let j = l; j <= c; j++) set(j, i, (j - l) / (c - l));
-      for (let j = c; j < h; j++) set(j, i, (h - j) / (h - c));
-    }
-    return [fromFloat64(outputDType(node), [specBins, mels], w)];
-  },
-  infer: (ctx) => {
-    const cst = (i: number) => (ctx.constants[i]?.size === 1 ? toNumbers(ctx.constants[i]!)[0] : undefined);
-    const mels = cst(0);
-    const dftLen = cst(1);
-    return [
-      {
-        dtype: outputDType(ctx.node),
-        shape: [dftLen !== undefined ? Math.floor(dftLen / 2) + 1 : ctx.freshDim(), mels ?? ctx.freshDim()],
-      },
-    ];
-  },
-};
-
-export const signalOps: OpDef[] = [
-  windowOp('HannWindow', [0.5, -0.5]),
-  windowOp('HammingWindow', [25 / 46, -21 / 46]),
-  windowOp('BlackmanWindow', [0.42, -0.5, 0.08]),
-  dftOp,
-  stftOp,
-  melOp,
-];
+export const dftOps: OpDef[] = [dftOp, stftOp];
