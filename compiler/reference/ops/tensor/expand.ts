@@ -1,8 +1,15 @@
 /** Expand (broadcast to a shape) and Tile (repeat along each axis). */
-import { Tensor } from '../../../../runtime/tensor.js';
-import type { Dim } from '../../../ir/graph.js';
+import { Tensor, toNumbers } from '../../../../runtime/tensor.js';
+import type { Dim, Node } from '../../../ir/graph.js';
 import type { OpDef } from '../../op.js';
-import { broadcastDims, broadcastIndexMap, broadcastShapes, opError, requireInput } from '../common.js';
+import {
+  broadcastDims,
+  broadcastIndexMap,
+  broadcastShapes,
+  normalizeAxis,
+  opError,
+  requireInput,
+} from '../common.js';
 import { constInts, copyData, forEachIndex, intList, stridesOf, takeFlat } from './util.js';
 
 const Expand: OpDef = {
@@ -30,12 +37,29 @@ const Expand: OpDef = {
   },
 };
 
+/** Tile-1 repeats one axis: (tiles, axis) scalar inputs; from opset 6 a repeats vector. */
+function tile1Reps(node: Node, rank: number, tiles: Tensor, axis: Tensor): number[] {
+  if (tiles.size !== 1 || axis.size !== 1)
+    throw opError(node, 'tiles and axis must be scalars', 'scalar inputs');
+  const reps = new Array<number>(rank).fill(1);
+  reps[normalizeAxis(node, toNumbers(axis)[0]!, rank)] = toNumbers(tiles)[0]!;
+  return reps;
+}
+
 const Tile: OpDef = {
   op: 'Tile',
-  versions: [6, 21],
-  run: (inputs, { node }) => {
+  versions: [1, 21],
+  run: (inputs, { node, opset }) => {
     const x = requireInput(node, inputs, 0, 'input');
-    const reps = intList(node, requireInput(node, inputs, 1, 'repeats'), 'repeats');
+    const reps =
+      opset < 6
+        ? tile1Reps(
+            node,
+            x.rank,
+            requireInput(node, inputs, 1, 'tiles'),
+            requireInput(node, inputs, 2, 'axis'),
+          )
+        : intList(node, requireInput(node, inputs, 1, 'repeats'), 'repeats');
     if (reps.length !== x.rank || reps.some((r) => r < 0))
       throw opError(node, `repeats [${reps.join(',')}] for rank ${x.rank}`, `${x.rank} non-negative repeats`);
     const shape = x.shape.map((d, i) => d * reps[i]!);
@@ -52,7 +76,10 @@ const Tile: OpDef = {
     const x = ctx.inputs[0];
     if (!x) return [undefined];
     if (!x.shape) return [{ dtype: x.dtype }];
-    const reps = constInts(ctx, 1, 'repeats');
+    const [, tiles, axis] = ctx.constants;
+    let reps: number[] | undefined;
+    if (ctx.opset >= 6) reps = constInts(ctx, 1, 'repeats');
+    else if (tiles && axis) reps = tile1Reps(ctx.node, x.shape.length, tiles, axis);
     if (!reps) return [{ dtype: x.dtype, shape: x.shape.map(() => ctx.freshDim()) }];
     if (reps.length !== x.shape.length)
       throw opError(

@@ -212,6 +212,12 @@ describe('Expand and Tile', () => {
     expectTensor(run1('Tile', [x, i64([1, 2])]), [2, 4], [1, 2, 1, 2, 3, 4, 3, 4]);
     expectTensor(run1('Tile', [x, i64([2, 1])]), [4, 2], [1, 2, 3, 4, 1, 2, 3, 4]);
     expect(() => run1('Tile', [x, i64([2])])).toThrow(/repeats/);
+    // Tile-1: scalar tiles and axis inputs
+    expectTensor(
+      run1('Tile', [x, f32([], [3]), f32([], [-1])], {}, 1),
+      [2, 6],
+      [1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4],
+    );
     expect(
       infer1(
         'Tile',
