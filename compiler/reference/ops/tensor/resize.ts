@@ -233,20 +233,19 @@ function inferSizes(
   sizes: number[] | undefined,
   axes: number[] | undefined,
 ): Dim[] {
+  // Validate counts and values against a stand-in shape (symbols as 1), then size each dim.
   const concrete = shape.map((d) => (typeof d === 'number' ? d : 1));
   const t = resolveTarget(ctx.node, ctx.opset, concrete, scales, sizes, undefined, axes);
+  const sel = (axes ?? shape.map((_, j) => j)).map((a) => normalizeAxis(ctx.node, a, shape.length));
+  if (sizes) {
+    const policy = ctx.opset >= 18 ? attrString(ctx.node, 'keep_aspect_ratio_policy', 'stretch') : 'stretch';
+    // A kept aspect ratio depends on every selected input dim.
+    if (policy !== 'stretch' && sel.some((a) => typeof shape[a] !== 'number'))
+      return shape.map((d, i) => (sel.includes(i) ? ctx.freshDim() : d));
+    return shape.map((d, i) => (sel.includes(i) ? t.sizes[i]! : d));
+  }
   return shape.map((d, i) => {
     if (typeof d === 'number') return t.sizes[i]!;
-    if (
-      sizes &&
-      !(axes ?? shape.map((_, j) => j)).some((a) => normalizeAxis(ctx.node, a, shape.length) === i)
-    )
-      return d;
-    if (
-      sizes &&
-      (ctx.opset < 18 || attrString(ctx.node, 'keep_aspect_ratio_policy', 'stretch') === 'stretch')
-    )
-      return t.sizes[i]!;
     return t.scales[i] === 1 ? d : ctx.freshDim();
   });
 }

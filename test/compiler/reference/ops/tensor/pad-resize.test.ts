@@ -138,6 +138,18 @@ describe('Resize', () => {
       ),
     ).toEqual(ti('float32', ['N', 3, 5, 7]));
   });
+  it('infers a kept aspect ratio only when the selected dims are known', () => {
+    const bySize = [undefined, undefined, undefined, ti('int64', [2])];
+    const sizes = { constants: [undefined, undefined, undefined, i64([6, 6])] };
+    const attrs = { axes: ints([2, 3]), keep_aspect_ratio_policy: str('not_larger') };
+    // scale = min(6/4, 6/3) = 1.5 -> [6, 4.5 -> 5]
+    expect(infer1('Resize', [ti('float32', ['N', 3, 4, 3]), ...bySize], attrs, sizes)).toEqual(
+      ti('float32', ['N', 3, 6, 5]),
+    );
+    expect(infer1('Resize', [ti('float32', [1, 3, 'H', 3]), ...bySize], attrs, sizes)).toEqual(
+      ti('float32', [1, 3, 'unk__0', 'unk__1']),
+    );
+  });
   it('Upsample (opset 7 attribute, opset 9 input)', () => {
     const a = run1('Upsample', [f32([2], [1, 2])], { scales: floats([2]) }, 7);
     expectTensor(a, [4], [1, 1, 2, 2]);
