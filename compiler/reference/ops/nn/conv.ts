@@ -26,7 +26,7 @@ export function inferConvShape(ctx: InferContext, x?: Dim[], w?: Dim[]): Dim[] |
 
 const conv: OpDef = {
   op: 'Conv',
-  versions: [1, 21],
+  versions: [1, 22],
   run: (inputs, { node }) => {
     const x = requireInput(node, inputs, 0, 'X');
     const w = requireInput(node, inputs, 1, 'W');

@@ -140,7 +140,7 @@ function inferTranspose(ctx: InferContext): Dim[] | undefined {
 
 const convTranspose: OpDef = {
   op: 'ConvTranspose',
-  versions: [1, 21],
+  versions: [1, 22],
   run: (inputs, { node }) => {
     const x = requireInput(node, inputs, 0, 'X');
     const w = requireInput(node, inputs, 1, 'W');

@@ -1,6 +1,6 @@
 /** Dropout: identity at inference; real random dropping (seeded) in training mode. */
 import { Tensor, allocData, type TensorData } from '../../../../runtime/tensor.js';
-import { attrFloat, attrIntOpt } from '../../../ir/attrs.js';
+import { attrFloat, attrInt, attrIntOpt } from '../../../ir/attrs.js';
 import type { OpDef } from '../../op.js';
 import { opError, requireInput } from '../common.js';
 import { fromF64, toF64 } from './util.js';
@@ -18,12 +18,13 @@ function rng(seed: number): () => number {
 
 const dropout: OpDef = {
   op: 'Dropout',
-  versions: [7, 21],
+  versions: [1, 22],
   run: (inputs, { node, opset }) => {
     const x = requireInput(node, inputs, 0, 'data');
     // Opset 12 moved ratio and training_mode from attributes to inputs (opset 7-11 is always inference).
     let ratio = opset >= 12 ? 0.5 : attrFloat(node, 'ratio', 0.5);
-    let training = false;
+    // Opsets 1-6 train unless is_test is set; opsets 7-11 are always inference.
+    let training = opset < 7 && attrInt(node, 'is_test', 0) === 0;
     if (opset >= 12) {
       if (inputs[1]) ratio = toF64(node, inputs[1], 'ratio')[0]!;
       const tm = inputs[2];

@@ -46,7 +46,7 @@ function cubicWeights(t: number, out: Float64Array, base: number): void {
 
 const gridSample: OpDef = {
   op: 'GridSample',
-  versions: [16, 21],
+  versions: [16, 22],
   run: (inputs, { node, opset }) => {
     const x = requireInput(node, inputs, 0, 'X');
     const grid = requireInput(node, inputs, 1, 'grid');

@@ -119,7 +119,7 @@ export function inferMatMulShape(ctx: InferContext, a?: Dim[], b?: Dim[]): Dim[]
 
 const matMul: OpDef = {
   op: 'MatMul',
-  versions: [1, 21],
+  versions: [1, 22],
   run: (inputs, { node }) => {
     const a = requireInput(node, inputs, 0, 'A');
     const b = requireInput(node, inputs, 1, 'B');
@@ -141,7 +141,7 @@ const matMul: OpDef = {
 /** Y = alpha * A' · B' + beta * C, with C broadcast unidirectionally to [M, N]. */
 const gemm: OpDef = {
   op: 'Gemm',
-  versions: [7, 21],
+  versions: [1, 22],
   run: (inputs, { node }) => {
     const a = requireInput(node, inputs, 0, 'A');
     const b = requireInput(node, inputs, 1, 'B');

@@ -31,7 +31,7 @@ function embedAtOrigin(src: Float64Array, from: number[], to: number[]): Float64
 
 const maxUnpool: OpDef = {
   op: 'MaxUnpool',
-  versions: [9, 21],
+  versions: [9, 22],
   run: (inputs, { node }) => {
     const x = requireInput(node, inputs, 0, 'X');
     const idx = requireInput(node, inputs, 1, 'I');

@@ -42,13 +42,18 @@ function channelAffine(
   return y;
 }
 
+/**
+ * BatchNormalization. Opsets 1-8 allow spatial=0 (statistics per activation, parameters shaped
+ * [C, D1, ...]); opset 14 added training_mode with running-statistics outputs.
+ */
 const batchNorm: OpDef = {
   op: 'BatchNormalization',
-  versions: [9, 21],
+  versions: [1, 22],
   run: (inputs, { node, opset }) => {
     const x = floatInput(node, inputs, 0, 'X');
     if (x.rank < 2) throw opError(node, `X has shape [${x.shape.join(',')}]`, '[N, C, ...]');
-    const C = x.shape[1]!;
+    const perActivation = opset < 9 && attrInt(node, 'spatial', 1) === 0;
+    const C = perActivation ? shapeSize(x.shape.slice(1)) : x.shape[1]!;
     const scale = perChannel(node, floatInput(node, inputs, 1, 'scale'), C, 'scale');
     const bias = perChannel(node, floatInput(node, inputs, 2, 'B'), C, 'B');
     const meanT = floatInput(node, inputs, 3, 'input_mean');
@@ -63,9 +68,11 @@ const batchNorm: OpDef = {
         'opset >= 14 training_mode',
       );
     const xd = toF64(node, x, 'X');
+    // Per-activation statistics are per-channel statistics of X viewed as [N, C·D1·..., 1].
+    const view = perActivation ? [x.shape[0]!, C] : x.shape;
     if (!training) {
       const inv = runVar.map((v) => 1 / Math.sqrt(v + eps));
-      return [fromF64(x.dtype, x.shape, channelAffine(xd, x.shape, runMean, inv, scale, bias))];
+      return [fromF64(x.dtype, x.shape, channelAffine(xd, view, runMean, inv, scale, bias))];
     }
     // Training: normalize with batch statistics and blend them into the running ones.
     const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
@@ -89,7 +96,7 @@ const batchNorm: OpDef = {
 /** LayerNormalization-17: normalize over axes [axis, rank); Mean/InvStdDev keep those axes as 1. */
 const layerNorm: OpDef = {
   op: 'LayerNormalization',
-  versions: [17, 21],
+  versions: [17, 22],
   run: (inputs, { node }) => {
     const x = floatInput(node, inputs, 0, 'X');
     const scale = floatInput(node, inputs, 1, 'Scale');
@@ -149,7 +156,7 @@ function unidirectionalMap(node: Node, shape: readonly number[], target: readonl
 
 const instanceNorm: OpDef = {
   op: 'InstanceNormalization',
-  versions: [6, 21],
+  versions: [1, 22],
   run: (inputs, { node }) => {
     const x = floatInput(node, inputs, 0, 'input');
     if (x.rank < 3) throw opError(node, `input has shape [${x.shape.join(',')}]`, '[N, C, D1, ...]');
@@ -182,7 +189,7 @@ const instanceNorm: OpDef = {
  */
 const groupNorm: OpDef = {
   op: 'GroupNormalization',
-  versions: [18, 21],
+  versions: [18, 22],
   run: (inputs, { node, opset }) => {
     const x = floatInput(node, inputs, 0, 'X');
     if (x.rank < 2) throw opError(node, `X has shape [${x.shape.join(',')}]`, '[N, C, ...]');
@@ -215,7 +222,7 @@ const groupNorm: OpDef = {
 
 const lrn: OpDef = {
   op: 'LRN',
-  versions: [1, 21],
+  versions: [1, 22],
   run: (inputs, { node }) => {
     const x = floatInput(node, inputs, 0, 'X');
     if (x.rank < 2) throw opError(node, `X has shape [${x.shape.join(',')}]`, '[N, C, ...]');
@@ -249,7 +256,7 @@ const lrn: OpDef = {
 /** MeanVarianceNormalization: (X - E[X]) / (sqrt(Var[X]) + 1e-9) over `axes`, as its function body. */
 const mvn: OpDef = {
   op: 'MeanVarianceNormalization',
-  versions: [9, 21],
+  versions: [9, 22],
   run: (inputs, { node }) => {
     const x = floatInput(node, inputs, 0, 'X');
     const axes = [...new Set(attrInts(node, 'axes', [0, 2, 3]).map((a) => normalizeAxis(node, a, x.rank)))];

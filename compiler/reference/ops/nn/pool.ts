@@ -98,7 +98,7 @@ function inferPool(ctx: InferContext, nOut: number): (TypeInfo | undefined)[] {
 
 const maxPool: OpDef = {
   op: 'MaxPool',
-  versions: [1, 21],
+  versions: [1, 22],
   run: (inputs, { node }) => {
     const x = poolInput(node, inputs);
     if (!isFloatDType(x.dtype) && x.dtype !== 'int8' && x.dtype !== 'uint8')
@@ -143,7 +143,7 @@ const maxPool: OpDef = {
 
 const averagePool: OpDef = {
   op: 'AveragePool',
-  versions: [7, 21],
+  versions: [1, 22],
   run: (inputs, { node }) => {
     const x = poolInput(node, inputs);
     if (!isFloatDType(x.dtype)) throw opError(node, `X has dtype ${x.dtype}`, 'a float tensor');
@@ -187,7 +187,7 @@ function lpNorm(s: number, p: number): number {
 
 const lpPool: OpDef = {
   op: 'LpPool',
-  versions: [2, 21],
+  versions: [1, 22],
   run: (inputs, { node }) => {
     const x = poolInput(node, inputs);
     if (!isFloatDType(x.dtype)) throw opError(node, `X has dtype ${x.dtype}`, 'a float tensor');
@@ -224,7 +224,7 @@ function globalPool(
 ): OpDef {
   return {
     op,
-    versions: [1, 21],
+    versions: [1, 22],
     run: (inputs, { node }) => {
       const x = poolInput(node, inputs);
       if (!isFloatDType(x.dtype)) throw opError(node, `X has dtype ${x.dtype}`, 'a float tensor');

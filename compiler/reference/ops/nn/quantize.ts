@@ -28,7 +28,7 @@ function quantOutputType(node: Node, opset: number, zp: { dtype: DType } | undef
 
 const quantizeLinear: OpDef = {
   op: 'QuantizeLinear',
-  versions: [10, 21],
+  versions: [10, 22],
   run: (inputs, { node, opset }) => {
     const x = requireInput(node, inputs, 0, 'x');
     const scale = requireInput(node, inputs, 1, 'y_scale');
@@ -72,7 +72,7 @@ const quantizeLinear: OpDef = {
 
 const dequantizeLinear: OpDef = {
   op: 'DequantizeLinear',
-  versions: [10, 21],
+  versions: [10, 22],
   run: (inputs, { node, opset }) => {
     const x = requireInput(node, inputs, 0, 'x');
     const scale = requireInput(node, inputs, 1, 'x_scale');
@@ -107,7 +107,7 @@ const dequantizeLinear: OpDef = {
  */
 const dynamicQuantizeLinear: OpDef = {
   op: 'DynamicQuantizeLinear',
-  versions: [11, 21],
+  versions: [11, 22],
   run: (inputs, { node }) => {
     const x = requireInput(node, inputs, 0, 'x');
     if (x.dtype !== 'float32') throw opError(node, `x has dtype ${x.dtype}`, 'float32');

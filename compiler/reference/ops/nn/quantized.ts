@@ -90,7 +90,7 @@ function scalarScale(node: Node, t: Tensor, what: string): number {
 
 const matMulInteger: OpDef = {
   op: 'MatMulInteger',
-  versions: [10, 21],
+  versions: [10, 22],
   run: (inputs, { node }) => {
     const a = quantInput(node, inputs, 0, 'A');
     const b = quantInput(node, inputs, 1, 'B');
@@ -105,7 +105,7 @@ const matMulInteger: OpDef = {
 
 const qlinearMatMul: OpDef = {
   op: 'QLinearMatMul',
-  versions: [10, 21],
+  versions: [10, 22],
   run: (inputs, { node }) => {
     const a = quantInput(node, inputs, 0, 'a');
     const b = quantInput(node, inputs, 3, 'b');
@@ -169,7 +169,7 @@ function intConv(
 
 const convInteger: OpDef = {
   op: 'ConvInteger',
-  versions: [10, 21],
+  versions: [10, 22],
   run: (inputs, { node }) => {
     const x = quantInput(node, inputs, 0, 'x');
     const w = quantInput(node, inputs, 1, 'w');
@@ -183,7 +183,7 @@ const convInteger: OpDef = {
 
 const qlinearConv: OpDef = {
   op: 'QLinearConv',
-  versions: [10, 21],
+  versions: [10, 22],
   run: (inputs, { node }) => {
     const x = quantInput(node, inputs, 0, 'x');
     const w = quantInput(node, inputs, 3, 'w');

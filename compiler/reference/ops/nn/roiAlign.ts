@@ -40,7 +40,7 @@ function sampleTaps(y: number, x: number, H: number, W: number, off: Int32Array,
 
 const roiAlign: OpDef = {
   op: 'RoiAlign',
-  versions: [10, 21],
+  versions: [10, 22],
   run: (inputs, { node, opset }) => {
     const x = requireInput(node, inputs, 0, 'X');
     const rois = requireInput(node, inputs, 1, 'rois');
