@@ -8,6 +8,7 @@ import { attrString } from '../../../ir/attrs.js';
 import type { Dim, Node } from '../../../ir/graph.js';
 import type { OpDef } from '../../op.js';
 import { opError } from '../common.js';
+import { flatOffsets } from './util.js';
 
 interface Equation {
   /** Per input: one label per axis, ellipsis axes expanded to labels '0', '1', ... (right-aligned). */
@@ -128,36 +129,46 @@ export const einsumOps: OpDef[] = [
       });
       const outShape = eq.output.map((l) => sizes.get(l)!);
       const nOut = outShape.reduce((a, b) => a * b, 1);
-      const nSum = summed.reduce((a, l) => a * sizes.get(l)!, 1);
-      const big = isBigIntDType(dtype);
+      const nO = eq.output.length;
+      const sumDims = dims.slice(nO);
+      // Per input: its flat offset for every output index and for every summed index (row-major).
+      const outBase = steps.map((st) => flatOffsets(outShape, st.slice(0, nO)));
+      const sumOff = steps.map((st) => flatOffsets(sumDims, st.slice(nO)));
+      const nSum = sumOff[0]!.length;
       const out = allocData(dtype, nOut);
-      const o = out as unknown as (number | bigint)[];
       const datas = xs.map((t) => t.data as ArrayLike<number | bigint>);
-      const idx = new Array<number>(loop.length).fill(0);
-      const offs = new Array<number>(xs.length).fill(0);
-      const advance = () => {
-        for (let d = loop.length - 1; d >= 0; d--) {
-          idx[d]!++;
-          for (let k = 0; k < xs.length; k++) offs[k]! += steps[k]![d]!;
-          if (idx[d]! < dims[d]!) return;
-          for (let k = 0; k < xs.length; k++) offs[k]! -= steps[k]![d]! * idx[d]!;
-          idx[d] = 0;
-        }
-      };
-      if (nSum > 0) {
+      if (isBigIntDType(dtype)) {
+        const o = out as BigInt64Array;
         for (let i = 0; i < nOut; i++) {
-          let acc: number | bigint = big ? 0n : 0;
+          let acc = 0n;
           for (let j = 0; j < nSum; j++) {
-            if (big) {
-              let p = 1n;
-              for (let k = 0; k < xs.length; k++) p *= datas[k]![offs[k]!] as bigint;
-              acc = (acc as bigint) + p;
-            } else {
-              let p = 1;
-              for (let k = 0; k < xs.length; k++) p *= datas[k]![offs[k]!] as number;
-              acc = (acc as number) + p;
-            }
-            advance();
+            let p = 1n;
+            for (let k = 0; k < xs.length; k++) p *= datas[k]![outBase[k]![i]! + sumOff[k]![j]!] as bigint;
+            acc += p;
+          }
+          o[i] = acc;
+        }
+      } else if (xs.length === 2) {
+        // The common two-operand case (matmul-like) without the per-operand loop.
+        const [a, b] = datas as ArrayLike<number>[];
+        const [oa, ob] = outBase as [Int32Array, Int32Array];
+        const [sa, sb] = sumOff as [Int32Array, Int32Array];
+        const o = out as Float64Array;
+        for (let i = 0; i < nOut; i++) {
+          const ba = oa[i]!;
+          const bb = ob[i]!;
+          let acc = 0;
+          for (let j = 0; j < nSum; j++) acc += a![ba + sa[j]!]! * b![bb + sb[j]!]!;
+          o[i] = acc;
+        }
+      } else {
+        const o = out as Float64Array;
+        for (let i = 0; i < nOut; i++) {
+          let acc = 0;
+          for (let j = 0; j < nSum; j++) {
+            let p = 1;
+            for (let k = 0; k < xs.length; k++) p *= datas[k]![outBase[k]![i]! + sumOff[k]![j]!] as number;
+            acc += p;
           }
           o[i] = acc;
         }

@@ -230,8 +230,8 @@ function inferReduce(ctx: InferContext, r: Reducer): TypeInfo | undefined {
   if (hasAxesInput) {
     const c = ctx.constants[1];
     if (!c) {
-      // Unknown axes: with keepdims the rank survives; which dims become 1 is unknown.
-      if (keep) return { dtype: x.dtype, shape: x.shape.map(() => ctx.freshDim()) };
+      // Unknown axes: with keepdims the rank survives and dims of 1 stay 1; which others become 1 is unknown.
+      if (keep) return { dtype: x.dtype, shape: x.shape.map((d) => (d === 1 ? 1 : ctx.freshDim())) };
       const k = ctx.inputs[1]?.shape?.[0];
       if (typeof k === 'number' && k > 0)
         return { dtype: x.dtype, shape: Array.from({ length: rank - k }, () => ctx.freshDim()) };
