@@ -7,7 +7,7 @@ import { isFloatDType } from '../../../../runtime/dtype.js';
 import { Tensor, allocData, toNumbers } from '../../../../runtime/tensor.js';
 import { attrIntOpt, attrString } from '../../../ir/attrs.js';
 import type { Node } from '../../../ir/graph.js';
-import type { OpDef, TypeInfo } from '../../op.js';
+import type { InferContext, OpDef, TypeInfo } from '../../op.js';
 import { opError, requireInput } from '../common.js';
 
 const REDUCTIONS = ['none', 'sum', 'mean'];
@@ -37,6 +37,8 @@ function nll(
     );
   if (target.dtype !== 'int32' && target.dtype !== 'int64')
     throw opError(node, `target has dtype ${target.dtype}`, 'int32 or int64');
+  if (weight && !isFloatDType(weight.dtype))
+    throw opError(node, `weight has dtype ${weight.dtype}`, 'the float dtype of the input');
   if (weight && (weight.rank !== 1 || weight.shape[0] !== C))
     throw opError(node, `weight shape [${weight.shape.join(',')}] does not match C = ${C}`, `[${C}]`);
   const t = toNumbers(target);
@@ -77,7 +79,7 @@ function checkFloat(node: Node, x: Tensor): void {
     throw opError(node, `input dtype ${x.dtype} is not supported`, 'a float tensor');
 }
 
-function lossType(ctx: Parameters<OpDef['infer']>[0]): TypeInfo | undefined {
+function lossType(ctx: InferContext): TypeInfo | undefined {
   const x = ctx.inputs[0];
   if (!x) return undefined;
   const reduction = attrString(ctx.node, 'reduction', 'mean');

@@ -44,6 +44,9 @@ describe('NegativeLogLikelihoodLoss', () => {
     expect(l!.shape).toEqual([1, 2]);
     expect(vals(l!)).toEqual([3, 2]);
     expect(() => run('NegativeLogLikelihoodLoss', [input(), target([3, 0])])).toThrow(/out of range/);
+    expect(() => run('NegativeLogLikelihoodLoss', [input(), target([0, 0]), target([1, 1, 1])])).toThrow(
+      /weight has dtype/,
+    );
   });
   it('infers scalar or [N, d...] loss', () => {
     const xt = { dtype: 'float32' as const, shape: ['N', 3, 5] };
