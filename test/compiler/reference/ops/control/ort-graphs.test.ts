@@ -60,6 +60,41 @@ describe('control flow against onnxruntime', () => {
     await sameAsOrt(m, { s0: f32([2], rand(2, 1)), a: f32([3, 2], rand(6, 2)), b: f32([2, 3], rand(6, 3)) });
   });
 
+  it('Scan opset 8 with sequence_lens, a reversed input and a batch axis', async () => {
+    const body = graph(
+      'body',
+      [vi('s', 'float32', [2]), vi('a', 'float32', [2]), vi('b', 'float32', [2])],
+      [vi('s2', 'float32', [2]), vi('y', 'float32', [2])],
+      [N('Add', ['s', 'a'], ['t']), N('Mul', ['t', 'b'], ['s2']), N('Sub', ['s2', 'a'], ['y'])],
+    );
+    const m = model(
+      graph(
+        'main',
+        [
+          vi('lens', 'int64', [3]),
+          vi('s0', 'float32', [3, 2]),
+          vi('a', 'float32', [3, 4, 2]),
+          vi('b', 'float32', [3, 4, 2]),
+        ],
+        [vi('s', 'float32'), vi('y', 'float32')],
+        [
+          N('Scan', ['lens', 's0', 'a', 'b'], ['s', 'y'], {
+            body: graphAttr(body),
+            num_scan_inputs: int(2),
+            directions: ints([0, 1]),
+          }),
+        ],
+      ),
+      8,
+    );
+    await sameAsOrt(m, {
+      lens: i64([3], [4, 2, 3]),
+      s0: f32([3, 2], rand(6, 8)),
+      a: f32([3, 4, 2], rand(24, 9)),
+      b: f32([3, 4, 2], rand(24, 10)),
+    });
+  });
+
   it('Loop with trip count, condition, two carried values and a scan output', async () => {
     // acc = acc * 0.9 + x * i; stop when acc leaves (-limit, limit)
     const body = graph(
