@@ -26,6 +26,18 @@ describe('every reduce-group op fails cleanly on bad input', () => {
       tensorFrom('float32', [1], [0]),
     ],
     [tensorFrom('int64', [0], []), undefined, undefined, undefined, undefined],
+    // int64 (bigint storage) everywhere, to catch number/bigint mixing
+    [
+      tensorFrom('int64', [2, 2], [1, 0, 1, 1]),
+      tensorFrom('int64', [2], [1, 0]),
+      tensorFrom('int64', [2], [0, 1]),
+      tensorFrom('int64', [1], [1]),
+    ],
+    [
+      tensorFrom('float32', [1, 2, 2], [1, 0, 1, 1]),
+      tensorFrom('int64', [1, 2], [1, 0]),
+      tensorFrom('int64', [2], [0, 1]),
+    ],
   ];
   it.each(ops)('%s run', (op) => {
     for (const inputs of bad)
