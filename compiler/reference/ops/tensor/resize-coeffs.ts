@@ -43,7 +43,9 @@ export function originalCoord(x: number, a: AxisSpec, coordMode: string): number
       return xo < 0 || xo > inW - 1 ? null : xo;
     }
     case 'pytorch_half_pixel':
-      return outW === 1 ? -0.5 : (x + 0.5) / a.scale - 0.5;
+      // The spec and onnxruntime use 0 for a single output (the onnx Python reference uses -0.5,
+      // which only differs for cubic) and test the integer output length.
+      return a.outSize > 1 ? (x + 0.5) / a.scale - 0.5 : 0;
     case 'half_pixel':
       return (x + 0.5) / a.scale - 0.5;
     case 'tf_half_pixel_for_nn':
