@@ -1,3 +1,8 @@
+/**
+ * Control flow, recurrent and sequence/optional ops. Inference convention for non-tensor values: a
+ * sequence or optional is described by the TypeInfo of its element ({dtype} only for sequences, whose
+ * items may differ in shape), so element ops (SequenceAt, OptionalGetElement) can pass the type on.
+ */
 import type { OpDef } from '../../op.js';
 import { gruOp } from './gru.js';
 import { ifOp } from './if.js';
