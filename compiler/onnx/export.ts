@@ -139,7 +139,13 @@ function typeToProto(v: ValueInfo): OnnxNs.ITypeProto | undefined {
   if (v.kind === 'sequence') return { sequenceType: {} };
   if (v.kind === 'optional') return { optionalType: {} };
   if (v.kind === 'map') return { mapType: {} };
-  if (!v.type) return undefined;
+  // A tensor whose element type is unknown (elem_type 0 or a code Kiln does not know) stays a tensor.
+  if (!v.type)
+    return v.kind === 'tensor'
+      ? { tensorType: {} }
+      : v.kind === 'sparse_tensor'
+        ? { sparseTensorType: {} }
+        : undefined;
   const tensor: OnnxNs.TypeProto.ITensor = { elemType: dtypeToOnnx(v.type.dtype) };
   if (v.type.shape) {
     tensor.shape = {

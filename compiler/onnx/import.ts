@@ -19,6 +19,9 @@ export interface ImportOptions {
 /** Nesting limit for graph attributes; deeper files are refused rather than overflowing the stack. */
 const MAX_GRAPH_DEPTH = 64;
 
+/** Kiln densifies sparse tensors; larger dense sizes are refused (2^25 elements: 128 MiB of float32). */
+const MAX_SPARSE_DENSE_ELEMENTS = 2 ** 25;
+
 /** Read and import an ONNX model file. Every failure is a KilnError naming the file. */
 export function loadModel(path: string): Model {
   let bytes: Uint8Array;
@@ -103,7 +106,7 @@ class Importer {
       opsetImports.set(normalizeDomain(o.domain), int64ToNumber(o.version as Int64Field));
     if (opsetImports.size === 0) opsetImports.set('', 1); // IR < 3 models have no opset_import: opset 1
     const metadata: Record<string, string> = {};
-    for (const e of mp.metadataProps ?? []) metadata[e.key ?? ''] = e.value ?? '';
+    for (const e of mp.metadataProps ?? []) setOwn(metadata, e.key ?? '', e.value ?? '');
     return {
       irVersion: int64ToNumber(mp.irVersion as Int64Field),
       opsetImports,
@@ -177,7 +180,7 @@ class Importer {
     for (const ap of np.attribute ?? []) {
       const an = ap.name ?? '';
       try {
-        attrs[an] = this.attribute(ap);
+        setOwn(attrs, an, this.attribute(ap));
       } catch (err) {
         throw asKilnError(err, `bad attribute '${an}'`, { file: this.options.file, node: name, op });
       }
@@ -250,6 +253,12 @@ class Importer {
     if (dims.some((d) => !Number.isSafeInteger(d) || d < 0))
       throw new KilnError(`sparse tensor has invalid dims [${dims}]`);
     const total = shapeSize(dims);
+    // Densifying multiplies memory by dims / nnz: a few bytes of file could otherwise ask for gigabytes.
+    if (total > MAX_SPARSE_DENSE_ELEMENTS) {
+      throw new KilnError(`sparse tensor dims [${dims}] are too large to densify`, {
+        expected: `at most ${MAX_SPARSE_DENSE_ELEMENTS} elements`,
+      });
+    }
     const out = allocData(values.dtype, total);
     const nnz = values.size;
     const idx = indices.data as ArrayLike<number | bigint>;
@@ -301,6 +310,11 @@ class Importer {
       });
     }
   }
+}
+
+/** obj[key] = value as an own property, even for keys such as '__proto__' (which would otherwise be lost). */
+function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function guessAttributeType(ap: OnnxNs.IAttributeProto): number {

@@ -184,10 +184,31 @@ function fastRaw(raw: Uint8Array, dtype: DType): TensorData | undefined {
   return new ctor(copy.buffer) as TensorData;
 }
 
+/** The typed field each dtype's values live in when there is no raw_data (onnx.proto). */
+const TYPED_FIELD: Partial<Record<DType, [key: keyof TensorProto, field: string]>> = {
+  float32: ['floatData', 'float_data'],
+  float64: ['doubleData', 'double_data'],
+  int64: ['int64Data', 'int64_data'],
+  uint64: ['uint64Data', 'uint64_data'],
+  uint32: ['uint64Data', 'uint64_data'],
+  string: ['stringData', 'string_data'],
+  float16: ['int32Data', 'int32_data'],
+  bfloat16: ['int32Data', 'int32_data'],
+  int32: ['int32Data', 'int32_data'],
+  int16: ['int32Data', 'int32_data'],
+  int8: ['int32Data', 'int32_data'],
+  uint16: ['int32Data', 'int32_data'],
+  uint8: ['int32Data', 'int32_data'],
+  bool: ['int32Data', 'int32_data'],
+};
+
 function decodeTyped(tp: TensorProto, dtype: DType, n: number, opts: TensorReadOptions): TensorData {
   const check = (len: number, field: string) => {
     if (len !== n) throw fail(`${field} holds ${len} values but dims need ${n}`, tp, opts, `${n} values`);
   };
+  // Check the value count before allocating: a tiny file must not make us allocate what its dims claim.
+  const typed = TYPED_FIELD[dtype];
+  if (typed) check(((tp[typed[0]] as unknown[] | null | undefined) ?? []).length, typed[1]);
   const out = allocData(dtype, n);
   switch (dtype) {
     case 'float32': {
@@ -312,6 +333,9 @@ function readExternal(tp: TensorProto, opts: TensorReadOptions, dtype: DType, n:
   }
 }
 
+/** protobuf messages (and so inline raw_data) cannot exceed 2 GiB. */
+const MAX_RAW_BYTES = 2 ** 31 - 1;
+
 /** Convert a Tensor to a TensorProto (numeric data as little-endian raw_data, strings as string_data). */
 export function tensorToProto(t: Tensor, name = ''): TensorProto {
   const tp: TensorProto = {
@@ -324,7 +348,13 @@ export function tensorToProto(t: Tensor, name = ''): TensorProto {
     return tp;
   }
   const n = t.size;
-  const raw = new Uint8Array(expectedRawBytes(t.dtype, n));
+  const bytes = expectedRawBytes(t.dtype, n);
+  if (bytes > MAX_RAW_BYTES) {
+    throw new KilnError(`tensor '${name}' holds ${bytes} bytes, too many to write inline in an ONNX file`, {
+      expected: `at most ${MAX_RAW_BYTES} bytes (protobuf's 2 GiB message limit)`,
+    });
+  }
+  const raw = new Uint8Array(bytes);
   const view = new DataView(raw.buffer);
   const d = t.data;
   switch (t.dtype) {

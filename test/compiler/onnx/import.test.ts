@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportModel } from '../../../compiler/onnx/export.js';
 import {
   decodeTensorProto,
   importModel,
@@ -612,5 +613,91 @@ describe('external data', () => {
   it('loadModel on a missing file or a folder is a KilnError', () => {
     expectKiln(() => loadModel(join(dir, 'no-such.onnx')), /no-such\.onnx.*cannot read model/);
     expectKiln(() => loadModel(dir), /cannot read model: it is a directory/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Regressions for what the fuzzer (fuzz.test.ts) found.
+
+describe('importer hardening', () => {
+  const encodeModel = (graph: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    onnx.ModelProto.encode(
+      onnx.ModelProto.create({
+        irVersion: 8,
+        opsetImport: [{ domain: '', version: 17 }],
+        graph,
+        ...extra,
+      } as never),
+    ).finish();
+
+  it('huge dims with a short typed field are refused before allocating', () => {
+    for (const [dataType, field, value] of [
+      [1, 'floatData', 1],
+      [7, 'int64Data', 1],
+      [8, 'stringData', new Uint8Array([65])],
+      [10, 'int32Data', 1],
+    ] as const) {
+      const before = process.memoryUsage().arrayBuffers;
+      const t0 = performance.now();
+      expectKiln(
+        () => decodeTensorProto(encodeTensor({ name: 'big', dataType, dims: [2 ** 30], [field]: [value] })),
+        /tensor 'big': \w+_data holds 1 values but dims need 1073741824/,
+      );
+      expect(performance.now() - t0).toBeLessThan(200);
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 2 ** 20);
+    }
+  });
+
+  it('sparse initializers too large to densify are refused', () => {
+    const bytes = encodeModel({
+      name: 'g',
+      sparseInitializer: [
+        {
+          values: { name: 'sp', dataType: 1, dims: [1], floatData: [1] },
+          indices: { dataType: 7, dims: [1], int64Data: [3] },
+          dims: [2 ** 30],
+        },
+      ],
+    });
+    expectKiln(
+      () => importModel(bytes, { file: 's.onnx' }),
+      /s\.onnx.*sparse tensor dims \[1073741824\] are too large/,
+    );
+  });
+
+  it("attribute and metadata keys such as '__proto__' are kept as own properties", () => {
+    const bytes = encodeModel(
+      {
+        name: 'g',
+        node: [
+          {
+            opType: 'Custom',
+            attribute: [
+              { name: '__proto__', type: onnx.AttributeProto.AttributeType.INT, i: 7 },
+              {
+                name: 'constructor',
+                type: onnx.AttributeProto.AttributeType.STRING,
+                s: new TextEncoder().encode('c'),
+              },
+            ],
+          },
+        ],
+      },
+      { metadataProps: [{ key: '__proto__', value: 'meta' }] },
+    );
+    const m = importModel(bytes);
+    const attrs = m.graph.nodes[0]!.attrs;
+    expect(Object.keys(attrs)).toEqual(['__proto__', 'constructor']);
+    expect(Object.getOwnPropertyDescriptor(attrs, '__proto__')?.value).toEqual({ type: 'int', value: 7 });
+    expect(Object.getPrototypeOf(attrs)).toBe(Object.prototype);
+    expect(Object.entries(m.metadata)).toEqual([['__proto__', 'meta']]);
+  });
+
+  it('a tensor too large for inline raw_data is refused by the exporter with a KilnError', () => {
+    const n = 2 ** 28 + 1; // 8 bytes each: just over protobuf's 2 GiB limit (data is never touched)
+    const fake = new Tensor('float64', [n], { length: n } as unknown as Float64Array);
+    const model = importModel(encodeModel({ name: 'g' }));
+    model.graph.initializers.set('huge', fake);
+    expectKiln(() => exportModel(model), /tensor 'huge' holds 2147483656 bytes, too many to write inline/);
   });
 });
