@@ -203,3 +203,107 @@ describe('Resize sweep against onnxruntime', () => {
               }
       });
 });
+
+/** Seeded random configurations of the data-movement ops, each checked against onnxruntime. */
+describe('random data-movement cases against onnxruntime', () => {
+  let seed = 12345;
+  const rnd = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const ri = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+  const randShape = (rank: number) => Array.from({ length: rank }, () => ri(1, 4));
+  const randTensor = (shape: number[]) =>
+    f32(
+      shape,
+      rand(
+        shape.reduce((a, b) => a * b, 1),
+        ri(1, 1000),
+      ),
+    );
+
+  it('Slice', async () => {
+    for (let k = 0; k < 40; k++) {
+      const shape = randShape(ri(1, 4));
+      const axes = shape.map((_, i) => i).filter(() => rnd() < 0.7);
+      if (axes.length === 0) axes.push(0);
+      const starts = axes.map((a) => ri(-shape[a]! - 2, shape[a]! + 2));
+      const ends = axes.map((a) => ri(-shape[a]! - 2, shape[a]! + 2));
+      const steps = axes.map(() => (rnd() < 0.5 ? -1 : 1) * ri(1, 3));
+      const negAxes = axes.map((a) => (rnd() < 0.5 ? a - shape.length : a));
+      await compare('Slice', [randTensor(shape), i64(starts), i64(ends), i64(negAxes), i64(steps)], {}, 13);
+    }
+  });
+
+  it('Pad (constant, edge, reflect, wrap)', async () => {
+    for (let k = 0; k < 40; k++) {
+      const shape = randShape(ri(1, 3)).map((d) => d + 1);
+      const mode = ['constant', 'edge', 'reflect', 'wrap'][ri(0, 3)]!;
+      // onnxruntime limits reflect pads to dim - 1 and rejects crops in non-constant modes on small dims.
+      const limit = (d: number) => (mode === 'reflect' ? d - 1 : mode === 'wrap' ? d : 3);
+      const pads = [...shape, ...shape].map((d) => ri(mode === 'constant' ? -1 : 0, limit(d)));
+      await compare('Pad', [randTensor(shape), i64(pads), f32([], [2.5])], { mode: str(mode) }, 19);
+    }
+  });
+
+  it('Transpose, Tile, Expand, Gather, GatherElements', async () => {
+    for (let k = 0; k < 25; k++) {
+      const shape = randShape(ri(1, 4));
+      const x = randTensor(shape);
+      const perm = shape.map((_, i) => i).sort(() => rnd() - 0.5);
+      await compare('Transpose', [x], { perm: ints(perm) }, 13);
+      await compare('Tile', [x, i64(shape.map(() => ri(0, 3)))], {}, 13);
+      const target = [
+        ...Array.from({ length: ri(0, 2) }, () => ri(1, 3)),
+        ...shape.map((d) => (d === 1 ? ri(1, 3) : rnd() < 0.5 ? 1 : d)),
+      ];
+      await compare('Expand', [x, i64(target)], {}, 13);
+      const axis = ri(0, shape.length - 1);
+      const d = shape[axis]!;
+      const idx = Array.from({ length: 4 }, () => ri(-d, d - 1));
+      await compare(
+        'Gather',
+        [x, i64(idx, [2, 2])],
+        { axis: int(axis - (rnd() < 0.5 ? shape.length : 0)) },
+        13,
+      );
+      const eshape = shape.map((s) => ri(1, s));
+      const eidx = Array.from({ length: eshape.reduce((a, b) => a * b, 1) }, () => ri(-d, d - 1));
+      await compare('GatherElements', [x, i64(eidx, eshape)], { axis: int(axis) }, 13);
+    }
+  });
+
+  it('DepthToSpace, SpaceToDepth, ReverseSequence, Col2Im', async () => {
+    for (let k = 0; k < 10; k++) {
+      const b = ri(1, 3);
+      const x = randTensor([ri(1, 2), b * b * ri(1, 2), ri(1, 3), ri(1, 3)]);
+      for (const mode of ['DCR', 'CRD'])
+        await compare('DepthToSpace', [x], { blocksize: int(b), mode: str(mode) }, 13);
+      const y = randTensor([ri(1, 2), ri(1, 3), b * ri(1, 3), b * ri(1, 3)]);
+      await compare('SpaceToDepth', [y], { blocksize: int(b) }, 13);
+      const [tlen, batch] = [ri(1, 5), ri(1, 4)];
+      const lens = Array.from({ length: batch }, () => ri(1, tlen));
+      await compare('ReverseSequence', [randTensor([tlen, batch, 2]), i64(lens)], {}, 13);
+      await compare(
+        'ReverseSequence',
+        [randTensor([batch, tlen]), i64(lens)],
+        { batch_axis: int(0), time_axis: int(1) },
+        13,
+      );
+      const img = [ri(3, 6), ri(3, 6)];
+      const block = [ri(1, 3), ri(1, 3)];
+      const strides = [ri(1, 2), ri(1, 2)];
+      const dil = [ri(1, 2), ri(1, 2)];
+      const pads = [ri(0, 1), ri(0, 1), ri(0, 1), ri(0, 1)];
+      const L = [0, 1]
+        .map(
+          (i) =>
+            Math.floor((img[i]! + pads[i]! + pads[i + 2]! - dil[i]! * (block[i]! - 1) - 1) / strides[i]!) + 1,
+        )
+        .reduce((a, c) => a * c, 1);
+      const cols = randTensor([1, 2 * block[0]! * block[1]!, L]);
+      const attrs = { strides: ints(strides), dilations: ints(dil), pads: ints(pads) };
+      await compare('Col2Im', [cols, i64(img), i64(block)], attrs, 18);
+    }
+  });
+});
