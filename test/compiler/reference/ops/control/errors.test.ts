@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { controlOps } from '../../../../../compiler/reference/ops/control/index.js';
 import { OptionalValue, TensorSequence, type Value } from '../../../../../compiler/reference/value.js';
 import { KilnError } from '../../../../../runtime/errors.js';
-import { tensorFrom } from '../../../../../runtime/tensor.js';
+import { Tensor, tensorFrom } from '../../../../../runtime/tensor.js';
 import { f32, graph, graphAttr, makeNode } from './helpers.js';
 
 /** Inputs of the wrong kind, rank or type: each op must answer with a KilnError, never a TypeError. */
@@ -10,7 +10,7 @@ const BAD: (Value | undefined)[][] = [
   [],
   [undefined, undefined, undefined],
   [f32([2], [1, 2]), f32([2], [1, 2]), f32([2], [1, 2])],
-  [new TensorSequence('float32', []), new OptionalValue(undefined), tensorFrom('string', [1], ['a'])],
+  [new TensorSequence('float32', []), new OptionalValue(undefined), new Tensor('string', [1], ['a'])],
   [new OptionalValue(undefined), f32([], [1])],
   [tensorFrom('bool', [], [1]), f32([1, 1, 1], [1]), f32([1, 1, 1], [1])],
   [f32([1, 1, 1], [1]), f32([1, 2, 1], [1, 1]), f32([1, 1, 1], [1])],
