@@ -1,0 +1,84 @@
+/**
+ * The graph optimisation passes of the compiler, by name, and the pipeline that runs them in order.
+ * Every pass rewrites the model's main graph in place and reports how many rewrites it made; each
+ * keeps the model valid (checked after every pass here) and its outputs equal within float rounding.
+ */
+import { KilnError } from '../../runtime/errors.js';
+import type { Model } from '../ir/graph.js';
+import { assertValid } from '../ir/verify.js';
+import { fuseActivations } from './activation-fusion.js';
+import { foldBiasAdds } from './bias-folding.js';
+import { foldConstants } from './constant-folding.js';
+import { foldConvBatchNorm } from './conv-batchnorm.js';
+import { eliminateCommonSubexpressions } from './cse.js';
+import { eliminateDeadCode } from './dead-code.js';
+import { fuseElementwise } from './elementwise-fusion.js';
+import { recognizeGelu } from './gelu-recognition.js';
+import { recognizeLayerNorm } from './layernorm-recognition.js';
+import { removeNoOps } from './no-ops.js';
+import type { Pass, PassResult } from './pass.js';
+import { foldShapeComputations } from './shape-folding.js';
+
+export type { Pass, PassResult } from './pass.js';
+
+export const PASSES: Record<string, Pass> = {
+  'constant-folding': (m) => foldConstants(m),
+  'shape-folding': foldShapeComputations,
+  'no-ops': removeNoOps,
+  cse: eliminateCommonSubexpressions,
+  'dead-code': eliminateDeadCode,
+  'conv-batchnorm': foldConvBatchNorm,
+  'bias-folding': foldBiasAdds,
+  layernorm: recognizeLayerNorm,
+  gelu: recognizeGelu,
+  'activation-fusion': fuseActivations,
+  'elementwise-fusion': fuseElementwise,
+};
+
+/**
+ * Default order: simplify first (constants, shapes, no-ops, duplicates, dead code) so the patterns
+ * see canonical graphs; fold BatchNorm and bias Adds before activations so Conv→BN→Add→Relu ends as
+ * one FusedConv; recognise LayerNorm/GELU before the generic elementwise fusion swallows them.
+ */
+export const DEFAULT_PIPELINE = [
+  'constant-folding',
+  'shape-folding',
+  'no-ops',
+  'cse',
+  'dead-code',
+  'conv-batchnorm',
+  'bias-folding',
+  'layernorm',
+  'gelu',
+  'activation-fusion',
+  'elementwise-fusion',
+  'dead-code',
+];
+
+export interface PipelineOptions {
+  /** Pass names in order (default DEFAULT_PIPELINE). */
+  passes?: string[];
+  /** Called after each pass, e.g. to print the IR (printModel) for `--dump-ir`. */
+  onPass?: (name: string, model: Model, result: PassResult) => void;
+}
+
+/** Run passes on `model` in place; returns each pass's result in order. */
+export function runPipeline(
+  model: Model,
+  options: PipelineOptions = {},
+): { name: string; result: PassResult }[] {
+  const names = options.passes ?? DEFAULT_PIPELINE;
+  for (const name of names) {
+    if (!PASSES[name]) {
+      throw new KilnError(`unknown pass '${name}'`, { expected: `one of ${Object.keys(PASSES).join(', ')}` });
+    }
+  }
+  const results: { name: string; result: PassResult }[] = [];
+  for (const name of names) {
+    const result = PASSES[name]!(model);
+    assertValid(model);
+    results.push({ name, result });
+    options.onPass?.(name, model, result);
+  }
+  return results;
+}
