@@ -1,4 +1,5 @@
 /** Transpose and the block rearrangements defined through it (DepthToSpace, SpaceToDepth). */
+import { KilnError } from '../../../../runtime/errors.js';
 import { Tensor, stridesOf } from '../../../../runtime/tensor.js';
 import { attrInt, attrIntsOpt, attrString } from '../../../ir/attrs.js';
 import type { Dim, Node } from '../../../ir/graph.js';
@@ -65,7 +66,12 @@ function blockInfer(
 ): Dim[] | undefined {
   if (!shape || shape.length !== 4) return undefined;
   const [n, c, h, w] = shape;
-  if (typeof c === 'number' && typeof h === 'number' && typeof w === 'number') return [n!, ...f(c, h, w)];
+  if (typeof c === 'number' && typeof h === 'number' && typeof w === 'number') {
+    const out = f(c, h, w);
+    if (!out.every(Number.isInteger))
+      throw new KilnError(`dims [${shape.join(',')}] are not divisible by the block`);
+    return [n!, ...out];
+  }
   return [n!, fresh(), fresh(), fresh()];
 }
 

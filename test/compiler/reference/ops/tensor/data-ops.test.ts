@@ -48,6 +48,17 @@ describe('DepthToSpace / SpaceToDepth', () => {
     expectTensor(run1('DepthToSpace', [y], { blocksize: int(2) }), [1, 2, 2, 2], [0, 2, 4, 6, 1, 3, 5, 7]);
     expectTensor(run1('DepthToSpace', [y], { blocksize: int(2), mode: str('CRD') }), [1, 2, 2, 2], iota(8));
   });
+  it('rejects channels or spatial dims that the block does not divide', () => {
+    expect(() => run1('DepthToSpace', [f32([1, 3, 1, 1], [1, 2, 3])], { blocksize: int(2) })).toThrow(
+      /divisible/,
+    );
+    expect(() => infer1('DepthToSpace', [ti('float32', [1, 6, 2, 2])], { blocksize: int(2) })).toThrow(
+      /divisible/,
+    );
+    expect(() => infer1('SpaceToDepth', [ti('float32', [1, 6, 3, 2])], { blocksize: int(2) })).toThrow(
+      /divisible/,
+    );
+  });
   it('SpaceToDepth inverts DCR DepthToSpace', () => {
     const y = f32([1, 8, 2, 3], iota(48));
     const d = run1('DepthToSpace', [y], { blocksize: int(2) });
