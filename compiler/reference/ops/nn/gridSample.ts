@@ -91,7 +91,7 @@ const gridSample: OpDef = {
     const coord = new Float64Array(nd);
     const axisIdx = new Int32Array(nd * taps);
     const axisW = new Float64Array(nd * taps);
-    // Coordinates beyond these bounds are clamped (border) or mirrored (reflection).
+    // Taps beyond these bounds are mirrored back (reflection padding).
     const lo = () => (align ? 0 : -0.5);
     const hi = (d: number) => (align ? inSp[d]! - 1 : inSp[d]! - 0.5);
     /** Resolve an integer tap index on axis d under the padding mode; -1 means it reads zero. */
@@ -110,10 +110,9 @@ const gridSample: OpDef = {
           // grid[..., 0] is x (the last axis): reverse the component order.
           const v = gd[g + nd - 1 - d]!;
           const size = inSp[d]!;
-          let c = align ? ((v + 1) / 2) * (size - 1) : ((v + 1) * size - 1) / 2;
-          if (padding === 'border') c = Math.min(Math.max(c, 0), size - 1);
-          else if (padding === 'reflection') c = reflect(c, lo(), hi(d));
-          coord[d] = c;
+          // Padding applies to the integer taps (tapIndex), not to the coordinate: for nearest and
+          // linear the two agree, and for cubic this is what onnxruntime computes.
+          coord[d] = align ? ((v + 1) / 2) * (size - 1) : ((v + 1) * size - 1) / 2;
         }
         for (let d = 0; d < nd; d++) {
           const c = coord[d]!;
