@@ -10,7 +10,7 @@ import type { Attribute, Model } from '../../../../../compiler/ir/graph.js';
 import type { DType } from '../../../../../runtime/dtype.js';
 import { type Tensor, tensorFrom } from '../../../../../runtime/tensor.js';
 import { runOrt } from '../../../../helpers/ort.js';
-import { float, floats, infer, int, ints, rand, run, str } from './helpers.js';
+import { float, infer, int, ints, rand, run, str } from './helpers.js';
 
 let compared = 0;
 /** Cases onnxruntime could not run (listed so a silent gap is visible in the test output). */
