@@ -1,0 +1,110 @@
+/**
+ * The kernel IR: what a fused group of graph nodes becomes before a target sees it. One lowering per
+ * op group produces it; each target renders it (WASM via binaryen today; WGSL and CUDA C render the
+ * same structures). Two forms:
+ * - `LoopKernel`: an explicit loop nest over f32 buffers with affine indexing, for elementwise chains,
+ *   reductions, pooling and data movement. Loops marked `vector` are rendered with 4-lane SIMD.
+ * - `TemplateKernel`: a named hand-tuned template (gemm, ...) with tunable parameters, for hot ops.
+ * Buffers are named; the memory plan assigns them offsets (arena) or they are weights/IO.
+ */
+
+export type UnaryOp =
+  'neg' | 'abs' | 'sqrt' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'erf' | 'floor' | 'ceil' | 'recip';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
+export type CompareOp = 'lt' | 'le' | 'gt' | 'ge' | 'eq';
+
+/** An index into a buffer: sum of coefficient × loop variable, plus a constant (elements, not bytes). */
+export interface Affine {
+  terms: { v: string; c: number }[];
+  c: number;
+}
+
+export type Expr =
+  | { k: 'const'; v: number }
+  | { k: 'load'; buf: string; at: Affine }
+  | { k: 'acc'; name: string }
+  | { k: 'un'; op: UnaryOp; a: Expr }
+  | { k: 'bin'; op: BinaryOp; a: Expr; b: Expr }
+  /** (a cmp b) ? t : f */
+  | { k: 'select'; cmp: CompareOp; a: Expr; b: Expr; t: Expr; f: Expr };
+
+export type Stmt =
+  | { k: 'loop'; v: string; n: number; body: Stmt[]; vector?: boolean }
+  | { k: 'store'; buf: string; at: Affine; value: Expr }
+  /** Declare or overwrite an accumulator (a register-like local). */
+  | { k: 'set'; acc: string; value: Expr };
+
+export type BufferRole = 'input' | 'output' | 'weight' | 'temp';
+
+export interface KernelBuffer {
+  name: string;
+  /** Elements (f32). */
+  size: number;
+  role: BufferRole;
+}
+
+export interface LoopKernel {
+  kind: 'loops';
+  name: string;
+  /** Graph nodes this kernel implements, for the artifact's kernel table and error messages. */
+  nodes: string[];
+  buffers: KernelBuffer[];
+  body: Stmt[];
+}
+
+/** C[m, n] = epilogue(sum_k A[m, k] * B[k, n] + bias[n]) with B pre-packed at compile time. */
+export interface GemmKernel {
+  kind: 'gemm';
+  name: string;
+  nodes: string[];
+  buffers: KernelBuffer[];
+  m: number;
+  n: number;
+  k: number;
+  a: string;
+  /** Weight buffer holding B packed in panels of `tile.nr` columns (see packB). */
+  bPacked: string;
+  bias?: string;
+  c: string;
+  activation: Activation;
+  tile: { mr: number; nr: number };
+}
+
+export type Activation =
+  | { kind: 'none' }
+  | { kind: 'relu' }
+  | { kind: 'clip'; min: number; max: number }
+  | { kind: 'leaky_relu'; alpha: number };
+
+export type Kernel = LoopKernel | GemmKernel;
+
+export const affine = (c: number, ...terms: [string, number][]): Affine => ({
+  terms: terms.filter(([, k]) => k !== 0).map(([v, k]) => ({ v, c: k })),
+  c,
+});
+
+export function coefOf(a: Affine, v: string): number {
+  return a.terms.find((t) => t.v === v)?.c ?? 0;
+}
+
+/** Loads of an expression, for analyses such as vectorisation legality. */
+export function exprLoads(e: Expr, out: { buf: string; at: Affine }[] = []): { buf: string; at: Affine }[] {
+  switch (e.k) {
+    case 'load':
+      out.push(e);
+      break;
+    case 'un':
+      exprLoads(e.a, out);
+      break;
+    case 'bin':
+      exprLoads(e.a, out);
+      exprLoads(e.b, out);
+      break;
+    case 'select':
+      [e.a, e.b, e.t, e.f].forEach((x) => exprLoads(x, out));
+      break;
+    default:
+      break;
+  }
+  return out;
+}

@@ -1,0 +1,180 @@
+import binaryen from 'binaryen';
+
+type M = binaryen.Module;
+type X = binaryen.ExpressionRef;
+const v128 = binaryen.v128;
+
+/**
+ * 4-lane float math that WebAssembly lacks (exp, log, tanh, sigmoid, erf), added to a module as
+ * helper functions on demand. Polynomials from Cephes (expf, logf) and Abramowitz & Stegun 7.1.26
+ * (erf, |error| < 1.5e-7); accurate to a few ulp of float32 over the ranges models use.
+ */
+export class SimdMath {
+  private readonly added = new Set<string>();
+  constructor(private readonly m: M) {}
+
+  private f(c: number): X {
+    return this.m.f32x4.splat(this.m.f32.const(c));
+  }
+
+  call(name: 'exp' | 'log' | 'tanh' | 'sigmoid' | 'erf', x: X): X {
+    this.ensure(name);
+    return this.m.call(`math_${name}`, [x], v128);
+  }
+
+  private ensure(name: string): void {
+    if (this.added.has(name)) return;
+    this.added.add(name);
+    const m = this.m;
+    const x = () => m.local.get(0, v128);
+    const set = (i: number, v: X) => m.local.set(i, v);
+    const get = (i: number) => m.local.get(i, v128);
+    const { add, sub, mul, div, min, max } = {
+      add: (a: X, b: X) => m.f32x4.add(a, b),
+      sub: (a: X, b: X) => m.f32x4.sub(a, b),
+      mul: (a: X, b: X) => m.f32x4.mul(a, b),
+      div: (a: X, b: X) => m.f32x4.div(a, b),
+      min: (a: X, b: X) => m.f32x4.min(a, b),
+      max: (a: X, b: X) => m.f32x4.max(a, b),
+    };
+    // Binaryen IR is a tree: every use needs a fresh expression, hence the thunk.
+    const horner = (v: () => X, coeffs: number[]): X => {
+      let acc = this.f(coeffs[0]!);
+      for (const c of coeffs.slice(1)) acc = add(mul(acc, v()), this.f(c));
+      return acc;
+    };
+    switch (name) {
+      case 'exp': {
+        // locals: 0 x, 1 fx, 2 r
+        const body = m.block(null, [
+          set(0, min(max(x(), this.f(-87.33654475)), this.f(88.3762626647949))),
+          set(1, m.f32x4.nearest(mul(x(), this.f(1.44269504088896341)))),
+          set(2, add(sub(x(), mul(get(1), this.f(0.693359375))), mul(get(1), this.f(2.1219444e-4)))),
+          m.return(
+            mul(
+              add(
+                add(
+                  mul(
+                    horner(
+                      () => get(2),
+                      [
+                        1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1,
+                        5.0000001201e-1,
+                      ],
+                    ),
+                    mul(get(2), get(2)),
+                  ),
+                  get(2),
+                ),
+                this.f(1),
+              ),
+              m.i32x4.shl(
+                m.i32x4.add(m.i32x4.trunc_sat_f32x4_s(get(1)), m.i32x4.splat(m.i32.const(127))),
+                m.i32.const(23),
+              ),
+            ),
+          ),
+        ]);
+        m.addFunction('math_exp', v128, v128, [v128, v128], body);
+        break;
+      }
+      case 'log': {
+        // Cephes logf: x = m * 2^e with m in [sqrt(1/2), sqrt(2)); log = poly(m - 1) + e*ln2.
+        // locals: 0 x, 1 e (as float), 2 mant, 3 mask (m < sqrt(1/2)), 4 z
+        const bits = () => get(0);
+        const body = m.block(null, [
+          set(
+            1,
+            m.f32x4.convert_i32x4_s(
+              m.i32x4.sub(m.i32x4.shr_u(bits(), m.i32.const(23)), m.i32x4.splat(m.i32.const(126))),
+            ),
+          ),
+          set(
+            2,
+            m.v128.or(
+              m.v128.and(bits(), m.i32x4.splat(m.i32.const(0x007fffff))),
+              m.i32x4.splat(m.i32.const(0x3f000000)),
+            ),
+          ),
+          set(3, m.f32x4.lt(get(2), this.f(0.707106781186547524))),
+          set(1, sub(get(1), m.v128.and(get(3), this.f(1)))),
+          set(2, sub(add(get(2), m.v128.and(get(3), get(2))), this.f(1))),
+          set(4, mul(get(2), get(2))),
+          set(
+            4,
+            add(
+              add(
+                mul(
+                  mul(
+                    horner(
+                      () => get(2),
+                      [
+                        7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1,
+                        -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
+                      ],
+                    ),
+                    get(2),
+                  ),
+                  get(4),
+                ),
+                mul(get(1), this.f(-2.1219444e-4)),
+              ),
+              sub(get(2), mul(get(4), this.f(0.5))),
+            ),
+          ),
+          set(4, add(get(4), mul(get(1), this.f(0.693359375)))),
+          // log(0) = -inf, log(x<0) = NaN, log(inf) = inf
+          set(4, m.v128.bitselect(this.f(-Infinity), get(4), m.f32x4.eq(x(), this.f(0)))),
+          set(4, m.v128.bitselect(this.f(NaN), get(4), m.f32x4.lt(x(), this.f(0)))),
+          m.return(m.v128.bitselect(x(), get(4), m.f32x4.eq(x(), this.f(Infinity)))),
+        ]);
+        m.addFunction('math_log', v128, v128, [v128, v128, v128, v128], body);
+        break;
+      }
+      case 'sigmoid':
+        m.addFunction(
+          'math_sigmoid',
+          v128,
+          v128,
+          [],
+          m.return(div(this.f(1), add(this.f(1), this.call('exp', m.f32x4.neg(x()))))),
+        );
+        break;
+      case 'tanh':
+        m.addFunction(
+          'math_tanh',
+          v128,
+          v128,
+          [],
+          m.return(sub(this.f(1), div(this.f(2), add(this.call('exp', mul(x(), this.f(2))), this.f(1))))),
+        );
+        break;
+      case 'erf': {
+        // locals: 0 x, 1 |x|, 2 t
+        const body = m.block(null, [
+          set(1, m.f32x4.abs(x())),
+          set(2, div(this.f(1), add(this.f(1), mul(get(1), this.f(0.3275911))))),
+          m.return(
+            m.v128.or(
+              m.v128.and(x(), m.i32x4.splat(m.i32.const(0x80000000 | 0))),
+              sub(
+                this.f(1),
+                mul(
+                  mul(
+                    horner(() => get(2), [1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592]),
+                    get(2),
+                  ),
+                  this.call('exp', m.f32x4.neg(mul(get(1), get(1)))),
+                ),
+              ),
+            ),
+          ),
+        ]);
+        m.addFunction('math_erf', v128, v128, [v128, v128], body);
+        break;
+      }
+      default:
+        throw new Error(`no SIMD math function ${name}`);
+    }
+  }
+}
