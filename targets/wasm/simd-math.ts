@@ -48,7 +48,7 @@ export class SimdMath {
         // locals: 0 x, 1 fx, 2 r
         const body = m.block(null, [
           set(0, min(max(x(), this.f(-87.33654475)), this.f(88.3762626647949))),
-          set(1, m.f32x4.nearest(mul(x(), this.f(1.44269504088896341)))),
+          set(1, m.f32x4.nearest(mul(x(), this.f(Math.LOG2E)))),
           set(2, add(sub(x(), mul(get(1), this.f(0.693359375))), mul(get(1), this.f(2.1219444e-4)))),
           m.return(
             mul(
@@ -96,7 +96,7 @@ export class SimdMath {
               m.i32x4.splat(m.i32.const(0x3f000000)),
             ),
           ),
-          set(3, m.f32x4.lt(get(2), this.f(0.707106781186547524))),
+          set(3, m.f32x4.lt(get(2), this.f(Math.SQRT1_2))),
           set(1, sub(get(1), m.v128.and(get(3), this.f(1)))),
           set(2, sub(add(get(2), m.v128.and(get(3), get(2))), this.f(1))),
           set(4, mul(get(2), get(2))),
