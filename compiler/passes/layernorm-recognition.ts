@@ -121,26 +121,36 @@ function match(
   if (!sqrt || div.inputs[1] !== sqrt.outputs[0] || !only(sqrt.outputs[0]!, 1)) return undefined;
   const nodes = [rm1, sub, square, rm2, addEps, sqrt, div];
   const normShape = xShape.slice(axes[0]);
-  if (!normShape.every((v) => typeof v === 'number')) return undefined;
   let output = div.outputs[0]!;
-  const dims = normShape as number[];
-  let scale = fromF64(dtype, dims, new Float64Array(shapeSize(dims)).fill(1));
-  let bias: Tensor | undefined;
-  const affine = (op: string) => {
+  const constOperand = (op: string) => {
     const n = single(output, op);
     const c = n && constantOf(g, n.inputs.find((i) => i !== output) ?? '');
-    if (!n || !c || c.dtype !== dtype || !broadcastsOnto(c.shape, normShape)) return undefined;
-    return { n, t: fromF64(c.dtype, dims, broadcastF64(c, dims)) };
+    return n && c && c.dtype === dtype ? { n, c } : undefined;
   };
-  const mul = affine('Mul');
+  // The normalised shape: static in x's type, or else γ's full shape (no broadcast dims), which the
+  // Mul must match at run time anyway.
+  let mul = constOperand('Mul');
+  let dims = normShape.every((d) => typeof d === 'number') ? (normShape as number[]) : undefined;
+  if (
+    !dims &&
+    mul &&
+    mul.c.rank === normShape.length &&
+    mul.c.shape.every((d, i) => d !== 1 && (typeof normShape[i] !== 'number' || d === normShape[i]))
+  )
+    dims = [...mul.c.shape];
+  if (!dims) return undefined;
+  const fits = (c: Tensor) => broadcastsOnto(c.shape, dims);
+  if (mul && !fits(mul.c)) mul = undefined;
+  let scale = fromF64(dtype, dims, new Float64Array(shapeSize(dims)).fill(1));
   if (mul) {
-    scale = mul.t;
+    scale = fromF64(dtype, dims, broadcastF64(mul.c, dims));
     nodes.push(mul.n);
     output = mul.n.outputs[0]!;
   }
-  const add = affine('Add');
-  if (add) {
-    bias = add.t;
+  const add = constOperand('Add');
+  let bias: Tensor | undefined;
+  if (add && fits(add.c)) {
+    bias = fromF64(dtype, dims, broadcastF64(add.c, dims));
     nodes.push(add.n);
     output = add.n.outputs[0]!;
   }
