@@ -51,12 +51,41 @@ export function decodeModelProto(bytes: Uint8Array, file?: string): OnnxNs.Model
 export function importModel(bytes: Uint8Array, options: ImportOptions = {}): Model {
   const mp = decodeModelProto(bytes, options.file);
   try {
+    checkUtf8(mp, 'model', options.file);
     return new Importer(options).model(mp);
   } catch (err) {
     if (err instanceof RangeError && /call stack/.test(err.message)) {
       throw new KilnError('model is nested too deeply', { file: options.file });
     }
     throw asKilnError(err, 'cannot import model', { file: options.file });
+  }
+}
+
+/** A UTF-16 surrogate not part of a pair (in a `u` regex, pairs count as one code point). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * protobufjs decodes invalid UTF-8 in string fields (names, op types, domains) to lone surrogates,
+ * which would not survive re-export (they encode as U+FFFD, renaming values). Refuse them, naming
+ * the field. Byte fields (raw_data, string tensors, string attributes) are not affected.
+ */
+function checkUtf8(v: unknown, path: string, file: string | undefined): void {
+  if (typeof v === 'string') {
+    if (LONE_SURROGATE.test(v)) {
+      throw new KilnError(`${path} is not valid UTF-8`, { file, expected: 'UTF-8 text in string fields' });
+    }
+    return;
+  }
+  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x === 'string' || (typeof x === 'object' && x !== null)) checkUtf8(x, `${path}[${i}]`, file);
+    }
+    return;
+  }
+  for (const [k, x] of Object.entries(v)) {
+    if (typeof x === 'string' || (typeof x === 'object' && x !== null)) checkUtf8(x, `${path}.${k}`, file);
   }
 }
 

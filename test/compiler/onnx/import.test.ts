@@ -701,3 +701,41 @@ describe('importer hardening', () => {
     expectKiln(() => exportModel(model), /tensor 'huge' holds 2147483656 bytes, too many to write inline/);
   });
 });
+
+describe('invalid UTF-8 in string fields', () => {
+  /** A model whose node output name holds the bytes ED A0 80 (a UTF-8-encoded lone surrogate). */
+  function modelWithBadName(): Uint8Array {
+    const bytes = onnx.ModelProto.encode(
+      onnx.ModelProto.create({
+        irVersion: 8,
+        opsetImport: [{ domain: '', version: 17 }],
+        graph: { name: 'g', node: [{ opType: 'Relu', input: ['x'], output: ['yQQQ'] }] },
+      }),
+    ).finish();
+    const out = new Uint8Array(bytes);
+    const at = Buffer.from(out).indexOf('QQQ');
+    out.set([0xed, 0xa0, 0x80], at);
+    return out;
+  }
+
+  it('is refused with a KilnError naming the field, rather than renamed on export', () => {
+    expectKiln(
+      () => importModel(modelWithBadName(), { file: 'utf.onnx' }),
+      /\[file utf\.onnx\] model\.graph\.node\[0\]\.output\[0\] is not valid UTF-8/,
+    );
+  });
+
+  it('valid non-ASCII names (including astral characters) import unchanged', () => {
+    const name = 'x→日本🙂';
+    const m = importModel(
+      onnx.ModelProto.encode(
+        onnx.ModelProto.create({
+          irVersion: 8,
+          opsetImport: [{ domain: '', version: 17 }],
+          graph: { name: 'g', node: [{ opType: 'Relu', input: [name], output: ['y'] }] },
+        }),
+      ).finish(),
+    );
+    expect(m.graph.nodes[0]!.inputs).toEqual([name]);
+  });
+});
