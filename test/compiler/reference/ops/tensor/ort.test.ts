@@ -307,3 +307,28 @@ describe('random data-movement cases against onnxruntime', () => {
     }
   });
 });
+
+/** Attribute forms of older opsets, as onnxruntime runs them. */
+describe('older opset forms against onnxruntime', () => {
+  const x = f32([2, 3, 4], rand(24, 21));
+  it('Upsample 9 and Resize 10/11', async () => {
+    const y = f32([1, 1, 2, 3], rand(6, 4));
+    await compare('Upsample', [y, f32([4], [1, 1, 2, 3])], { mode: str('nearest') }, 9);
+    await compare('Upsample', [y, f32([4], [1, 1, 2.5, 1.5])], { mode: str('linear') }, 9);
+    await compare('Resize', [y, f32([0], []), f32([4], [1, 1, 1.5, 0.7])], { mode: str('linear') }, 11);
+    const tfnn = { mode: str('nearest'), coordinate_transformation_mode: str('tf_half_pixel_for_nn') };
+    await compare('Resize', [y, f32([0], []), f32([4], [1, 1, 2, 1.5])], tfnn, 11);
+  });
+  it('Pad 2, Slice 9, Squeeze/Unsqueeze 11, Split 11, Reshape 5, Tile 6', async () => {
+    await compare('Pad', [x], { pads: ints([0, 1, 2, 0, 2, 1]), mode: str('edge') }, 2);
+    await compare('Pad', [x], { pads: ints([1, 0, 0, 1, 0, 2]), value: float(3) }, 2);
+    await compare('Slice', [x], { starts: ints([1, -3]), ends: ints([100, -1]), axes: ints([1, 2]) }, 9);
+    await compare('Squeeze', [f32([1, 3, 1], [1, 2, 3])], { axes: ints([0]) }, 11);
+    await compare('Unsqueeze', [x], { axes: ints([-1, 1]) }, 11);
+    await compare('Split', [x], { split: ints([1, 3]), axis: int(-1) }, 11, 2);
+    await compare('Split', [x], { axis: int(2) }, 11, 2);
+    await compare('Reshape', [x, i64([0, -1, 2])], {}, 5);
+    await compare('Tile', [x, i64([2, 1, 3])], {}, 6);
+    await compare('DepthToSpace', [f32([1, 4, 2, 1], rand(8, 2))], { blocksize: int(2) }, 1);
+  });
+});
