@@ -1,20 +1,10 @@
-/** Dropout: identity at inference; real random dropping (seeded) in training mode. */
+/** Dropout: identity at inference; random dropping in training mode (MT19937, seedable). */
 import { Tensor, allocData, type TensorData } from '../../../../runtime/tensor.js';
 import { attrFloat, attrInt, attrIntOpt } from '../../../ir/attrs.js';
 import type { OpDef } from '../../op.js';
 import { opError, requireInput } from '../common.js';
+import { MT19937 } from './mt19937.js';
 import { fromF64, toF64 } from './util.js';
-
-/** xorshift32: deterministic for a given `seed` attribute, as the spec allows any generator. */
-function rng(seed: number): () => number {
-  let s = seed | 0 || 0x9e3779b9;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 const dropout: OpDef = {
   op: 'Dropout',
@@ -41,12 +31,12 @@ const dropout: OpDef = {
       mask.fill(1);
       return [x, new Tensor(maskDtype, x.shape, mask as TensorData)];
     }
-    const rand = rng(attrIntOpt(node, 'seed') ?? Date.now());
+    const gen = new MT19937(attrIntOpt(node, 'seed') ?? Math.floor(Math.random() * 2 ** 32));
     const xd = toF64(node, x, 'data');
     const y = new Float64Array(xd.length);
     const keep = 1 / (1 - ratio);
     for (let i = 0; i < xd.length; i++) {
-      const m = rand() >= ratio ? 1 : 0;
+      const m = gen.nextDouble() >= ratio ? 1 : 0;
       mask[i] = m;
       y[i] = m ? xd[i]! * keep : 0;
     }
