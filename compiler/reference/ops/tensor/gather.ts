@@ -7,7 +7,7 @@ import { normalizeAxis, opError, requireInput } from '../common.js';
 import { forEachIndex, stridesOf, takeFlat } from './util.js';
 
 /** Index tensor values as numbers, each checked against [-dim, dim) and made non-negative. */
-export function indexValues(node: Node, t: Tensor, dim: number, what = 'index'): Int32Array | Float64Array {
+function indexValues(node: Node, t: Tensor, dim: number, what = 'index'): Float64Array {
   if (t.dtype !== 'int64' && t.dtype !== 'int32')
     throw opError(node, `indices have dtype ${t.dtype}`, 'int32 or int64 indices');
   const out = new Float64Array(t.size);

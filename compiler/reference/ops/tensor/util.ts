@@ -62,12 +62,6 @@ export function constInts(ctx: InferContext, i: number, what: string): number[] 
   return t ? intList(ctx.node, t, what) : undefined;
 }
 
-/** Concrete dims of a shape, or undefined where any dim is symbolic. */
-export function concreteShape(shape: Dim[] | undefined): number[] | undefined {
-  if (!shape || shape.some((d) => typeof d !== 'number')) return undefined;
-  return shape as number[];
-}
-
 /**
  * The product of dims as a Dim: a number when all are known, the one symbol when every other dim is 1,
  * otherwise a fresh symbol (the size is not expressible as one of our dims).
