@@ -297,6 +297,20 @@ describe('nn ops agree with onnxruntime', () => {
     expect(compared - before).toBe(18);
   });
 
+  it('GridSample-20: mode names linear/cubic and volumetric (5-D) sampling', async () => {
+    const before = compared;
+    const x = randT([1, 2, 4, 5], 60);
+    const grid = randT([1, 3, 2, 2], 61, 'float32', 1.2);
+    await checkOrt('GridSample', [x, grid], { mode: str('cubic'), padding_mode: str('reflection') }, 20);
+    await checkOrt('GridSample', [x, grid], { mode: str('linear'), align_corners: int(1) }, 20);
+    const v = randT([1, 2, 3, 4, 5], 62);
+    const g3 = randT([1, 2, 3, 2, 3], 63, 'float32', 1.2);
+    for (const mode of ['linear', 'nearest'])
+      for (const padding_mode of ['zeros', 'border', 'reflection'])
+        await checkOrt('GridSample', [v, g3], { mode: str(mode), padding_mode: str(padding_mode) }, 20);
+    expect(compared - before).toBe(8);
+  });
+
   it('RoiAlign: max and avg, both coordinate modes, adaptive sampling', async () => {
     const before = compared;
     const x = randT([2, 2, 8, 9], 36);
