@@ -180,8 +180,14 @@ class Importer {
       initializers.set(name, tensorFromProto(tp, this.tensorOpts(`initializer '${name}'`)));
     }
     for (const sp of gp.sparseInitializer ?? []) {
-      const t = this.sparse(sp);
-      initializers.set(sp.values?.name ?? '', t);
+      const name = sp.values?.name ?? '';
+      if (!name) {
+        throw new KilnError('a sparse initializer has no name', {
+          file: this.options.file,
+          expected: 'a name on its values tensor',
+        });
+      }
+      initializers.set(name, this.sparse(sp));
     }
     const valueInfo = new Map<string, ValueInfo>();
     for (const vi of gp.valueInfo ?? []) {

@@ -739,3 +739,27 @@ describe('invalid UTF-8 in string fields', () => {
     expect(m.graph.nodes[0]!.inputs).toEqual([name]);
   });
 });
+
+describe('unnamed initializers', () => {
+  const model = (graph: Record<string, unknown>) =>
+    onnx.ModelProto.encode(
+      onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph } as never),
+    ).finish();
+
+  it('a dense or sparse initializer without a name is refused (it could not be referenced or exported)', () => {
+    expectKiln(
+      () =>
+        importModel(model({ initializer: [{ dataType: 1, dims: [1], floatData: [1] }] }), { file: 'n.onnx' }),
+      /n\.onnx.*an initializer has no name/,
+    );
+    const sparse = {
+      values: { dataType: 1, dims: [1], floatData: [1] },
+      indices: { dataType: 7, dims: [1], int64Data: [0] },
+      dims: [2],
+    };
+    expectKiln(
+      () => importModel(model({ sparseInitializer: [sparse] }), { file: 'n.onnx' }),
+      /n\.onnx.*a sparse initializer has no name/,
+    );
+  });
+});
