@@ -51,11 +51,12 @@ interface Block {
  * size" (Pisarchyk & Lee, 2020; TFLite's arena planner uses the same order): blocks are placed
  * largest first, each into the smallest gap between the already-placed blocks whose lifetimes
  * overlap its own, or above them all if no gap fits. Greedy by area and execution order are tried
- * too because each wins on some graphs (the three cost O(n^2) each, trivial next to compiling).
+ * too because each wins on some graphs; so is strictest alignment first, for mixed alignments. Each
+ * costs O(n^2 log n): about 0.3 s for 5000 tensors.
  */
 export function planMemory(tensors: readonly PlanTensor[], options: PlanOptions = {}): MemoryPlan {
   const alignment = options.alignment ?? DEFAULT_ALIGNMENT;
-  const stepCount = options.stepCount ?? Math.max(0, ...tensors.map((t) => t.lastStep)) + 1;
+  const stepCount = options.stepCount ?? tensors.reduce((n, t) => Math.max(n, t.lastStep + 1), 1);
   validatePlanTensors(tensors, stepCount, alignment);
   const alignOf = (t: PlanTensor) => Math.max(t.alignment ?? 1, alignment);
 
@@ -75,7 +76,7 @@ export function planMemory(tensors: readonly PlanTensor[], options: PlanOptions 
   const arenaBytes = placeBestOf(blocks);
   const base = { stepCount, alignment, naiveBytes: naive.bytes };
   if (arenaBytes > naive.bytes) {
-    // Only possible with mixed alignments; no reuse at all is then the better plan.
+    // Alignment padding can make best fit lose to separate slots when little can be shared.
     const dropped = applied.map((hint) => ({ hint, reason: 'no-reuse layout was smaller' }));
     return {
       ...base,
@@ -100,6 +101,8 @@ const ORDERS: ((a: Block, b: Block) => number)[] = [
   (a, b) => b.bytes - a.bytes || span(b) - span(a) || a.live.first - b.live.first || byId(a, b),
   // greedy by area: long-lived large tensors first
   (a, b) => b.bytes * span(b) - a.bytes * span(a) || b.bytes - a.bytes || byId(a, b),
+  // strictest alignment first, so small over-aligned tensors do not land above large ones
+  (a, b) => b.alignment - a.alignment || b.bytes - a.bytes || byId(a, b),
   // execution order, as a runtime allocator would see them
   (a, b) => a.live.first - b.live.first || b.bytes - a.bytes || byId(a, b),
 ];

@@ -94,6 +94,24 @@ describe('planMemory: hand cases', () => {
     expect(wide.arenaBytes).toBeGreaterThan(3 * 128);
   });
 
+  it('mixed alignments: a small over-aligned tensor goes below a large one', () => {
+    const ts = [T('small', 3, 0, 0, 'intermediate', 64), T('large', 27, 0, 0)];
+    const plan = planMemory(ts, { alignment: 4 });
+    expect(checkPlan(plan, ts)).toEqual([]);
+    expect(plan.offsets.get('small')).toBe(0);
+    expect(plan.arenaBytes).toBe(31);
+  });
+
+  it('is never worse than no reuse, even where alignment padding makes best fit lose', () => {
+    // best fit puts the larger first (0..33) and pads the other to 36: 47 bytes; in the given order
+    // each tensor in its own slot takes 0..11 and 12..45
+    const ts = [T('a', 11, 0, 0), T('b', 33, 0, 0)];
+    const plan = planMemory(ts, { alignment: 4 });
+    expect(checkPlan(plan, ts)).toEqual([]);
+    expect(plan.arenaBytes).toBe(45);
+    expect(plan.naiveBytes).toBe(45);
+  });
+
   it('zero-byte tensors are placed without taking space', () => {
     const ts = [T('a', 0, 0, 1), T('b', 32, 0, 1), T('c', 0, 1, 2)];
     const plan = planMemory(ts);
