@@ -50,6 +50,19 @@ export class FieldProblems {
     );
   }
 
+  /** Plain JSON all the way down, so what is written reads back the same (no NaN, undefined, Date). */
+  json(v: unknown, path: string): boolean {
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+    if (typeof v === 'number') return Number.isFinite(v) || this.add(path, 'a finite number', v);
+    if (Array.isArray(v)) return v.map((x, i) => this.json(x, `${path}[${i}]`)).every(Boolean);
+    if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+      return Object.entries(v)
+        .map(([k, x]) => this.json(x, join(path, k)))
+        .every(Boolean);
+    }
+    return this.add(path, 'a JSON value', v);
+  }
+
   /** Strings in an array must be distinct (names, features). */
   unique(values: readonly unknown[], path: string, what: string): void {
     const seen = new Set<unknown>();
@@ -70,6 +83,7 @@ function describe(v: unknown): string {
   if (v === undefined) return 'nothing (the field is missing)';
   if (Array.isArray(v)) return 'an array';
   if (v !== null && typeof v === 'object') return 'an object';
+  if (typeof v === 'number') return String(v); // JSON would print NaN as null
   const text = JSON.stringify(v);
   return text.length > 60 ? text.slice(0, 57) + '...' : text;
 }

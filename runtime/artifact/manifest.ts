@@ -124,7 +124,7 @@ export function manifestProblems(m: unknown): string[] {
     p.tolerance(m.selfTest.rtol, 'selfTest.rtol');
     p.tolerance(m.selfTest.atol, 'selfTest.atol');
   }
-  p.record(m.compiler, 'compiler');
+  if (p.record(m.compiler, 'compiler')) p.json(m.compiler, 'compiler');
   return p.list;
 }
 

@@ -285,6 +285,14 @@ describe('manifest validation names the field', () => {
     await expect(writeArtifact({ manifest: sampleDraft(), files })).rejects.toThrow(
       /'\/etc\/passwd' must be/,
     );
+    const nan = { ...sampleDraft(), compiler: { tile: { m: NaN } } };
+    await expect(writeArtifact({ manifest: nan, files: sampleFiles() })).rejects.toThrow(
+      /compiler\.tile\.m: expected a finite number, got NaN/,
+    );
+    const date = { ...sampleDraft(), compiler: { when: new Date() as unknown as string } };
+    await expect(writeArtifact({ manifest: date, files: sampleFiles() })).rejects.toThrow(
+      /compiler\.when: expected a JSON value/,
+    );
     const reserved = sampleFiles().set('signature', new Uint8Array(1));
     await expect(writeArtifact({ manifest: sampleDraft(), files: reserved })).rejects.toThrow(/reserved/);
   });
