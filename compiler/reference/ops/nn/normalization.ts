@@ -67,6 +67,12 @@ const batchNorm: OpDef = {
         `training outputs of BatchNormalization-${opset} are not supported`,
         'opset >= 14 training_mode',
       );
+    if (!training && node.outputs.slice(1).some((o) => o))
+      throw opError(
+        node,
+        `running mean/var outputs are only produced in training mode`,
+        'training_mode=1 or only output Y',
+      );
     const xd = toF64(node, x, 'X');
     // Per-activation statistics are per-channel statistics of X viewed as [N, C·D1·..., 1].
     const view = perActivation ? [x.shape[0]!, C] : x.shape;

@@ -34,8 +34,9 @@ export function run(
   inputs: (Tensor | undefined)[],
   attrs: Record<string, Attribute> = {},
   opset = 21,
+  nOut = 3,
 ): (Tensor | undefined)[] {
-  const node = makeNode(op, attrs, inputs.length);
+  const node = makeNode(op, attrs, inputs.length, nOut);
   return opDef(op).run!(inputs, {
     node,
     opset,
@@ -51,7 +52,7 @@ export function run1(
   attrs: Record<string, Attribute> = {},
   opset = 21,
 ): Tensor {
-  const r = run(op, inputs, attrs, opset)[0];
+  const r = run(op, inputs, attrs, opset, 1)[0];
   if (!r) throw new Error('no output');
   return r;
 }

@@ -25,7 +25,7 @@ async function checkOrt(
   tol = 1e-5,
 ): Promise<boolean> {
   const outNames = Array.from({ length: nOut }, (_, i) => `y${i}`);
-  const mine = run(op, inputs, attrs, opset);
+  const mine = run(op, inputs, attrs, opset, nOut);
   const node = {
     name: 'n',
     op,
