@@ -298,7 +298,33 @@ describe('manifest validation names the field', () => {
   });
 });
 
+/** esbuild comes with vite and tsx; if it is ever missing, the source scan below still runs. */
+const esbuild = await import('esbuild').catch(() => undefined);
+
 describe('the core runs in browsers', () => {
+  it.skipIf(!esbuild)(
+    'bundles for the browser and works from the bundle; node-fs.ts does not bundle',
+    async () => {
+      const bundle = (entry: string) =>
+        esbuild!.build({
+          entryPoints: [join(import.meta.dirname, '../../runtime/artifact', entry)],
+          bundle: true,
+          platform: 'browser',
+          format: 'esm',
+          write: false,
+          logLevel: 'silent',
+        });
+      await expect(bundle('node-fs.ts')).rejects.toThrow(/node:/);
+      const code = (await bundle('index.ts')).outputFiles[0]!.text;
+      const core = (await import(
+        `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`
+      )) as typeof import('../../runtime/artifact/index.js');
+      const bytes = await core.writeArtifact({ manifest: sampleDraft(), files: sampleFiles() });
+      expect(bytes).toEqual(await build());
+      expect((await core.readArtifact(bytes)).files).toEqual(sampleFiles());
+    },
+  );
+
   it('imports no Node built-ins and nothing from compiler/ (node-fs.ts aside)', () => {
     const dir = join(import.meta.dirname, '../../runtime/artifact');
     for (const name of readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'node-fs.ts')) {
