@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Attribute } from '../../../../../compiler/ir/graph.js';
 import { KilnError } from '../../../../../runtime/errors.js';
-import type { Tensor } from '../../../../../runtime/tensor.js';
+import { Tensor } from '../../../../../runtime/tensor.js';
 import { f32, float, int, ints, rand, run, str, t } from './helpers.js';
 
 const x4 = f32([1, 2, 4, 4], rand(32));
@@ -77,7 +77,7 @@ const cases: [string, string, (Tensor | undefined)[], Record<string, Attribute>,
     { output_dtype: int(17) },
     21,
   ],
-  ['QuantizeLinear of strings', 'QuantizeLinear', [t('string', [1], ['a']), f32([], [1])], {}],
+  ['QuantizeLinear of strings', 'QuantizeLinear', [new Tensor('string', [1], ['a']), f32([], [1])], {}],
   ['DequantizeLinear of floats', 'DequantizeLinear', [x4, f32([], [1])], {}],
   [
     'DequantizeLinear with a mismatched zero point',
