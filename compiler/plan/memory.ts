@@ -52,7 +52,7 @@ interface Block {
  * largest first, each into the smallest gap between the already-placed blocks whose lifetimes
  * overlap its own, or above them all if no gap fits. Greedy by area and execution order are tried
  * too because each wins on some graphs; so is strictest alignment first, for mixed alignments. Each
- * costs O(n^2 log n): about 0.3 s for 5000 tensors.
+ * costs O(n^2 log n); all four take under a second for 5000 tensors.
  */
 export function planMemory(tensors: readonly PlanTensor[], options: PlanOptions = {}): MemoryPlan {
   const alignment = options.alignment ?? DEFAULT_ALIGNMENT;
@@ -87,7 +87,7 @@ export function planMemory(tensors: readonly PlanTensor[], options: PlanOptions 
     };
   }
   const offsets = new Map<string, number>();
-  for (const t of tensors) offsets.set(t.id, 0);
+  for (const t of tensors) offsets.set(t.id, 0); // keys in the caller's order; every tensor is in a block
   for (const b of blocks) for (const t of b.members) offsets.set(t.id, b.offset);
   return { ...base, offsets, arenaBytes, inPlace: applied, rejectedInPlace: rejected };
 }
