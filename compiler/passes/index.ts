@@ -16,6 +16,7 @@ import { fuseElementwise } from './elementwise-fusion.js';
 import { recognizeGelu } from './gelu-recognition.js';
 import { recognizeLayerNorm } from './layernorm-recognition.js';
 import { removeNoOps } from './no-ops.js';
+import { fuseResidualAdds } from './residual-fusion.js';
 import type { Pass, PassResult } from './pass.js';
 import { foldShapeComputations } from './shape-folding.js';
 
@@ -29,6 +30,7 @@ export const PASSES: Record<string, Pass> = {
   'dead-code': eliminateDeadCode,
   'conv-batchnorm': foldConvBatchNorm,
   'bias-folding': foldBiasAdds,
+  'residual-fusion': fuseResidualAdds,
   layernorm: recognizeLayerNorm,
   gelu: recognizeGelu,
   'activation-fusion': fuseActivations,
@@ -37,8 +39,9 @@ export const PASSES: Record<string, Pass> = {
 
 /**
  * Default order: simplify first (constants, shapes, no-ops, duplicates, dead code) so the patterns
- * see canonical graphs; fold BatchNorm and bias Adds before activations so Conv→BN→Add→Relu ends as
- * one FusedConv; recognise LayerNorm/GELU before the generic elementwise fusion swallows them.
+ * see canonical graphs; fold BatchNorm, bias and residual Adds before activations so
+ * Conv→BN→Add→Relu ends as one FusedConv; recognise LayerNorm/GELU before the generic elementwise
+ * fusion swallows them.
  */
 export const DEFAULT_PIPELINE = [
   'constant-folding',
@@ -48,6 +51,7 @@ export const DEFAULT_PIPELINE = [
   'dead-code',
   'conv-batchnorm',
   'bias-folding',
+  'residual-fusion',
   'layernorm',
   'gelu',
   'activation-fusion',

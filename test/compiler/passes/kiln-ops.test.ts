@@ -91,6 +91,22 @@ describe('kiln reference ops', () => {
     expect(() => run(make([3]), { a })).toThrow(/bias float32\[3\] does not broadcast onto the product/);
   });
 
+  it('FusedConv refuses a residual Z whose shape differs from the conv result', () => {
+    const m = withKiln(
+      model(
+        graph({
+          inputs: [value('x', 'float32', [1, 2, 5, 5])],
+          outputs: [value('y', 'float32')],
+          initializers: { w, z: randomFloat32([1, 3, 1, 1], 9) },
+          nodes: [kiln('FusedConv', ['x', 'w', '', 'z'], ['y'], {}, 'res1')],
+        }),
+      ),
+    );
+    expect(() => run(m, { x })).toThrow(
+      /node 'res1'.*Z is float32\[1,3,1,1\] but the Conv result is float32\[1,3,3,3\]/,
+    );
+  });
+
   it('refuses an unknown activation and a bad expression, naming the node', () => {
     const bad = withKiln(
       model(
