@@ -10,8 +10,10 @@ const MAX_DEDUP_ELEMENTS = 4096;
 /**
  * Common-subexpression elimination: small initializers with equal dtype, shape and bits become one;
  * then nodes with the same op, domain, inputs and attributes (in topological order, so chains of
- * duplicates collapse) are merged into the first. Random ops and nodes with subgraph attributes are
- * never merged; a duplicate whose output is a graph output stays, so output names never change.
+ * duplicates collapse) are merged into the first. Random ops are never merged, nor nodes with
+ * subgraphs (in a valid model equal bodies still differ in their value names, so comparing them
+ * would need renaming for no gain). A duplicate whose output is a graph output stays, so output
+ * names never change.
  * `changed`: initializers and nodes removed.
  */
 export function eliminateCommonSubexpressions(model: Model): PassResult {
@@ -34,13 +36,16 @@ export function eliminateCommonSubexpressions(model: Model): PassResult {
   }
   const seen = new Map<string, Node>();
   for (const node of topoOrder(g)) {
-    if (isRandom(node) || hasSubgraph(node) || node.outputs.some((o) => outs.has(o))) continue;
+    if (isRandom(node) || hasSubgraph(node)) continue;
     const key = nodeKey(node);
     const first = seen.get(key);
     if (!first) {
       seen.set(key, node);
       continue;
     }
+    // A duplicate writing a graph output stays (output names never change); it can still be the
+    // node others merge into, had it come first.
+    if (node.outputs.some((o) => outs.has(o))) continue;
     node.outputs.forEach((o, i) => o && replaceUses(g, o, first.outputs[i]!));
     for (const o of node.outputs) g.valueInfo.delete(o);
     removeNode(g, node);

@@ -34,6 +34,21 @@ describe('common-subexpression elimination', () => {
     expect(result.changed).toBe(3); // c2, a2, s2
   });
 
+  it('merges into a node writing a graph output, keeping it', () => {
+    const make = (): Model =>
+      model(
+        graph({
+          inputs: [value('x', 'float32', [2, 3])],
+          outputs: [value('y', 'float32'), value('z', 'float32')],
+          nodes: [node('Exp', ['x'], ['y']), node('Exp', ['x'], ['e']), node('Neg', ['e'], ['z'])],
+        }),
+      );
+    const { model: m, result } = applyAndCompare(make, eliminateCommonSubexpressions, feeds);
+    expect(ops(m)).toEqual(['Exp', 'Neg']);
+    expect(m.graph.nodes[1]!.inputs).toEqual(['y']);
+    expect(result.changed).toBe(1);
+  });
+
   it('keeps a duplicate whose output is a graph output, and distinguishes -0 from 0', () => {
     const make = (): Model =>
       model(
