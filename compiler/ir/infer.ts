@@ -135,7 +135,8 @@ class InferenceEngine {
     opset: number,
     constants: (Tensor | undefined)[],
   ): (Tensor | undefined)[] | undefined {
-    if (NONDETERMINISTIC.has(node.op) || !def.run) return undefined;
+    const run = def.run ?? def.runValues;
+    if (NONDETERMINISTIC.has(node.op) || !run) return undefined;
     if (Object.values(node.attrs).some((a) => a.type === 'graph' || a.type === 'graphs')) return undefined;
     for (let i = 0; i < node.inputs.length; i++) {
       if (!node.inputs[i]) continue;
@@ -144,7 +145,7 @@ class InferenceEngine {
     }
     if (node.inputs.length === 0 && node.op !== 'Constant') return undefined;
     try {
-      const out = def.run(constants, {
+      const out = run(constants, {
         node,
         opset,
         runSubgraph: () => {
@@ -156,7 +157,7 @@ class InferenceEngine {
       ) {
         return undefined;
       }
-      return out;
+      return out as (Tensor | undefined)[];
     } catch {
       // Folding is an optimisation of inference; a failure here surfaces when the graph runs.
       return undefined;

@@ -1,0 +1,118 @@
+import { KilnError } from '../../../runtime/errors.js';
+import type { Tensor } from '../../../runtime/tensor.js';
+import type { Node, TypeInfo } from '../../ir/graph.js';
+import type { Kernel } from '../ir.js';
+
+/** A buffer the lowering created or used: an activation (arena), a weight (weights.bin) or model IO. */
+export interface BufferInfo {
+  name: string;
+  /** Elements (f32). */
+  size: number;
+  role: 'input' | 'output' | 'weight' | 'temp';
+  /** Weight contents, already in the layout the kernel reads (packed at compile time). */
+  data?: Float32Array;
+}
+
+/**
+ * What lowering functions see: static shapes and constant values of graph values, and ways to add
+ * weights and temporaries. Buffers are named after graph values; views (Reshape, Flatten, ...) alias
+ * their input's buffer.
+ */
+export class LowerContext {
+  readonly buffers = new Map<string, BufferInfo>();
+  readonly kernels: Kernel[] = [];
+  private readonly aliases = new Map<string, string>();
+  private temps = 0;
+
+  constructor(
+    readonly types: Map<string, TypeInfo>,
+    readonly constants: Map<string, Tensor>,
+    private readonly opsets: Map<string, number>,
+  ) {}
+
+  opset(node: Node): number {
+    return this.opsets.get(node.domain) ?? 1;
+  }
+
+  /** Static shape of a value; the WASM target compiles shape-specialised code. */
+  shape(node: Node, value: string): number[] {
+    const t = this.types.get(value);
+    if (!t?.shape)
+      throw new KilnError(`shape of '${value}' is unknown`, {
+        node: node.name,
+        op: node.op,
+        expected: 'a static shape',
+      });
+    if (t.shape.some((d) => typeof d !== 'number')) {
+      throw new KilnError(`'${value}' has symbolic shape [${t.shape.join(',')}]`, {
+        node: node.name,
+        op: node.op,
+        expected: 'static shapes (fix symbolic dims before compiling, e.g. batch=1)',
+      });
+    }
+    return t.shape as number[];
+  }
+
+  dtype(value: string): string | undefined {
+    return this.types.get(value)?.dtype;
+  }
+
+  constant(value: string): Tensor | undefined {
+    return this.constants.get(value);
+  }
+
+  /** The buffer holding a value (following aliases). */
+  buffer(value: string): string {
+    let v = value;
+    while (this.aliases.has(v)) v = this.aliases.get(v)!;
+    return v;
+  }
+
+  alias(output: string, input: string): void {
+    this.aliases.set(output, input);
+  }
+
+  aliasesOf(): Map<string, string> {
+    return this.aliases;
+  }
+
+  /** Declare an activation buffer for a graph value (idempotent). */
+  activation(value: string, size: number, role: 'input' | 'output' | 'temp' = 'temp'): string {
+    const name = this.buffer(value);
+    const b = this.buffers.get(name);
+    if (!b) this.buffers.set(name, { name, size, role });
+    else if (role !== 'temp') b.role = role;
+    return name;
+  }
+
+  weight(hint: string, data: Float32Array): string {
+    let name = `w:${hint}`;
+    for (let i = 1; this.buffers.has(name); i++) name = `w:${hint}#${i}`;
+    this.buffers.set(name, { name, size: data.length, role: 'weight', data });
+    return name;
+  }
+
+  temp(hint: string, size: number): string {
+    const name = `t:${hint}#${this.temps++}`;
+    this.buffers.set(name, { name, size, role: 'temp' });
+    return name;
+  }
+
+  emit(k: Kernel): void {
+    this.kernels.push(k);
+  }
+}
+
+/** The float32 contents of a constant input, or a clear error when it is not constant. */
+export function constantF32(ctx: LowerContext, node: Node, value: string, what: string): Float32Array {
+  const t = ctx.constant(value);
+  if (!t) {
+    throw new KilnError(`${what} ('${value}') must be a constant for the wasm target`, {
+      node: node.name,
+      op: node.op,
+      expected: 'an initializer',
+    });
+  }
+  if (t.dtype === 'float32') return t.data as Float32Array;
+  return Float32Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v));
+}

@@ -1,0 +1,193 @@
+import { KilnError } from '../../../runtime/errors.js';
+import { attrFloat } from '../../ir/attrs.js';
+import type { Model, Node } from '../../ir/graph.js';
+import { inferShapes } from '../../ir/infer.js';
+import { topoOrder } from '../../ir/topo.js';
+import type { Activation, Kernel } from '../ir.js';
+import { type BufferInfo, LowerContext } from './context.js';
+import { lowerConv } from './conv.js';
+import { isElementwise, lowerElementwise } from './elementwise.js';
+import { lowerGemm } from './gemm.js';
+import { lowerConcat, lowerCopy, lowerGather, lowerSlice, lowerTranspose } from './movement.js';
+import { lowerPool } from './pool.js';
+import { lowerBatchNorm, lowerLayerNorm, lowerReduce, lowerSoftmax } from './reduce.js';
+
+export interface LoweredModel {
+  kernels: Kernel[];
+  buffers: Map<string, BufferInfo>;
+  inputs: { name: string; buffer: string; shape: number[] }[];
+  outputs: { name: string; buffer: string; shape: number[] }[];
+}
+
+/** Ops that only reinterpret the shape: their output shares the input's buffer. */
+const VIEWS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout']);
+
+type Lowering = (node: Node, ctx: LowerContext, activation?: Activation) => void;
+
+const LOWERINGS: Record<string, Lowering> = {
+  Gemm: lowerGemm,
+  MatMul: lowerGemm,
+  Conv: lowerConv,
+  MaxPool: lowerPool,
+  AveragePool: lowerPool,
+  GlobalAveragePool: lowerReduce,
+  GlobalMaxPool: lowerReduce,
+  ReduceMean: lowerReduce,
+  ReduceSum: lowerReduce,
+  ReduceMax: lowerReduce,
+  ReduceMin: lowerReduce,
+  Softmax: lowerSoftmax,
+  LogSoftmax: lowerSoftmax,
+  LayerNormalization: lowerLayerNorm,
+  BatchNormalization: lowerBatchNorm,
+  Concat: lowerConcat,
+  Transpose: lowerTranspose,
+  Slice: lowerSlice,
+  Gather: lowerGather,
+};
+
+/** Activations a Conv/Gemm/MatMul can apply in its epilogue, when it is their only consumer. */
+function epilogueOf(node: Node, ctx: LowerContext): Activation | undefined {
+  switch (node.op) {
+    case 'Relu':
+      return { kind: 'relu' };
+    case 'LeakyRelu':
+      return { kind: 'leaky_relu', alpha: attrFloat(node, 'alpha', 0.01) };
+    case 'Clip': {
+      const read = (i: number, d: number) => {
+        const t = node.inputs[i] ? ctx.constant(node.inputs[i]!) : undefined;
+        if (node.inputs[i] && !t) return undefined;
+        return t ? Number((t.data as ArrayLike<number>)[0]) : d;
+      };
+      const min = node.attrs.min?.type === 'float' ? node.attrs.min.value : read(1, -Infinity);
+      const max = node.attrs.max?.type === 'float' ? node.attrs.max.value : read(2, Infinity);
+      return min === undefined || max === undefined ? undefined : { kind: 'clip', min, max };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Lower a model (static shapes, float32 activations) to kernels for the WASM target. Every node either
+ * becomes kernels, aliases its input (views) or was folded to a constant; anything else is a
+ * compile-time KilnError naming the op and node.
+ */
+export function lowerModel(model: Model): LoweredModel {
+  const g = model.graph;
+  const report = inferShapes(model);
+  const ctx = new LowerContext(report.types, report.constants, model.opsetImports);
+  const graphInputs = g.inputs.filter((v) => !g.initializers.has(v.name));
+  for (const v of graphInputs) {
+    const t = report.types.get(v.name);
+    if (t?.dtype !== 'float32') {
+      throw new KilnError(`input '${v.name}' is ${t?.dtype ?? 'untyped'}`, {
+        expected: 'float32 inputs on the wasm target',
+      });
+    }
+    ctx.activation(
+      v.name,
+      ctx
+        .shape({ name: v.name, op: 'input', domain: '', inputs: [], outputs: [], attrs: {} }, v.name)
+        .reduce((a, b) => a * b, 1),
+      'input',
+    );
+  }
+  const consumers = new Map<string, Node[]>();
+  for (const n of g.nodes)
+    for (const i of n.inputs) if (i) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const outputs = new Set(g.outputs.map((o) => o.name));
+  const fusedInto = new Set<Node>();
+
+  for (const node of topoOrder(g)) {
+    if (fusedInto.has(node)) continue;
+    if (node.outputs.every((o) => !o || report.constants.has(o))) continue; // folded at compile time
+    if (node.domain !== '')
+      throw new KilnError(`op ${node.domain}.${node.op} cannot be lowered for the wasm target`, {
+        node: node.name,
+        op: node.op,
+      });
+    for (const o of node.outputs) {
+      if (o && report.types.get(o)?.dtype !== 'float32') {
+        throw new KilnError(`output '${o}' is ${report.types.get(o)?.dtype ?? 'untyped'}`, {
+          node: node.name,
+          op: node.op,
+          expected: 'float32 values on the wasm target',
+        });
+      }
+    }
+    if (VIEWS.has(node.op)) {
+      ctx.alias(node.outputs[0]!, node.inputs[0]!);
+      continue;
+    }
+    const lowering = LOWERINGS[node.op];
+    if (lowering) {
+      let activation: Activation | undefined;
+      const users = consumers.get(node.outputs[0]!) ?? [];
+      if (
+        (node.op === 'Conv' || node.op === 'Gemm' || node.op === 'MatMul') &&
+        users.length === 1 &&
+        !outputs.has(node.outputs[0]!)
+      ) {
+        activation = epilogueOf(users[0]!, ctx);
+        if (activation) {
+          fusedInto.add(users[0]!);
+          // the activation's output is what the conv/gemm now writes
+          ctx.alias(node.outputs[0]!, users[0]!.outputs[0]!);
+        }
+      }
+      lowering(node, ctx, activation);
+      continue;
+    }
+    if (isElementwise(node.op)) {
+      lowerElementwise(node, ctx);
+      continue;
+    }
+    throw new KilnError(`op ${node.op} cannot be lowered for the wasm target`, {
+      node: node.name,
+      op: node.op,
+      expected: 'an op listed in docs/wasm-target.md',
+    });
+  }
+
+  const io = (names: string[], role: 'input' | 'output') =>
+    names.map((name) => {
+      const shape = ctx.shape({ name, op: role, domain: '', inputs: [], outputs: [], attrs: {} }, name);
+      return { name, buffer: ctx.buffer(name), shape };
+    });
+  const outs = io(
+    g.outputs.map((o) => o.name),
+    'output',
+  );
+  // Graph outputs need buffers of their own: copy out of views of inputs, of other outputs, or of constants.
+  const seen = new Set<string>();
+  for (const o of outs) {
+    const b = ctx.buffers.get(o.buffer);
+    const constant = report.constants.get(o.name);
+    if (constant || !b || b.role === 'input' || seen.has(o.buffer)) {
+      const src = constant
+        ? ctx.weight(o.name, Float32Array.from(constant.data as ArrayLike<number>))
+        : o.buffer;
+      const dst = `out:${o.name}`;
+      lowerCopy(
+        { name: `copy_${o.name}`, op: 'Identity', domain: '', inputs: [], outputs: [], attrs: {} },
+        ctx,
+        src,
+        dst,
+        o.shape,
+      );
+      o.buffer = dst;
+    }
+    ctx.buffers.get(o.buffer)!.role = 'output';
+    seen.add(o.buffer);
+  }
+  return {
+    kernels: ctx.kernels,
+    buffers: ctx.buffers,
+    inputs: io(
+      graphInputs.map((v) => v.name),
+      'input',
+    ),
+    outputs: outs,
+  };
+}

@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import type { Model } from '../../compiler/ir/graph.js';
+import { type LoweredModel, lowerModel } from '../../compiler/kernel/lower/index.js';
+import { kernelUses } from '../../compiler/kernel/uses.js';
+import { type PlanTensor, planMemory } from '../../compiler/plan/memory.js';
+import { type ManifestDraft, writeArtifact } from '../../runtime/artifact/index.js';
+import { type WasmLayout, WASM_LAYOUT_PATH } from '../../runtime/wasm/layout.js';
+import { renderWasm } from './render.js';
+
+export interface WasmCompileOptions {
+  /** Run binaryen's optimiser on the generated module (default true). */
+  optimize?: boolean;
+  /** The source model's bytes, for the manifest's sha256. */
+  sourceBytes?: Uint8Array;
+  sourceName?: string;
+  kilnVersion?: string;
+}
+
+export interface WasmCompileResult {
+  lowered: LoweredModel;
+  layout: WasmLayout;
+  /** Plain SIMD128 module and the relaxed-SIMD (FMA) variant. */
+  modules: { simd: Uint8Array; relaxed: Uint8Array };
+  weights: Uint8Array;
+  arena: { bytes: number; naiveBytes: number };
+}
+
+const align = (n: number, a = 16) => Math.ceil(n / a) * a;
+
+/**
+ * Compile a model for the WASM target: lower to kernels, plan the activation arena from liveness,
+ * lay the weights out after it, and render both module variants.
+ */
+export function compileWasm(model: Model, options: WasmCompileOptions = {}): WasmCompileResult {
+  const lowered = lowerModel(model);
+  const tensors = new Map<string, PlanTensor>();
+  lowered.kernels.forEach((k, step) => {
+    const { reads, writes } = kernelUses(k);
+    for (const name of [...reads, ...writes]) {
+      const b = lowered.buffers.get(name)!;
+      if (b.role === 'weight') continue;
+      const t = tensors.get(name);
+      if (t) t.lastStep = step;
+      else {
+        const kind = b.role === 'input' ? 'input' : b.role === 'output' ? 'output' : 'intermediate';
+        tensors.set(name, { id: name, bytes: b.size * 4, firstStep: step, lastStep: step, kind });
+      }
+    }
+  });
+  // Inputs and outputs no kernel touches (e.g. an unused input) still need a place.
+  for (const io of [...lowered.inputs, ...lowered.outputs]) {
+    if (!tensors.has(io.buffer)) {
+      const b = lowered.buffers.get(io.buffer)!;
+      tensors.set(io.buffer, {
+        id: io.buffer,
+        bytes: b.size * 4,
+        firstStep: 0,
+        lastStep: 0,
+        kind: b.role === 'input' ? 'input' : 'output',
+      });
+    }
+  }
+  const plan = planMemory([...tensors.values()], { stepCount: Math.max(1, lowered.kernels.length) });
+  const addresses = new Map<string, number>();
+  const base = 16; // keep address 0 unused so a stray null pointer never aliases a tensor
+  for (const [id, off] of plan.offsets) addresses.set(id, base + off);
+  let at = align(base + plan.arenaBytes);
+  const weightsOffset = at;
+  const weightParts: { offset: number; data: Float32Array }[] = [];
+  for (const b of lowered.buffers.values()) {
+    if (b.role !== 'weight') continue;
+    addresses.set(b.name, at);
+    weightParts.push({ offset: at - weightsOffset, data: b.data! });
+    at = align(at + b.size * 4);
+  }
+  const weights = new Uint8Array(at - weightsOffset);
+  for (const p of weightParts)
+    weights.set(new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength), p.offset);
+  const optimize = options.optimize ?? true;
+  const modules = {
+    simd: renderWasm(lowered.kernels, addresses, { relaxedSimd: false, optimize }),
+    relaxed: renderWasm(lowered.kernels, addresses, { relaxedSimd: true, optimize }),
+  };
+  const layout: WasmLayout = {
+    memoryBytes: at,
+    weightsOffset,
+    inputs: lowered.inputs.map((t) => ({ name: t.name, offset: addresses.get(t.buffer)!, shape: t.shape })),
+    outputs: lowered.outputs.map((t) => ({ name: t.name, offset: addresses.get(t.buffer)!, shape: t.shape })),
+  };
+  return {
+    lowered,
+    layout,
+    modules,
+    weights,
+    arena: { bytes: plan.arenaBytes, naiveBytes: plan.naiveBytes },
+  };
+}
+
+/** Package a compiled model as a .kiln artifact (manifest, both modules, weights, layout). */
+export async function wasmArtifact(
+  result: WasmCompileResult,
+  options: WasmCompileOptions = {},
+): Promise<Uint8Array> {
+  const utf8 = new TextEncoder();
+  const files = new Map<string, Uint8Array>([
+    ['model.wasm', result.modules.simd],
+    ['model.relaxed.wasm', result.modules.relaxed],
+    ['weights.bin', result.weights],
+    [WASM_LAYOUT_PATH, utf8.encode(JSON.stringify(result.layout))],
+  ]);
+  const manifest: ManifestDraft = {
+    format: 'kiln-artifact',
+    formatVersion: 1,
+    kilnVersion: options.kilnVersion ?? '0.0.0',
+    createdAt: new Date().toISOString(),
+    source: {
+      sha256: options.sourceBytes
+        ? createHash('sha256').update(options.sourceBytes).digest('hex')
+        : '0'.repeat(64),
+      name: options.sourceName ?? 'model.onnx',
+    },
+    target: { name: 'wasm', features: ['simd128', 'relaxed-simd (optional variant)'] },
+    precision: 'fp32',
+    inputs: result.layout.inputs.map((t) => ({ name: t.name, dtype: 'float32', shape: t.shape })),
+    outputs: result.layout.outputs.map((t) => ({ name: t.name, dtype: 'float32', shape: t.shape })),
+    arena: result.arena,
+    kernels: result.lowered.kernels.map((k, i) => ({
+      name: `k${i}_${k.name}`,
+      kind: k.kind,
+      op: k.name,
+      nodes: k.nodes,
+    })),
+    compiler: { optimize: options.optimize ?? true },
+  };
+  return writeArtifact({ manifest, files });
+}
