@@ -105,4 +105,36 @@ describe('no-op removal', () => {
     expect(ops(m)).toEqual(['Dropout']);
     expect(result.changed).toBe(0);
   });
+
+  it('rewires reads from inside subgraphs and removes a same-shape Flatten', () => {
+    const body = (name: string, op: string) =>
+      graph({
+        name,
+        inputs: [],
+        outputs: [value(`${name}_out`, 'float32')],
+        nodes: [node(op, ['f'], [`${name}_out`])],
+      });
+    const make = () =>
+      model(
+        graph({
+          inputs: [value('x', 'float32', [2, 3]), value('c', 'bool', [])],
+          outputs: [value('y', 'float32')],
+          nodes: [
+            node('Exp', ['x'], ['e']),
+            node('Identity', ['e'], ['i']),
+            node('Flatten', ['i'], ['f']),
+            node('If', ['c'], ['y'], {
+              then_branch: { type: 'graph', value: body('then', 'Neg') },
+              else_branch: { type: 'graph', value: body('else', 'Abs') },
+            }),
+          ],
+        }),
+      );
+    const feeds = { x: randomFloat32([2, 3], 5), c: tensorFrom('bool', [], [1]) };
+    const { model: m, result } = applyAndCompare(make, removeNoOps, feeds);
+    expect(ops(m)).toEqual(['Exp', 'If']);
+    const then = m.graph.nodes[1]!.attrs.then_branch!.value as { nodes: { inputs: string[] }[] };
+    expect(then.nodes[0]!.inputs).toEqual(['e']);
+    expect(result.changed).toBe(2);
+  });
 });
