@@ -84,10 +84,8 @@ export function compileExpr(e: Expr): (xs: ArrayLike<number>) => number {
     }
     case 'clip': {
       const a = compileExpr(e.arg);
-      return (xs) => {
-        const v = a(xs);
-        return v < e.min ? e.min : v > e.max ? e.max : v;
-      };
+      // As ONNX Clip: NaN stays NaN, and a min above max gives max everywhere.
+      return (xs) => Math.min(Math.max(a(xs), e.min), e.max);
     }
     case 'leaky_relu': {
       const a = compileExpr(e.arg);

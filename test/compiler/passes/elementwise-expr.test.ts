@@ -19,6 +19,8 @@ describe('elementwise expressions', () => {
     expect(evaluateExpr(e, [1.5, 0])).toBe(3.5);
     const clip: Expr = { kind: 'clip', arg: input(0), min: 0, max: 6 };
     expect([-1, 3, 9].map((x) => evaluateExpr(clip, [x]))).toEqual([0, 3, 6]);
+    expect(evaluateExpr(clip, [NaN])).toBeNaN();
+    expect(evaluateExpr({ kind: 'clip', arg: input(0), min: 2, max: 1 }, [0])).toBe(1);
     expect(evaluateExpr(binary('max', input(0), constant(NaN)), [1])).toBeNaN();
     expect(evaluateExpr(activationExpr('hard_swish'), [1])).toBeCloseTo(1 * (1 / 6 + 0.5), 12);
     expect(evaluateExpr(activationExpr('gelu'), [1])).toBeCloseTo(0.8413447460685429, 12);
