@@ -132,10 +132,17 @@ function inferTranspose(ctx: InferContext): Dim[] | undefined {
     (wk?.every((d) => typeof d === 'number') ? (wk as number[]) : undefined);
   const xs = x?.shape;
   const sp = xs?.slice(2);
-  if (!xs || !sp || !kernel || !sp.every((d) => typeof d === 'number'))
+  if (!xs || !sp || !kernel)
     return [xs?.[0] ?? ctx.freshDim(), M, ...Array.from({ length: rank - 2 }, () => ctx.freshDim())];
-  const geo = transposeGeometry(ctx.node, sp as number[], readWindow(ctx.node, rank - 2, kernel));
-  return [xs[0]!, M, ...geo.out];
+  // Axes are independent: compute with 1 in place of symbols, then keep only what the input fixes
+  // (an explicit output_shape fixes every axis).
+  const fixed = attrIntsOpt(ctx.node, 'output_shape') !== undefined;
+  const geo = transposeGeometry(
+    ctx.node,
+    sp.map((d) => (typeof d === 'number' ? d : 1)),
+    readWindow(ctx.node, rank - 2, kernel),
+  );
+  return [xs[0]!, M, ...geo.out.map((o, i) => (fixed || typeof sp[i] === 'number' ? o : ctx.freshDim()))];
 }
 
 const convTranspose: OpDef = {

@@ -188,6 +188,14 @@ const gemm: OpDef = {
     const N: Dim | undefined = b?.shape ? (transB ? b.shape[0] : b.shape[1]) : undefined;
     if (a.shape && a.shape.length !== 2) throw opError(ctx.node, `A has rank ${a.shape.length}`, '2-D A');
     if (b?.shape && b.shape.length !== 2) throw opError(ctx.node, `B has rank ${b.shape.length}`, '2-D B');
+    const K = a.shape ? (transA ? a.shape[0] : a.shape[1]) : undefined;
+    const K2 = b?.shape ? (transB ? b.shape[1] : b.shape[0]) : undefined;
+    if (typeof K === 'number' && typeof K2 === 'number' && K !== K2)
+      throw opError(
+        ctx.node,
+        `inner dimensions differ: ${K} vs ${K2}`,
+        'A and B with equal K after transposition',
+      );
     const cs = c?.shape;
     const shape: TypeInfo['shape'] = [
       M ?? (cs && cs.length === 2 && cs[0] !== 1 ? cs[0]! : ctx.freshDim()),

@@ -96,5 +96,11 @@ describe('ConvTranspose', () => {
         output_padding: ints([1, 1]),
       }),
     ).toEqual([ti('float32', ['N', 4, 20, 20])]);
+    const [y] = infer('ConvTranspose', [ti('float32', ['N', 8, 'H', 10]), ti('float32', [8, 4, 3, 3])], {
+      strides: ints([2, 2]),
+    });
+    expect(typeof y!.shape![2]).toBe('string');
+    expect(y!.shape!.slice(0, 2)).toEqual(['N', 4]);
+    expect(y!.shape![3]).toBe(21);
   });
 });

@@ -91,5 +91,6 @@ describe('Gemm', () => {
     expect(infer('Gemm', [ti('float32', ['M', 3]), ti('float32', [5, 3])], { transB: int(1) })).toEqual([
       ti('float32', ['M', 5]),
     ]);
+    expect(() => infer('Gemm', [ti('float32', ['M', 3]), ti('float32', [4, 5])])).toThrow(KilnError);
   });
 });
