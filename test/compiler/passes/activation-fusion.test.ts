@@ -140,4 +140,28 @@ describe('activation fusion', () => {
     const { model: m } = applyAndCompare(make, fuseActivations, { x: randomFloat32([2, 4], 1) });
     expect(ops(m)).toEqual(['kiln.FusedGemm', 'kiln.FusedMatMul']);
   });
+
+  it('fuses ONNX Gelu (opset 20, both approximations) into the MatMul', () => {
+    const make = () =>
+      model(
+        graph({
+          inputs: [value('x', 'float32', [2, 3, 4])],
+          outputs: [value('y', 'float32'), value('z', 'float32')],
+          initializers: { w: randomFloat32([4, 5], 2) },
+          nodes: [
+            node('MatMul', ['x', 'w'], ['p']),
+            node('Gelu', ['p'], ['y']),
+            node('MatMul', ['x', 'w'], ['q']),
+            node('Gelu', ['q'], ['z'], { approximate: { type: 'string', value: 'tanh' } }),
+          ],
+        }),
+        20,
+      );
+    const { model: m } = applyAndCompare(make, fuseActivations, { x: randomFloat32([2, 3, 4], 1, -3, 3) });
+    expect(ops(m)).toEqual(['kiln.FusedMatMul', 'kiln.FusedMatMul']);
+    expect(m.graph.nodes.map((n) => n.attrs.activation)).toEqual([
+      { type: 'string', value: 'gelu' },
+      { type: 'string', value: 'gelu_tanh' },
+    ]);
+  });
 });
