@@ -9,6 +9,8 @@ export { exportModel, saveModel } from './compiler/onnx/export.js';
 export { inferShapes } from './compiler/ir/infer.js';
 export { verifyModel, assertValid } from './compiler/ir/verify.js';
 export { printModel } from './compiler/ir/print.js';
+export { runPipeline, PASSES, DEFAULT_PIPELINE } from './compiler/passes/index.js';
+export type { Pass, PassResult, PipelineOptions } from './compiler/passes/index.js';
 export { GraphExecutor } from './compiler/reference/executor.js';
 export { ReferenceSession } from './compiler/reference/session.js';
 export { runConformance, findCases } from './compiler/conformance/runner.js';
