@@ -52,7 +52,26 @@ export interface LoopKernel {
   body: Stmt[];
 }
 
-/** C[m, n] = epilogue(sum_k A[m, k] * B[k, n] + bias[n]) with B pre-packed at compile time. */
+/**
+ * One level of batching around a GEMM (batch items, conv groups): the kernel runs `count` times, and
+ * each repetition moves A, B, C and the bias by these strides (elements).
+ */
+export interface GemmBatch {
+  count: number;
+  a: number;
+  b: number;
+  c: number;
+  bias: number;
+}
+
+/**
+ * C[m, n] = epilogue(sum_k A[m, k] * B[k, n] + bias), C row-major M×N.
+ * - A: 'rowmajor' M×K, or 'packed' in tiles of `tile.mr` rows (packGemmA, for constant weights).
+ * - B: 'packed' in panels of `tile.nr` columns (packGemmB, for constant weights), or 'rowmajor' K×N
+ *   with row stride `ldb` (an activation, e.g. a conv input or its im2col buffer).
+ * - bias: per output column (`biasPer: 'column'`, padded to whole panels, see padBias) or per output
+ *   row (`'row'`, e.g. a conv's output channel).
+ */
 export interface GemmKernel {
   kind: 'gemm';
   name: string;
@@ -62,10 +81,16 @@ export interface GemmKernel {
   n: number;
   k: number;
   a: string;
-  /** Weight buffer holding B packed in panels of `tile.nr` columns (see packB). */
-  bPacked: string;
+  aLayout: 'rowmajor' | 'packed';
+  b: string;
+  bLayout: 'packed' | 'rowmajor';
+  /** Row stride of a row-major B (elements); defaults to n. */
+  ldb?: number;
   bias?: string;
+  biasPer: 'column' | 'row';
   c: string;
+  /** Outer loops, outermost first. */
+  batch?: GemmBatch[];
   activation: Activation;
   tile: { mr: number; nr: number };
 }

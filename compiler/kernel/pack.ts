@@ -30,3 +30,27 @@ export function padBias(bias: Float32Array | undefined, n: number, nr: number): 
   if (bias) out.set(bias.subarray(0, n));
   return out;
 }
+
+/**
+ * GEMM A (M×K row-major, e.g. conv weights [OC, IC·KH·KW]) cut into tiles of `mr` rows; tile t holds,
+ * for each k, the `mr` floats A[t*mr .. t*mr+mr-1, k] (zero past M), so the micro-kernel reads A as one
+ * linear stream. With `groups` > 1, A is `groups` stacked M×K blocks, each packed on its own; a group's
+ * packed block is `packedRows(m, mr) * k` floats.
+ */
+export function packGemmA(a: Float32Array, m: number, k: number, mr: number, groups = 1): Float32Array {
+  const rows = packedRows(m, mr);
+  const out = new Float32Array(groups * rows * k);
+  for (let g = 0; g < groups; g++) {
+    for (let i = 0; i < m; i++) {
+      const t = Math.floor(i / mr);
+      const r = i % mr;
+      const src = (g * m + i) * k;
+      const dst = g * rows * k + t * mr * k + r;
+      for (let kk = 0; kk < k; kk++) out[dst + kk * mr] = a[src + kk]!;
+    }
+  }
+  return out;
+}
+
+/** Rows of a packed A: M rounded up to whole tiles of `mr`. */
+export const packedRows = (m: number, mr: number): number => Math.ceil(m / mr) * mr;

@@ -6,7 +6,7 @@ export function kernelUses(k: Kernel): { reads: Set<string>; writes: Set<string>
   const reads = new Set<string>();
   const writes = new Set<string>();
   if (k.kind === 'gemm') {
-    reads.add(k.a).add(k.bPacked);
+    reads.add(k.a).add(k.b);
     if (k.bias) reads.add(k.bias);
     writes.add(k.c);
     return { reads, writes };

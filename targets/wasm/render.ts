@@ -1,6 +1,14 @@
 import binaryen from 'binaryen';
 import { KilnError } from '../../runtime/errors.js';
-import type { Affine, Expr, GemmKernel, Kernel, LoopKernel, Stmt } from '../../compiler/kernel/ir.js';
+import type {
+  Affine,
+  Expr,
+  GemmBatch,
+  GemmKernel,
+  Kernel,
+  LoopKernel,
+  Stmt,
+} from '../../compiler/kernel/ir.js';
 import { coefOf } from '../../compiler/kernel/ir.js';
 import { SimdMath } from './simd-math.js';
 
@@ -67,14 +75,31 @@ export function renderWasm(
   }
 }
 
+/** Locals of a GEMM kernel function (see FunctionBuilder.gemm). */
+interface GemmLocals {
+  i: number;
+  j: number;
+  k: number;
+  /** Byte addresses of A at (row tile, k) and B at (k, panel). */
+  aPtr: number;
+  bPtr: number;
+  /** Byte addresses of A, B, C and the bias for the current batch item. */
+  aBase: number;
+  bBase: number;
+  cBase: number;
+  biasBase: number;
+  b0: number;
+  b1: number;
+  aSplat: number;
+  acc: number[];
+}
+
 /** Builds one kernel function: locals for loop variables and accumulators, expressions per mode. */
 class FunctionBuilder {
   private readonly locals: binaryen.Type[] = [];
   private readonly vars = new Map<string, number>();
   private readonly accs = new Map<string, { index: number; vector: boolean }>();
   private labels = 0;
-  /** The GEMM's panel loop variable (column block j), used by its stores and bias loads. */
-  private gemmJ = -1;
 
   constructor(
     private readonly m: M,
@@ -317,105 +342,173 @@ class FunctionBuilder {
   }
 
   /**
-   * Register-blocked GEMM: an MR×8 tile of C lives in 2·MR v128 accumulators; B is pre-packed into
-   * panels of 8 columns (`packB`), A rows are broadcast one float at a time (load32_splat). The k loop
-   * is not unrolled: V8 spills registers when it is.
+   * Register-blocked GEMM: an MR×8 tile of C lives in 2·MR v128 accumulators; each k step loads 8
+   * columns of B (two v128) and broadcasts MR floats of A (load32_splat). The k loop is not unrolled:
+   * V8 spills registers when it is. B is either pre-packed in 8-column panels (one linear stream) or
+   * read in place from a row-major activation (row stride ldb); its last, narrower panel is then loaded
+   * with zeroing partial loads so nothing past a row's end is read. Loop order: column panel outer,
+   * row tiles inner, so a B panel stays in cache while every row tile of A passes over it.
    */
   gemm(g: GemmKernel): X {
     const m = this.m;
     const { mr, nr } = g.tile;
     if (nr !== 8) throw new KilnError(`internal error: GEMM tile nr=${nr} (only 8 is implemented)`);
-    const vI = this.newLocal(i32);
-    const vJ = this.newLocal(i32);
-    this.gemmJ = vJ;
-    const vK = this.newLocal(i32);
-    const aRow = this.newLocal(i32); // byte address of A[i, 0]
-    const bPtr = this.newLocal(i32); // byte address of packed B at (panel j, k)
-    const b0 = this.newLocal(v128);
-    const b1 = this.newLocal(v128);
-    const aSplat = this.newLocal(v128);
-    const acc = Array.from({ length: mr * 2 }, () => this.newLocal(v128));
-    const A = this.address(g.a);
-    const B = this.address(g.bPacked);
-    const C = this.address(g.c);
-    const bias = g.bias !== undefined ? this.address(g.bias) : undefined;
-    const panels = Math.ceil(g.n / nr);
-    const fullRows = g.m - (g.m % mr);
-    const madd = (a: X, b: X, c: X): X =>
-      this.opts.relaxedSimd
-        ? (binaryen as unknown as { _BinaryenSIMDTernary: (...args: unknown[]) => X })._BinaryenSIMDTernary(
-            (m as unknown as { ptr: number }).ptr,
-            (binaryen as unknown as { RelaxedMaddVecF32x4: number }).RelaxedMaddVecF32x4,
-            a,
-            b,
-            c,
-          )
-        : m.f32x4.add(m.f32x4.mul(a, b), c);
-
-    const tile = (rows: number, rowBase: () => X): X => {
-      const body: X[] = [];
-      // acc = bias (or 0)
-      for (let r = 0; r < rows; r++) {
-        for (let h = 0; h < 2; h++) {
-          const init = bias !== undefined ? this.loadBias(bias, h) : m.f32x4.splat(m.f32.const(0));
-          body.push(m.local.set(acc[r * 2 + h]!, init));
-        }
-      }
-      // aRow = A + rowBase*K*4 ; bPtr = B + j*K*32
-      body.push(m.local.set(aRow, m.i32.add(m.i32.const(A), m.i32.mul(rowBase(), m.i32.const(g.k * 4)))));
-      body.push(
-        m.local.set(
-          bPtr,
-          m.i32.add(m.i32.const(B), m.i32.mul(m.local.get(vJ, i32), m.i32.const(g.k * nr * 4))),
-        ),
-      );
-      const kBody: X[] = [
-        m.local.set(b0, m.v128.load(0, 16, m.local.get(bPtr, i32))),
-        m.local.set(b1, m.v128.load(16, 16, m.local.get(bPtr, i32))),
-      ];
-      for (let r = 0; r < rows; r++) {
-        kBody.push(m.local.set(aSplat, m.v128.load32_splat(r * g.k * 4, 4, m.local.get(aRow, i32))));
-        for (let h = 0; h < 2; h++) {
-          const c = acc[r * 2 + h]!;
-          kBody.push(
-            m.local.set(
-              c,
-              madd(m.local.get(aSplat, v128), m.local.get(h ? b1 : b0, v128), m.local.get(c, v128)),
-            ),
-          );
-        }
-      }
-      kBody.push(m.local.set(aRow, m.i32.add(m.local.get(aRow, i32), m.i32.const(4))));
-      kBody.push(m.local.set(bPtr, m.i32.add(m.local.get(bPtr, i32), m.i32.const(nr * 4))));
-      body.push(this.countedLoop(vK, 0, g.k, 1, kBody));
-      // epilogue + store C[rowBase + r, j*8 .. j*8+8)
-      for (let r = 0; r < rows; r++) {
-        for (let h = 0; h < 2; h++) {
-          const val = this.activation(g, m.local.get(acc[r * 2 + h]!, v128));
-          body.push(this.storeC(C, g, rowBase, r, h, val));
-        }
-      }
-      return m.block(null, body);
+    const L: GemmLocals = {
+      i: this.newLocal(i32),
+      j: this.newLocal(i32),
+      k: this.newLocal(i32),
+      aPtr: this.newLocal(i32),
+      bPtr: this.newLocal(i32),
+      aBase: this.newLocal(i32),
+      bBase: this.newLocal(i32),
+      cBase: this.newLocal(i32),
+      biasBase: this.newLocal(i32),
+      b0: this.newLocal(v128),
+      b1: this.newLocal(v128),
+      aSplat: this.newLocal(v128),
+      acc: Array.from({ length: mr * 2 }, () => this.newLocal(v128)),
     };
+    const get = (l: number) => m.local.get(l, i32);
+    const rows = g.m - (g.m % mr);
+    const fullPanels = Math.floor(g.n / nr);
+    const body: X[] = [];
+    if (rows > 0) body.push(this.gemmPanels(g, L, mr, 0, rows, fullPanels));
+    if (rows < g.m) body.push(this.gemmPanels(g, L, g.m - rows, rows, g.m, fullPanels));
 
+    // Batch loops: bases = buffer address + Σ item · stride.
+    const batch = g.batch ?? [];
+    const vars = batch.map(() => this.newLocal(i32));
+    const base = (addr: number, pick: (b: GemmBatch) => number): X =>
+      batch.reduce<X>(
+        (acc, b, l) => m.i32.add(acc, m.i32.mul(get(vars[l]!), m.i32.const(pick(b) * 4))),
+        m.i32.const(addr),
+      );
+    let out: X = m.block(null, [
+      m.local.set(
+        L.aBase,
+        base(this.address(g.a), (b) => b.a),
+      ),
+      m.local.set(
+        L.bBase,
+        base(this.address(g.b), (b) => b.b),
+      ),
+      m.local.set(
+        L.cBase,
+        base(this.address(g.c), (b) => b.c),
+      ),
+      m.local.set(
+        L.biasBase,
+        base(g.bias !== undefined ? this.address(g.bias) : 0, (b) => b.bias),
+      ),
+      ...body,
+    ]);
+    for (let l = batch.length - 1; l >= 0; l--)
+      out = this.countedLoop(vars[l]!, 0, batch[l]!.count, 1, [out]);
+    return out;
+  }
+
+  /** Rows [from, to) in tiles of `rows`, over every column panel (full panels, then the narrow tail). */
+  private gemmPanels(g: GemmKernel, L: GemmLocals, rows: number, from: number, to: number, full: number): X {
+    const m = this.m;
+    const rowTiles = (width: number): X =>
+      to - from === rows
+        ? m.block(null, [m.local.set(L.i, m.i32.const(from)), this.gemmTile(g, L, rows, width)])
+        : this.countedLoop(L.i, from, to, rows, [this.gemmTile(g, L, rows, width)]);
     const out: X[] = [];
-    const rowsLoop = (rows: number, start: number, end: number) => {
-      if (end <= start) return;
-      out.push(
-        this.countedLoop(vJ, 0, panels, 1, [
-          this.countedLoop(vI, start, end, rows, [tile(rows, () => m.local.get(vI, i32))]),
-        ]),
-      );
-    };
-    rowsLoop(mr, 0, fullRows);
-    if (fullRows < g.m) rowsLoop(g.m - fullRows, fullRows, g.m);
+    if (full > 0) out.push(this.countedLoop(L.j, 0, full, 1, [rowTiles(8)]));
+    if (g.n % 8) out.push(m.block(null, [m.local.set(L.j, m.i32.const(full)), rowTiles(g.n % 8)]));
     return m.block(null, out);
   }
 
-  /** Bias for columns j*8 + h*4 .. +4; the bias buffer is padded to whole panels (see packGemmWeights). */
-  private loadBias(bias: number, h: number): X {
+  /** One `rows`×`width` tile of C at row L.i and panel L.j. */
+  private gemmTile(g: GemmKernel, L: GemmLocals, rows: number, width: number): X {
     const m = this.m;
-    return m.v128.load(bias + h * 16, 4, m.i32.mul(m.local.get(this.gemmJ, i32), m.i32.const(32)));
+    const { mr } = g.tile;
+    const get = (l: number) => m.local.get(l, i32);
+    const halves = width > 4 ? 2 : 1;
+    const packedA = g.aLayout === 'packed';
+    const packedB = g.bLayout === 'packed';
+    const ldb = g.ldb ?? g.n;
+    const body: X[] = [];
+    // accumulators = bias (per column or per row) or 0
+    for (let r = 0; r < rows; r++) {
+      for (let h = 0; h < halves; h++) {
+        let init: X;
+        if (g.bias === undefined) init = m.f32x4.splat(m.f32.const(0));
+        else if (g.biasPer === 'column')
+          init = m.v128.load(h * 16, 4, m.i32.add(get(L.biasBase), m.i32.mul(get(L.j), m.i32.const(32))));
+        else
+          init = m.v128.load32_splat(
+            r * 4,
+            4,
+            m.i32.add(get(L.biasBase), m.i32.mul(get(L.i), m.i32.const(4))),
+          );
+        body.push(m.local.set(L.acc[r * 2 + h]!, init));
+      }
+    }
+    // A tile: row-major rows start at i·K; a packed tile of rows i.. also starts at i·K (tiles of mr·K).
+    body.push(m.local.set(L.aPtr, m.i32.add(get(L.aBase), m.i32.mul(get(L.i), m.i32.const(g.k * 4)))));
+    body.push(
+      m.local.set(L.bPtr, m.i32.add(get(L.bBase), m.i32.mul(get(L.j), m.i32.const(packedB ? g.k * 32 : 32)))),
+    );
+    const loadB = (h: number): X => {
+      const lanes = Math.min(4, width - 4 * h);
+      if (packedB || lanes === 4) return m.v128.load(h * 16, 4, get(L.bPtr));
+      if (lanes === 1) return m.v128.load32_zero(h * 16, 4, get(L.bPtr));
+      const two = m.v128.load64_zero(h * 16, 4, get(L.bPtr));
+      return lanes === 2 ? two : m.f32x4.replace_lane(two, 2, m.f32.load(h * 16 + 8, 4, get(L.bPtr)));
+    };
+    const kBody: X[] = [m.local.set(L.b0, loadB(0))];
+    if (halves === 2) kBody.push(m.local.set(L.b1, loadB(1)));
+    for (let r = 0; r < rows; r++) {
+      const aOff = packedA ? r * 4 : r * g.k * 4;
+      kBody.push(m.local.set(L.aSplat, m.v128.load32_splat(aOff, 4, get(L.aPtr))));
+      for (let h = 0; h < halves; h++) {
+        const c = L.acc[r * 2 + h]!;
+        const b = m.local.get(h ? L.b1 : L.b0, v128);
+        kBody.push(m.local.set(c, this.madd(m.local.get(L.aSplat, v128), b, m.local.get(c, v128))));
+      }
+    }
+    kBody.push(m.local.set(L.aPtr, m.i32.add(get(L.aPtr), m.i32.const(packedA ? mr * 4 : 4))));
+    kBody.push(m.local.set(L.bPtr, m.i32.add(get(L.bPtr), m.i32.const(packedB ? 32 : ldb * 4))));
+    body.push(this.countedLoop(L.k, 0, g.k, 1, kBody));
+    // epilogue, then store C[i + r, j·8 + h·4 ..]: only the `width` valid columns
+    const addr = () =>
+      m.i32.add(
+        get(L.cBase),
+        m.i32.add(m.i32.mul(get(L.i), m.i32.const(g.n * 4)), m.i32.mul(get(L.j), m.i32.const(32))),
+      );
+    for (let r = 0; r < rows; r++) {
+      for (let h = 0; h < halves; h++) {
+        const lanes = Math.min(4, width - 4 * h);
+        const val = this.activation(g, m.local.get(L.acc[r * 2 + h]!, v128));
+        const off = (r * g.n + h * 4) * 4;
+        if (lanes === 4) {
+          body.push(m.v128.store(off, 4, addr(), val));
+          continue;
+        }
+        const tmp = this.newLocal(v128);
+        body.push(m.local.set(tmp, val));
+        for (let lane = 0; lane < lanes; lane++) {
+          const v = m.f32x4.extract_lane(m.local.get(tmp, v128), lane);
+          body.push(m.f32.store(off + lane * 4, 4, addr(), v));
+        }
+      }
+    }
+    return m.block(null, body);
+  }
+
+  /** c + a·b: relaxed FMA when the variant allows it, else mul then add. */
+  private madd(a: X, b: X, c: X): X {
+    const m = this.m;
+    if (!this.opts.relaxedSimd) return m.f32x4.add(m.f32x4.mul(a, b), c);
+    return (binaryen as unknown as { _BinaryenSIMDTernary: (...args: unknown[]) => X })._BinaryenSIMDTernary(
+      (m as unknown as { ptr: number }).ptr,
+      (binaryen as unknown as { RelaxedMaddVecF32x4: number }).RelaxedMaddVecF32x4,
+      a,
+      b,
+      c,
+    );
   }
 
   private activation(g: GemmKernel, v: X): X {
@@ -444,47 +537,5 @@ class FunctionBuilder {
         );
       }
     }
-  }
-
-  /** Store 4 columns of a C row; columns past N (the padded tail of the last panel) are skipped. */
-  private storeC(C: number, g: GemmKernel, rowBase: () => X, r: number, h: number, val: X): X {
-    const m = this.m;
-    const tmp = this.newLocal(v128);
-    const colLocal = this.newLocal(i32);
-    const j = this.gemmJ;
-    // col = j*8 + h*4 ; addr = C + ((rowBase + r) * N + col) * 4
-    // Binaryen IR is a tree: each use of the address needs its own expression.
-    const addr = () =>
-      m.i32.add(
-        m.i32.const(C),
-        m.i32.mul(
-          m.i32.add(
-            m.i32.mul(m.i32.add(rowBase(), m.i32.const(r)), m.i32.const(g.n)),
-            m.local.get(colLocal, i32),
-          ),
-          m.i32.const(4),
-        ),
-      );
-    const full = () => m.v128.store(0, 4, addr(), m.local.get(tmp, v128));
-    const lanes: X[] = [];
-    for (let lane = 0; lane < 4; lane++) {
-      lanes.push(
-        m.if(
-          m.i32.lt_s(m.i32.add(m.local.get(colLocal, i32), m.i32.const(lane)), m.i32.const(g.n)),
-          m.f32.store(lane * 4, 4, addr(), m.f32x4.extract_lane(m.local.get(tmp, v128), lane)),
-        ),
-      );
-    }
-    return m.block(null, [
-      m.local.set(tmp, val),
-      m.local.set(colLocal, m.i32.add(m.i32.mul(m.local.get(j, i32), m.i32.const(8)), m.i32.const(h * 4))),
-      g.n % 8 === 0
-        ? full()
-        : m.if(
-            m.i32.le_s(m.i32.add(m.local.get(colLocal, i32), m.i32.const(4)), m.i32.const(g.n)),
-            full(),
-            m.block(null, lanes),
-          ),
-    ]);
   }
 }
