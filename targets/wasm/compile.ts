@@ -2,12 +2,17 @@ import { createHash } from 'node:crypto';
 import type { Model } from '../../compiler/ir/graph.js';
 import { type LoweredModel, lowerModel } from '../../compiler/kernel/lower/index.js';
 import { kernelUses } from '../../compiler/kernel/uses.js';
+import { DEFAULT_PIPELINE, type PipelineOptions, runPipeline } from '../../compiler/passes/index.js';
 import { type PlanTensor, planMemory } from '../../compiler/plan/memory.js';
 import { type ManifestDraft, writeArtifact } from '../../runtime/artifact/index.js';
 import { type WasmLayout, WASM_LAYOUT_PATH } from '../../runtime/wasm/layout.js';
 import { renderWasm } from './render.js';
 
 export interface WasmCompileOptions {
+  /** Graph passes to run first (default: the full pipeline); the model is rewritten in place. */
+  passes?: string[];
+  /** Called after each pass (e.g. to print the IR for --dump-ir). */
+  onPass?: PipelineOptions['onPass'];
   /** Run binaryen's optimiser on the generated module (default true). */
   optimize?: boolean;
   /** The source model's bytes, for the manifest's sha256. */
@@ -32,6 +37,7 @@ const align = (n: number, a = 16) => Math.ceil(n / a) * a;
  * lay the weights out after it, and render both module variants.
  */
 export function compileWasm(model: Model, options: WasmCompileOptions = {}): WasmCompileResult {
+  runPipeline(model, { passes: options.passes ?? DEFAULT_PIPELINE, onPass: options.onPass });
   const lowered = lowerModel(model);
   const tensors = new Map<string, PlanTensor>();
   lowered.kernels.forEach((k, step) => {
@@ -130,7 +136,7 @@ export async function wasmArtifact(
       op: k.name,
       nodes: k.nodes,
     })),
-    compiler: { optimize: options.optimize ?? true },
+    compiler: { optimize: options.optimize ?? true, passes: options.passes ?? DEFAULT_PIPELINE },
   };
   return writeArtifact({ manifest, files });
 }

@@ -8,6 +8,7 @@ import { type BufferInfo, LowerContext } from './context.js';
 import { lowerConv } from './conv.js';
 import { isElementwise, lowerElementwise } from './elementwise.js';
 import { lowerGemm } from './gemm.js';
+import { lowerKilnOp } from './kiln.js';
 import { lowerConcat, lowerCopy, lowerGather, lowerSlice, lowerTranspose } from './movement.js';
 import { lowerPool } from './pool.js';
 import { lowerBatchNorm, lowerLayerNorm, lowerReduce, lowerSoftmax } from './reduce.js';
@@ -102,6 +103,10 @@ export function lowerModel(model: Model): LoweredModel {
   for (const node of topoOrder(g)) {
     if (fusedInto.has(node)) continue;
     if (node.outputs.every((o) => !o || report.constants.has(o))) continue; // folded at compile time
+    if (node.domain === 'kiln') {
+      lowerKilnOp(node, ctx);
+      continue;
+    }
     if (node.domain !== '')
       throw new KilnError(`op ${node.domain}.${node.op} cannot be lowered for the wasm target`, {
         node: node.name,
