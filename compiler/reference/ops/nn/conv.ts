@@ -32,6 +32,12 @@ const conv: OpDef = {
     const w = requireInput(node, inputs, 1, 'W');
     const b = inputs[2];
     if (!isFloatDType(x.dtype)) throw opError(node, `X has dtype ${x.dtype}`, 'a float tensor');
+    if (w.dtype !== x.dtype || (b && b.dtype !== x.dtype))
+      throw opError(
+        node,
+        `X is ${x.dtype}, W is ${w.dtype}${b ? `, B is ${b.dtype}` : ''}`,
+        'one float type for X, W and B',
+      );
     if (w.rank < 3) throw opError(node, `W has shape [${w.shape.join(',')}]`, '[M, C/group, k1, ...]');
     const window = readWindow(node, x.rank - 2, w.shape.slice(2));
     if (window.kernel.some((k, i) => k !== w.shape[i + 2]))

@@ -159,6 +159,12 @@ const convTranspose: OpDef = {
         `X is [${x.shape.join(',')}] and W is [${w.shape.join(',')}]`,
         '[N, C, D...] and [C, M/group, k...]',
       );
+    if (w.dtype !== x.dtype || (b && b.dtype !== x.dtype))
+      throw opError(
+        node,
+        `X is ${x.dtype}, W is ${w.dtype}${b ? `, B is ${b.dtype}` : ''}`,
+        'one float type for X, W and B',
+      );
     const group = attrInt(node, 'group', 1);
     const [N, C] = [x.shape[0]!, x.shape[1]!];
     if (group < 1 || C % group !== 0 || w.shape[0] !== C)
