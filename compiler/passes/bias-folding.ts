@@ -20,9 +20,11 @@ export function foldBiasAdds(model: Model): PassResult {
   const g = model.graph;
   const { types } = inferShapes(model);
   const names = new NameGen(g);
+  const opset = model.opsetImports.get('') ?? 1;
   let changed = 0;
   for (const add of [...g.nodes]) {
     if ((add.op !== 'Add' && add.op !== 'Mul') || add.domain !== '' || add.inputs.length !== 2) continue;
+    if (opset < 7 && add.attrs.broadcast) continue; // legacy axis-aligned broadcasting
     for (const side of [0, 1]) {
       const y = add.inputs[side]!;
       const bias = constantOf(g, add.inputs[1 - side]!);
@@ -33,7 +35,7 @@ export function foldBiasAdds(model: Model): PassResult {
       if (!t || !isFloatDType(t.dtype) || bias.dtype !== t.dtype) continue;
       const folded =
         add.op === 'Add'
-          ? fold(g, prod, bias, t, types, names)
+          ? fold(g, prod, bias, t, types, names, opset)
           : isOp(prod, 'Conv') && foldConvScale(g, prod, bias, t.shape?.length, names);
       if (!folded) continue;
       prod.outputs = [add.outputs[0]!];
@@ -55,6 +57,7 @@ function fold(
   out: TypeInfo,
   types: Map<string, TypeInfo>,
   names: NameGen,
+  opset: number,
 ): boolean {
   const shape = out.shape;
   if (!shape) return false;
@@ -67,7 +70,8 @@ function fold(
   if (isOp(prod, 'Gemm')) return foldGemm(g, prod, bias, shape, fresh);
   if (prod.domain !== '' || prod.op !== 'MatMul' || !broadcastsOnto(bias.shape, shape)) return false;
   const ranks = prod.inputs.map((i) => types.get(i)?.shape?.length);
-  if (ranks[0] === 2 && ranks[1] === 2) {
+  // Gemm before opset 7 broadcasts C only with its `broadcast` flag: keep those models on FusedMatMul.
+  if (ranks[0] === 2 && ranks[1] === 2 && opset >= 7) {
     prod.op = 'Gemm';
     prod.inputs = [...prod.inputs, fresh(bias)];
     return true;

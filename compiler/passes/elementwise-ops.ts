@@ -50,6 +50,8 @@ export function nodeExpr(
   const isGelu = node.op === 'Gelu' && (node.domain === '' || node.domain === 'kiln');
   if (node.domain !== '' && !isGelu) return undefined;
   if (node.inputs.some((i) => !i) && node.op !== 'Clip') return undefined;
+  // Before opset 7, binary ops broadcast only with `broadcast`=1 and align B at `axis`, not numpy-style.
+  if (opset < 7 && node.attrs.broadcast) return undefined;
   const u = UNARY[node.op];
   if (u && node.inputs.length === 1) return unary(u, operand(0));
   const b = BINARY[node.op];

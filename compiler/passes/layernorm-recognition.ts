@@ -26,6 +26,8 @@ export function recognizeLayerNorm(model: Model): PassResult {
   const g = model.graph;
   const { types } = inferShapes(model);
   const opset = model.opsetImports.get('') ?? 1;
+  // Before opset 7 the Sub/Div of the pattern broadcast with legacy axis rules: leave such models be.
+  if (opset < 7) return { changed: 0 };
   const names = new NameGen(g);
   let changed = 0;
   for (const sub of [...g.nodes]) {

@@ -78,4 +78,26 @@ describe('elementwise fusion', () => {
     expect(ops(m)).toEqual(['Mul', 'Add']);
     expect(result.changed).toBe(0);
   });
+
+  it('leaves opset-6 ops that broadcast along an axis (legacy rules) alone', () => {
+    const make = () =>
+      model(
+        graph({
+          inputs: [value('x', 'float32', [3, 3])],
+          outputs: [value('out', 'float32')],
+          initializers: { b: tensorFrom('float32', [3], [1, 2, 3]) },
+          nodes: [
+            node('Add', ['x', 'b'], ['a'], {
+              broadcast: { type: 'int', value: 1 },
+              axis: { type: 'int', value: 0 },
+            }),
+            node('Exp', ['a'], ['e']),
+            node('Neg', ['e'], ['out']),
+          ],
+        }),
+        6,
+      );
+    const { model: m } = applyAndCompare(make, fuseElementwise, { x: randomFloat32([3, 3], 4) });
+    expect(ops(m)).toEqual(['Add', 'kiln.Elementwise']);
+  });
 });
