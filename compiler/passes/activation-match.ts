@@ -40,8 +40,8 @@ const VOCABULARY: Partial<Record<Activation, Set<string>>> = {
 
 /** Points covering the pieces of every candidate (hard_swish breaks at ±3, relu at 0) and far tails. */
 const SAMPLES = [
-  -1e4, -100, -20, -8, -6, -4, -3.5, -3, -2.5, -2, -1.5, -1, -0.75, -0.5, -0.25, -0.1, -0.01, 0, 0.01, 0.1,
-  0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 3.5, 4, 6, 8, 20, 100, 1e4,
+  -1e12, -1e6, -1e4, -100, -20, -8, -6, -4, -3.5, -3, -2.5, -2, -1.5, -1, -0.75, -0.5, -0.25, -0.1, -0.01, 0,
+  0.01, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 3.5, 4, 6, 8, 20, 100, 1e4, 1e6, 1e12,
 ];
 
 const REFERENCE = new Map(
