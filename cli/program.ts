@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { KilnError } from '../runtime/errors.js';
+import { benchCommand } from './bench.js';
+import { compileCommand } from './compile.js';
 import { conformanceCommand } from './conformance.js';
 import { inspectCommand } from './inspect.js';
 import { opsCommand } from './ops.js';
@@ -12,9 +14,11 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError();
   program.addCommand(inspectCommand());
+  program.addCommand(compileCommand());
   program.addCommand(runCommand());
   program.addCommand(conformanceCommand());
   program.addCommand(opsCommand());
+  program.addCommand(benchCommand());
   return program;
 }
 

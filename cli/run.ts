@@ -7,6 +7,7 @@ import { ReferenceSession } from '../compiler/reference/session.js';
 import { type Value, isTensor } from '../compiler/reference/value.js';
 import { isBigIntDType, isFloatDType } from '../runtime/dtype.js';
 import { KilnError } from '../runtime/errors.js';
+import { WasmSession } from '../runtime/wasm/session.js';
 import { parseNpy, serializeNpy } from '../runtime/npy.js';
 import { Tensor, allocData, shapeSize } from '../runtime/tensor.js';
 import { printTable } from './table.js';
@@ -22,8 +23,10 @@ interface RunOpts {
 
 export function runCommand(): Command {
   return new Command('run')
-    .description('run a model on inputs from .pb/.npy files (or random data) and write its outputs as .npy')
-    .argument('<model>', 'an ONNX model file')
+    .description(
+      'run an ONNX model (reference backend) or a compiled .kiln artifact on inputs from .pb/.npy files (or random data); write outputs as .npy',
+    )
+    .argument('<model>', 'an ONNX model file or a .kiln artifact')
     .option('-i, --input <spec...>', "inputs in order, or NAME=SPEC; SPEC is a .pb/.npy file or 'random'", [
       'random',
     ])
@@ -32,13 +35,30 @@ export function runCommand(): Command {
     .option('--seed <n>', 'seed for random inputs', '0')
     .option('--dim <name=size...>', 'size of a symbolic dimension for random inputs (default 1)', [])
     .option('--json', 'print a JSON summary')
-    .action((file: string, opts: RunOpts) => {
-      const session = ReferenceSession.create(file);
+    .action(async (file: string, opts: RunOpts) => {
       const dims = parseDims(opts.dim);
-      const feeds = bindInputs(session.inputs, opts.input, dims, Number(opts.seed));
-      const t0 = performance.now();
-      const outputs = session.run(feeds);
-      const ms = performance.now() - t0;
+      let outputs: Record<string, Value>;
+      let ms: number;
+      let backend = opts.backend;
+      if (file.toLowerCase().endsWith('.kiln')) {
+        // A compiled artifact: verified on load, run by its target's runtime.
+        const session = await WasmSession.create(readArtifactBytes(file), { file });
+        backend = `wasm (${session.variant})`;
+        const inputs: ValueInfo[] = session.manifest.inputs.map((t) => ({
+          name: t.name,
+          type: { dtype: t.dtype, shape: t.shape },
+        }));
+        const feeds = bindInputs(inputs, opts.input, dims, Number(opts.seed)) as Record<string, Tensor>;
+        const t0 = performance.now();
+        outputs = await session.run(feeds);
+        ms = performance.now() - t0;
+      } else {
+        const session = ReferenceSession.create(file);
+        const feeds = bindInputs(session.inputs, opts.input, dims, Number(opts.seed));
+        const t0 = performance.now();
+        outputs = session.run(feeds);
+        ms = performance.now() - t0;
+      }
       mkdirSync(opts.output, { recursive: true });
       const rows: Record<string, unknown>[] = [];
       for (const [name, v] of Object.entries(outputs)) {
@@ -62,7 +82,7 @@ export function runCommand(): Command {
         );
         return;
       }
-      console.log(`${basename(file)}: ran on ${opts.backend} in ${ms.toFixed(1)} ms`);
+      console.log(`${basename(file)}: ran on ${backend} in ${ms.toFixed(1)} ms`);
       printTable(
         ['output', 'dtype', 'shape', 'min', 'max', 'mean', 'file'],
         rows.map((r) => [
@@ -189,4 +209,12 @@ function fmt(v: unknown): string {
 
 function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+function readArtifactBytes(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new KilnError(`cannot read artifact: ${(err as Error).message}`, { file: path });
+  }
 }

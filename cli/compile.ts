@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Command, Option } from 'commander';
+import { printModel } from '../compiler/ir/print.js';
+import { loadModel } from '../compiler/onnx/import.js';
+import { DEFAULT_PIPELINE } from '../compiler/passes/index.js';
+import { KilnError } from '../runtime/errors.js';
+import { saveArtifactFile } from '../runtime/artifact/node-fs.js';
+import { compileWasm, wasmArtifact } from '../targets/wasm/compile.js';
+import { formatBytes } from './inspect.js';
+import { VERSION } from './version.js';
+
+interface CompileOpts {
+  target: string;
+  output?: string;
+  dumpIr?: boolean;
+  passes?: string;
+  optimize: boolean;
+}
+
+export function compileCommand(): Command {
+  return new Command('compile')
+    .description(
+      'compile an ONNX model into a .kiln artifact for a target (nothing is written if compilation fails)',
+    )
+    .argument('<model>', 'an ONNX model file (static shapes)')
+    .addOption(new Option('--target <name>', 'target').choices(['wasm']).default('wasm'))
+    .option('-o, --output <file>', 'artifact path (default: <model name>.kiln)')
+    .option('--dump-ir', 'print the graph IR after import and after each pass')
+    .option(
+      '--passes <list>',
+      `comma-separated graph passes (default: ${DEFAULT_PIPELINE.join(',')}; '' for none)`,
+    )
+    .option('--no-optimize', "skip binaryen's optimiser")
+    .action(async (file: string, opts: CompileOpts) => {
+      const out = opts.output ?? basename(file).replace(/\.onnx$/i, '') + '.kiln';
+      const t0 = performance.now();
+      const step = (msg: string) =>
+        process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
+      step(`importing ${file}`);
+      let sourceBytes: Uint8Array;
+      try {
+        sourceBytes = readFileSync(file);
+      } catch (err) {
+        throw new KilnError(`cannot read model: ${(err as Error).message}`, { file });
+      }
+      const model = loadModel(file);
+      if (opts.dumpIr) console.log(`== imported\n${printModel(model)}`);
+      const passes = opts.passes === undefined ? undefined : opts.passes.split(',').filter(Boolean);
+      step('optimising the graph and lowering to kernels');
+      const result = compileWasm(model, {
+        passes,
+        optimize: opts.optimize,
+        onPass: (name, m, r) => {
+          if (opts.dumpIr)
+            console.log(
+              `== after ${name} (${r.changed} change${r.changed === 1 ? '' : 's'})\n${printModel(m)}`,
+            );
+        },
+      });
+      step(`rendered ${result.lowered.kernels.length} kernels; packaging`);
+      const bytes = await wasmArtifact(result, {
+        sourceBytes,
+        sourceName: basename(file),
+        kilnVersion: VERSION,
+        passes,
+        optimize: opts.optimize,
+      });
+      await saveArtifactFile(out, bytes);
+      step(`wrote ${out}`);
+      console.log(
+        [
+          `${out}: ${formatBytes(bytes.length)}`,
+          `  model.wasm ${formatBytes(result.modules.simd.length)} (relaxed-SIMD variant ${formatBytes(result.modules.relaxed.length)})`,
+          `  weights.bin ${formatBytes(result.weights.length)}`,
+          `  arena ${formatBytes(result.arena.bytes)} (naive ${formatBytes(result.arena.naiveBytes)})`,
+          `  kernels ${result.lowered.kernels.length}, compiled in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
+        ].join('\n'),
+      );
+    });
+}
