@@ -41,7 +41,8 @@ export const PASSES: Record<string, Pass> = {
  * Default order: simplify first (constants, shapes, no-ops, duplicates, dead code) so the patterns
  * see canonical graphs; fold BatchNorm, bias and residual Adds before activations so
  * Conv→BN→Add→Relu ends as one FusedConv; recognise LayerNorm/GELU before the generic elementwise
- * fusion swallows them.
+ * fusion swallows them; a last CSE merges equal weights the folds created (zero biases), so running
+ * the pipeline again changes nothing.
  */
 export const DEFAULT_PIPELINE = [
   'constant-folding',
@@ -56,6 +57,7 @@ export const DEFAULT_PIPELINE = [
   'gelu',
   'activation-fusion',
   'elementwise-fusion',
+  'cse',
   'dead-code',
 ];
 

@@ -46,6 +46,8 @@ async function check(name: string, file: string, feeds: Record<string, Tensor>, 
     expect(compareTensors(ours[n]!, ort[n]!, TOL), `${name} ${n} vs onnxruntime`).toBeUndefined();
   });
   expect(model.graph.nodes.length).toBeLessThanOrEqual(before);
+  const again = runPipeline(model).filter((r) => r.result.changed > 0);
+  expect(again, 'a second run of the pipeline changes nothing').toEqual([]);
   return counts;
 }
 
