@@ -1,8 +1,9 @@
 import { KilnError } from '../../../runtime/errors.js';
 import { attrInt, attrIntsOpt, attrString } from '../../ir/attrs.js';
 import type { Node } from '../../ir/graph.js';
-import { type Activation, type Expr, affine } from '../ir.js';
+import { type Activation, type Expr, type Stmt, affine } from '../ir.js';
 import { type LowerContext, constantF32 } from './context.js';
+import { type ConvGeometry, lowerConvGemm } from './conv-gemm.js';
 import { strides } from './loops.js';
 import { padSpatial } from './pad.js';
 
@@ -52,9 +53,8 @@ export function windowOf(node: Node, inSpatial: number[], kernel: number[], ceil
 }
 
 /**
- * Direct convolution as a loop kernel: input padded once into a temp buffer, then for each output
- * channel and position an accumulator over (input channel, kernel window). The innermost output
- * column loop is vectorised (contiguous when stride is 1, gathered otherwise).
+ * Conv → kernels. Depthwise convs (one input channel per group) stay a direct loop kernel, where a
+ * GEMM would have K = KH·KW only; every other conv becomes GEMMs (conv-gemm.ts).
  */
 export function lowerConv(node: Node, ctx: LowerContext, activation: Activation = { kind: 'none' }): void {
   const [xName, wName, bName] = node.inputs;
@@ -70,72 +70,132 @@ export function lowerConv(node: Node, ctx: LowerContext, activation: Activation 
   const [N, C, H, W] = xShape as [number, number, number, number];
   const [M, icpg, KH, KW] = wShape as [number, number, number, number];
   const group = attrInt(node, 'group', 1);
-  const ocpg = M / group;
-  if (icpg * group !== C)
-    throw new KilnError(`weights expect ${icpg * group} input channels, input has ${C}`, {
+  if (icpg * group !== C || M % group !== 0)
+    throw new KilnError(`weights [${wShape}] do not fit ${C} input channels in ${group} groups`, {
       node: node.name,
       op: node.op,
     });
-  const win = windowOf(node, [H, W], [KH, KW]);
-  const [OH, OW] = win.out as [number, number];
-  const padded = padSpatial(ctx, node.name, ctx.buffer(xName!), xShape, win.begin, win.end, 0);
-  const [, , HP, WP] = padded.shape as [number, number, number, number];
-  const wBuf = ctx.weight(wName!, constantF32(ctx, node, wName!, 'W'));
-  const bBuf = bName ? ctx.weight(bName, constantF32(ctx, node, bName, 'B')) : undefined;
+  const geo: ConvGeometry = {
+    N,
+    C,
+    H,
+    W,
+    M,
+    group,
+    icpg,
+    ocpg: M / group,
+    KH,
+    KW,
+    win: windowOf(node, [H, W], [KH, KW]),
+  };
+  const [OH, OW] = geo.win.out as [number, number];
+  const weights = constantF32(ctx, node, wName!, 'W');
+  const bias = bName ? constantF32(ctx, node, bName, 'B') : undefined;
   const out = ctx.activation(node.outputs[0]!, N * M * OH * OW);
+  const x = ctx.buffer(xName!);
+  if (icpg === 1 && group > 1) lowerDirectConv(node.name, ctx, geo, x, weights, bias, out, activation);
+  else lowerConvGemm(node.name, ctx, geo, x, weights, bias, out, activation);
+}
+
+/** Window terms (input channel, kh, kw) written out as one expression when there are at most this many. */
+const UNROLL_WINDOW = 64;
+
+/**
+ * Direct convolution as a loop kernel: input padded once into a temp buffer, then for each output
+ * channel and position an accumulator over (input channel, kernel window). The innermost output
+ * column loop is vectorised (contiguous when stride is 1, gathered otherwise). Small windows are
+ * unrolled into one sum so the window offsets become constant memory offsets.
+ */
+function lowerDirectConv(
+  nodeName: string,
+  ctx: LowerContext,
+  geo: ConvGeometry,
+  x: string,
+  weights: Float32Array,
+  biasData: Float32Array | undefined,
+  out: string,
+  activation: Activation,
+): void {
+  const { N, C, M, group, icpg, ocpg, KH, KW, win } = geo;
+  const [OH, OW] = win.out as [number, number];
+  const padded = padSpatial(ctx, nodeName, x, [N, C, geo.H, geo.W], win.begin, win.end, 0);
+  const [, , HP, WP] = padded.shape as [number, number, number, number];
+  const wBuf = ctx.weight(`${nodeName}:W`, weights);
+  const bBuf = biasData ? ctx.weight(`${nodeName}:B`, biasData) : undefined;
   const [sh, sw] = win.strides as [number, number];
   const [dh, dw] = win.dilations as [number, number];
-  const ws = strides(wShape);
+  const ws = strides([M, icpg, KH, KW]);
   // oc = g*ocpg + o ; input channel = g*icpg + ic
-  const xAt = affine(
-    0,
-    ['n', C * HP * WP],
-    ['g', icpg * HP * WP],
-    ['ic', HP * WP],
-    ['oh', sh * WP],
-    ['kh', dh * WP],
-    ['ow', sw],
-    ['kw', dw],
-  );
-  const wAt = affine(0, ['g', ocpg * ws[0]!], ['o', ws[0]!], ['ic', ws[1]!], ['kh', ws[2]!], ['kw', ws[3]!]);
+  const xAt = (ic: number, kh: number, kw: number) =>
+    affine(
+      ic * HP * WP + kh * dh * WP + kw * dw,
+      ['n', C * HP * WP],
+      ['g', icpg * HP * WP],
+      ['oh', sh * WP],
+      ['ow', sw],
+    );
+  const wAt = (ic: number, kh: number, kw: number) =>
+    affine(ic * ws[1]! + kh * ws[2]! + kw * ws[3]!, ['g', ocpg * ws[0]!], ['o', ws[0]!]);
+  const term = (ic: number, kh: number, kw: number): Expr => ({
+    k: 'bin',
+    op: 'mul',
+    a: { k: 'load', buf: padded.buf, at: xAt(ic, kh, kw) },
+    b: { k: 'load', buf: wBuf, at: wAt(ic, kh, kw) },
+  });
   const acc: Expr = { k: 'acc', name: 's' };
-  const init: Expr = bBuf
+  let sum: Expr = bBuf
     ? { k: 'load', buf: bBuf, at: affine(0, ['g', ocpg], ['o', 1]) }
     : { k: 'const', v: 0 };
-  const body = [
-    { k: 'set' as const, acc: 's', value: init },
-    loop('ic', icpg, [
-      loop('kh', KH, [
-        loop('kw', KW, [
-          {
-            k: 'set' as const,
-            acc: 's',
-            value: {
-              k: 'bin' as const,
-              op: 'add' as const,
-              a: acc,
-              b: {
-                k: 'bin' as const,
-                op: 'mul' as const,
-                a: { k: 'load' as const, buf: padded.buf, at: xAt },
-                b: { k: 'load' as const, buf: wBuf, at: wAt },
-              },
+  const body: Stmt[] = [];
+  if (icpg * KH * KW <= UNROLL_WINDOW) {
+    for (let ic = 0; ic < icpg; ic++)
+      for (let kh = 0; kh < KH; kh++)
+        for (let kw = 0; kw < KW; kw++) sum = { k: 'bin', op: 'add', a: sum, b: term(ic, kh, kw) };
+    body.push({ k: 'set', acc: 's', value: sum });
+  } else {
+    // loop variables as extra affine terms on the (0, 0, 0) window position
+    const withVars = (e: Expr): Expr => {
+      if (e.k !== 'load') return e;
+      const extra: [string, number][] =
+        e.buf === wBuf
+          ? [
+              ['ic', ws[1]!],
+              ['kh', ws[2]!],
+              ['kw', ws[3]!],
+            ]
+          : [
+              ['ic', HP * WP],
+              ['kh', dh * WP],
+              ['kw', dw],
+            ];
+      return { ...e, at: { terms: [...e.at.terms, ...extra.map(([v, c]) => ({ v, c }))], c: e.at.c } };
+    };
+    const t = term(0, 0, 0) as Extract<Expr, { k: 'bin' }>;
+    body.push({ k: 'set', acc: 's', value: sum });
+    body.push(
+      loop('ic', icpg, [
+        loop('kh', KH, [
+          loop('kw', KW, [
+            {
+              k: 'set',
+              acc: 's',
+              value: { k: 'bin', op: 'add', a: acc, b: { ...t, a: withVars(t.a), b: withVars(t.b) } },
             },
-          },
+          ]),
         ]),
       ]),
-    ]),
-    {
-      k: 'store' as const,
-      buf: out,
-      at: affine(0, ['n', M * OH * OW], ['g', ocpg * OH * OW], ['o', OH * OW], ['oh', OW], ['ow', 1]),
-      value: applyActivation(acc, activation),
-    },
-  ];
+    );
+  }
+  body.push({
+    k: 'store',
+    buf: out,
+    at: affine(0, ['n', M * OH * OW], ['g', ocpg * OH * OW], ['o', OH * OW], ['oh', OW], ['ow', 1]),
+    value: applyActivation(acc, activation),
+  });
   ctx.emit({
     kind: 'loops',
     name: group === C && group > 1 ? 'depthwise_conv' : 'conv',
-    nodes: [node.name],
+    nodes: [nodeName],
     buffers: [],
     body: [
       loop('n', N, [
@@ -147,7 +207,7 @@ export function lowerConv(node: Node, ctx: LowerContext, activation: Activation 
   });
 }
 
-function loop(v: string, n: number, body: import('../ir.js').Stmt[]): import('../ir.js').Stmt {
+function loop(v: string, n: number, body: Stmt[]): Stmt {
   return { k: 'loop', v, n, body };
 }
 

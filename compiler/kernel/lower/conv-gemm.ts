@@ -1,0 +1,136 @@
+import { type Activation, affine } from '../ir.js';
+import { packGemmA, packedRows } from '../pack.js';
+import type { LowerContext } from './context.js';
+import { GEMM_TILE } from './gemm.js';
+import { padSpatial } from './pad.js';
+import type { Window } from './conv.js';
+
+/** A 2-D Conv's resolved geometry (NCHW input, OIHW weights). */
+export interface ConvGeometry {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  /** Output channels, and per group: input and output channels. */
+  M: number;
+  group: number;
+  icpg: number;
+  ocpg: number;
+  KH: number;
+  KW: number;
+  win: Window;
+}
+
+/**
+ * Conv (any group count) as GEMMs, one per batch item and group: Y[oc, p] = W[oc, k] · X[k, p] + b[oc],
+ * k running over (input channel, kh, kw). The weights are A, packed per 5 output channels at compile
+ * time; B is the input itself for a pointwise conv (1×1, stride 1, no padding), else an im2col buffer
+ * built from the zero-padded input. The activation is the GEMM's epilogue.
+ */
+export function lowerConvGemm(
+  nodeName: string,
+  ctx: LowerContext,
+  geo: ConvGeometry,
+  x: string,
+  weights: Float32Array,
+  bias: Float32Array | undefined,
+  out: string,
+  activation: Activation,
+): void {
+  const { N, C, H, W, M, group, icpg, ocpg, KH, KW, win } = geo;
+  const [OH, OW] = win.out as [number, number];
+  const P = OH * OW;
+  const K = icpg * KH * KW;
+  const pointwise =
+    KH === 1 &&
+    KW === 1 &&
+    win.strides.every((s) => s === 1) &&
+    [...win.begin, ...win.end].every((p) => p === 0);
+  const b = pointwise ? x : im2col(nodeName, ctx, geo, x);
+  const { mr } = GEMM_TILE;
+  ctx.emit({
+    kind: 'gemm',
+    name: pointwise ? 'conv_pointwise' : 'conv_im2col',
+    nodes: [nodeName],
+    buffers: [],
+    m: ocpg,
+    n: P,
+    k: K,
+    a: ctx.weight(`${nodeName}:W:packed`, packGemmA(weights, ocpg, K, mr, group)),
+    aLayout: 'packed',
+    b,
+    bLayout: 'rowmajor',
+    ...(bias ? { bias: ctx.weight(`${nodeName}:B`, bias) } : {}),
+    biasPer: 'row',
+    c: out,
+    batch: [
+      // B per item and group: the input (pointwise, C·H·W = group·K·P) or the im2col buffer (group·K·P)
+      { count: N, a: 0, b: C * (pointwise ? H * W : KH * KW * P), c: M * P, bias: 0 },
+      { count: group, a: packedRows(ocpg, mr) * K, b: K * P, c: ocpg * P, bias: ocpg },
+    ].filter((l) => l.count > 1),
+    activation,
+    tile: GEMM_TILE,
+  });
+}
+
+/**
+ * im2col: col[n, c, kh, kw, oh·OW + ow] = padded[n, c, oh·sh + kh·dh, ow·sw + kw·dw], a loop kernel
+ * vectorised over output columns (contiguous reads when the stride is 1).
+ */
+function im2col(nodeName: string, ctx: LowerContext, geo: ConvGeometry, x: string): string {
+  const { N, C, H, W, KH, KW, win } = geo;
+  const [OH, OW] = win.out as [number, number];
+  const P = OH * OW;
+  const padded = padSpatial(ctx, nodeName, x, [N, C, H, W], win.begin, win.end, 0);
+  const [, , HP, WP] = padded.shape as [number, number, number, number];
+  const [sh, sw] = win.strides as [number, number];
+  const [dh, dw] = win.dilations as [number, number];
+  const col = ctx.temp(`${nodeName}:im2col`, N * C * KH * KW * P);
+  const loop = (v: string, n: number, body: import('../ir.js').Stmt[], vector = false) => ({
+    k: 'loop' as const,
+    v,
+    n,
+    body,
+    vector,
+  });
+  const store = {
+    k: 'store' as const,
+    buf: col,
+    at: affine(
+      0,
+      ['n', C * KH * KW * P],
+      ['c', KH * KW * P],
+      ['kh', KW * P],
+      ['kw', P],
+      ['oh', OW],
+      ['ow', 1],
+    ),
+    value: {
+      k: 'load' as const,
+      buf: padded.buf,
+      at: affine(
+        0,
+        ['n', C * HP * WP],
+        ['c', HP * WP],
+        ['oh', sh * WP],
+        ['kh', dh * WP],
+        ['ow', sw],
+        ['kw', dw],
+      ),
+    },
+  };
+  ctx.emit({
+    kind: 'loops',
+    name: 'im2col',
+    nodes: [nodeName],
+    buffers: [],
+    body: [
+      loop('n', N, [
+        loop('c', C, [
+          loop('kh', KH, [loop('kw', KW, [loop('oh', OH, [loop('ow', OW, [store], OW >= 4)])])]),
+        ]),
+      ]),
+    ],
+  });
+  return col;
+}
