@@ -3,6 +3,9 @@
  * float64 (JS numbers); loops run over typed arrays with no per-element allocation.
  */
 
+/** Columns per tile: 256 float64 columns × K rows of `b` fit in L2 for the K of typical convs. */
+const TILE = 256;
+
 /**
  * out[oOff + i*N + j] += sum_k a(i,k) * b(k,j) for an M×K by K×N product.
  * `a` is read as a[aOff + i*aRow + k*aCol] so transposed operands need no copy; `b` is row-major K×N.
@@ -92,13 +95,4 @@ export function gemmAcc(
       }
     }
   }
-}
-
-const TILE = 256;
-
-/** Transpose a rows×cols row-major block into a new array (cols×rows). */
-export function transpose2d(src: Float64Array, off: number, rows: number, cols: number): Float64Array {
-  const out = new Float64Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = src[off + r * cols + c]!;
-  return out;
 }

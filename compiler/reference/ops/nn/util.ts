@@ -1,5 +1,5 @@
 /** Helpers shared by the nn ops: numeric views of tensors and output construction. */
-import { type DType, isFloatDType } from '../../../../runtime/dtype.js';
+import type { DType } from '../../../../runtime/dtype.js';
 import { Tensor, allocData, type TensorData } from '../../../../runtime/tensor.js';
 import type { Node } from '../../../ir/graph.js';
 import { opError } from '../common.js';
@@ -24,14 +24,4 @@ export function fromF64(dtype: DType, shape: readonly number[], values: Float64A
     for (let i = 0; i < values.length; i++) data[i] = BigInt(Math.trunc(values[i]!));
   } else (data as Float32Array).set(values);
   return new Tensor(dtype, shape, data as TensorData);
-}
-
-/** Reject non-float inputs for ops defined on float types only. */
-export function requireFloat(node: Node, t: Tensor, what: string): void {
-  if (!isFloatDType(t.dtype)) throw opError(node, `${what} has dtype ${t.dtype}`, 'a float tensor');
-}
-
-export function requireRank(node: Node, t: Tensor, min: number, what: string): void {
-  if (t.rank < min)
-    throw opError(node, `${what} has rank ${t.rank} (shape [${t.shape.join(',')}])`, `rank >= ${min}`);
 }
