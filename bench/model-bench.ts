@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { compareTensors } from '../compiler/conformance/compare.js';
+import type { Model } from '../compiler/ir/graph.js';
+import { loadModel } from '../compiler/onnx/import.js';
+import type { Tensor } from '../runtime/tensor.js';
+import { hasRelaxedSimd } from '../runtime/wasm/features.js';
+import { type WasmCompileResult, compileWasm, wasmArtifact } from '../targets/wasm/compile.js';
+import type { Engine, EngineLoader } from './engines/engine.js';
+import { kilnLoader } from './engines/kiln.js';
+import { ortNodeLoader } from './engines/ort-node.js';
+import { ortWebLoader } from './engines/ort-web.js';
+import { roundsFor, timeInterleaved } from './harness.js';
+import { benchInputs } from './inputs.js';
+import { memoryDeltaMB, memorySnapshot, peakRssMB } from './memory.js';
+import type { BenchOptions } from './options.js';
+import type { EngineResult, ModelResult } from './result.js';
+import { median, p90, pairedSpeedup } from './stats.js';
+
+/** Kiln's output must match onnxruntime-node within this before its time means anything. */
+export const CHECK_TOLERANCE = { rtol: 1e-3, atol: 1e-4 };
+
+export interface CompiledModel {
+  file: string;
+  model: Model;
+  compiled: WasmCompileResult;
+  artifact: Uint8Array;
+  compileSeconds: number;
+}
+
+/** Load and compile for the wasm target; a model Kiln cannot compile throws its KilnError. */
+export async function compileForBench(file: string): Promise<CompiledModel> {
+  const bytes = readFileSync(file);
+  const model = loadModel(file);
+  const t0 = performance.now();
+  const compiled = compileWasm(model, { sourceBytes: bytes, sourceName: basename(file) });
+  const artifact = await wasmArtifact(compiled, { sourceBytes: bytes, sourceName: basename(file) });
+  return { file, model, compiled, artifact, compileSeconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Benchmark a compiled model: load every engine (timing load + first run and the memory it took),
+ * check Kiln's outputs against onnxruntime-node, then time all engines interleaved.
+ */
+export async function benchCompiled(
+  c: CompiledModel,
+  opts: BenchOptions,
+  log: (line: string) => void = () => {},
+): Promise<ModelResult> {
+  const modelInputs = c.model.graph.inputs.filter((vi) => !c.model.graph.initializers.has(vi.name));
+  const { feeds, source } = benchInputs(c.file, modelInputs);
+  const kilnVariants: ('relaxed' | 'simd')[] = hasRelaxedSimd() ? ['relaxed', 'simd'] : ['simd'];
+  const loaders: EngineLoader[] = [
+    ...kilnVariants.map((v) => kilnLoader(c.artifact, v)),
+    ...opts.against.map((b) =>
+      b === 'ort-web' ? ortWebLoader(c.file, opts.threads) : ortNodeLoader(c.file, opts.threads),
+    ),
+  ];
+  const engines: Engine[] = [];
+  const firsts: {
+    loadMs: number;
+    firstRunMs: number;
+    mem: EngineResult['loadMemoryMB'];
+    out: Record<string, Tensor>;
+  }[] = [];
+  for (const loader of loaders) {
+    const before = memorySnapshot();
+    const t0 = performance.now();
+    const engine = await loader.load(feeds);
+    const t1 = performance.now();
+    const out = await engine.run();
+    const t2 = performance.now();
+    engines.push(engine);
+    firsts.push({ loadMs: t1 - t0, firstRunMs: t2 - t0, mem: memoryDeltaMB(before, memorySnapshot()), out });
+    log(`  loaded ${loader.name}: first run ${(t2 - t0).toFixed(0)} ms`);
+  }
+  const reference = await referenceOutputs(
+    engines,
+    firsts.map((f) => f.out),
+    c.file,
+    feeds,
+    opts.threads,
+  );
+  const checks = engines.map((e, i) =>
+    e.name.startsWith('kiln-') ? checkOutputs(firsts[i]!.out, reference) : undefined,
+  );
+  checks.forEach((m, i) => {
+    if (m) log(`  WARNING: ${engines[i]!.name} does not match onnxruntime-node: ${m}`);
+  });
+  const warm = await timeInterleaved(engines, 0, opts.warmup);
+  const runs = roundsFor(opts, warm);
+  const samples = await timeInterleaved(engines, 0, runs);
+  for (const e of engines) await e.release();
+  const results: EngineResult[] = engines.map((e, i) => ({
+    name: e.name,
+    medianMs: median(samples[i]!),
+    p90Ms: p90(samples[i]!),
+    minMs: Math.min(...samples[i]!),
+    samplesMs: samples[i]!,
+    firstRunMs: firsts[i]!.firstRunMs,
+    loadMs: firsts[i]!.loadMs,
+    loadMemoryMB: firsts[i]!.mem,
+    ...(e.name.startsWith('kiln-')
+      ? { matches: checks[i] === undefined, ...(checks[i] ? { mismatch: checks[i] } : {}) }
+      : {}),
+  }));
+  const kiln = `kiln-${kilnVariants[0]}`;
+  const k = engines.findIndex((e) => e.name === kiln);
+  const speedup: Record<string, number> = {};
+  engines.forEach((e, i) => {
+    if (!e.name.startsWith('kiln-')) speedup[e.name] = pairedSpeedup(samples[k]!, samples[i]!);
+  });
+  const { compiled } = c;
+  return {
+    model: basename(c.file, '.onnx'),
+    file: c.file,
+    cnn: c.model.graph.nodes.some((n) => n.op === 'Conv'),
+    inputs: source,
+    compile: {
+      seconds: c.compileSeconds,
+      wasmBytes: { simd: compiled.modules.simd.length, relaxed: compiled.modules.relaxed.length },
+      arenaBytes: compiled.arena.bytes,
+      naiveArenaBytes: compiled.arena.naiveBytes,
+      memoryBytes: compiled.layout.memoryBytes,
+    },
+    threads: opts.threads,
+    warmup: opts.warmup,
+    runs,
+    engines: results,
+    kiln,
+    speedup,
+    verified: checks.every((m) => m === undefined),
+    peakRssMB: peakRssMB(),
+  };
+}
+
+/** onnxruntime-node's outputs: from its engine when it is one of the baselines, else from a throwaway session. */
+async function referenceOutputs(
+  engines: Engine[],
+  outs: Record<string, Tensor>[],
+  file: string,
+  feeds: Record<string, Tensor>,
+  threads: number,
+): Promise<Record<string, Tensor>> {
+  const i = engines.findIndex((e) => e.name === 'ort-node');
+  if (i >= 0) return outs[i]!;
+  const ref = await ortNodeLoader(file, threads).load(feeds);
+  try {
+    return await ref.run();
+  } finally {
+    await ref.release();
+  }
+}
+
+/** Undefined when every reference output is matched within CHECK_TOLERANCE, else the first problem. */
+export function checkOutputs(
+  ours: Record<string, Tensor>,
+  reference: Record<string, Tensor>,
+): string | undefined {
+  for (const [name, want] of Object.entries(reference)) {
+    const got = ours[name];
+    if (!got) return `output '${name}' missing`;
+    const why = compareTensors(got, want, CHECK_TOLERANCE);
+    if (why) return `output '${name}': ${why}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,71 @@
+import { KilnError } from '../runtime/errors.js';
+
+/** The engines Kiln can be timed against. */
+export const BASELINES = ['ort-web', 'ort-node'] as const;
+export type Baseline = (typeof BASELINES)[number];
+
+export interface BenchOptions {
+  target: 'wasm';
+  against: Baseline[];
+  /** Timed rounds (each round runs every engine once). */
+  runs: number;
+  /** Untimed rounds before timing. */
+  warmup: number;
+  /** Threads for the onnxruntime engines (Kiln's WASM target runs on one). */
+  threads: number;
+  json?: string;
+  /**
+   * Time budget for the timed rounds of one model (ms): fewer rounds than `runs` (but at least
+   * MIN_BUDGET_RUNS) when the warm-up rounds say `runs` would not fit. Unset: always `runs`.
+   */
+  budgetMs?: number;
+}
+
+export const MIN_BUDGET_RUNS = 5;
+
+/** Raw strings as the command line gives them. */
+export interface RawBenchOptions {
+  target?: string;
+  against?: string | string[];
+  runs?: string;
+  warmup?: string;
+  threads?: string;
+  json?: string;
+}
+
+export const DEFAULT_RUNS = 20;
+export const DEFAULT_WARMUP = 5;
+
+/** Validate command-line values; every bad value is a KilnError that says what was expected. */
+export function parseBenchOptions(raw: RawBenchOptions): BenchOptions {
+  const target = raw.target ?? 'wasm';
+  if (target !== 'wasm') throw new KilnError(`unknown --target '${target}'`, { expected: 'wasm' });
+  const list = (Array.isArray(raw.against) ? raw.against : [raw.against ?? BASELINES.join(',')])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const against: Baseline[] = [];
+  for (const name of list) {
+    if (!(BASELINES as readonly string[]).includes(name)) {
+      throw new KilnError(`unknown --against engine '${name}'`, { expected: BASELINES.join(', ') });
+    }
+    if (!against.includes(name as Baseline)) against.push(name as Baseline);
+  }
+  return {
+    target,
+    against,
+    runs: int('--runs', raw.runs, DEFAULT_RUNS, 1),
+    warmup: int('--warmup', raw.warmup, DEFAULT_WARMUP, 0),
+    threads: int('--threads', raw.threads, 1, 1),
+    json: raw.json,
+  };
+}
+
+function int(flag: string, value: string | undefined, dflt: number, min: number): number {
+  if (value === undefined) return dflt;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min) {
+    throw new KilnError(`bad ${flag} '${value}'`, { expected: `an integer >= ${min}` });
+  }
+  return n;
+}

@@ -1,0 +1,112 @@
+/**
+ * `npm run bench`: the whole corpus (../shared/models/torch and the npm models) through the same
+ * harness as `kiln bench`, in one process; models Kiln cannot compile are listed with the reason.
+ * Writes bench/results/<YYYY-MM-DD>.json and .md.
+ *   npm run bench -- [--runs N (10)] [--warmup N (3)] [--budget-s S (25)] [--threads N (1)] [--only a,b]
+ * Budget: each model gets at most S seconds of timed rounds (never fewer than 5 rounds), so the 16-model
+ * corpus stays near 10 minutes on a 2-core machine (compiles and the one-time onnxruntime-web start
+ * included).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { KilnError } from '../runtime/errors.js';
+import { PROJECT_ROOT, corpusModels } from './corpus.js';
+import { startOrtWeb } from './engines/ort-web.js';
+import { respawnWithBenchFlags } from './flags.js';
+import { MEMORY_NOTE, machineInfo } from './machine.js';
+import { benchCompiled, compileForBench } from './model-bench.js';
+import { parseBenchOptions } from './options.js';
+import { corpusMarkdown, round } from './report.js';
+import type { BenchReport, ModelResult, SkippedModel } from './result.js';
+import { geomean } from './stats.js';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '3' },
+      threads: { type: 'string', default: '1' },
+      'budget-s': { type: 'string', default: '25' },
+      only: { type: 'string' },
+      out: { type: 'string', default: join(PROJECT_ROOT, 'bench/results') },
+    },
+  });
+  const opts = parseBenchOptions({ runs: values.runs, warmup: values.warmup, threads: values.threads });
+  const budgetS = Number(values['budget-s']);
+  if (!(budgetS > 0))
+    throw new KilnError(`bad --budget-s '${values['budget-s']}'`, { expected: 'seconds > 0' });
+  opts.budgetMs = budgetS * 1000;
+  const respawned = await respawnWithBenchFlags();
+  if (respawned !== undefined) return respawned;
+
+  const only = values.only?.split(',');
+  const models = corpusModels().filter((m) => !only || only.some((o) => m.name.includes(o)));
+  const t0 = performance.now();
+  const ortWebStartMs = await startOrtWeb(opts.threads);
+  console.log(`onnxruntime-web runtime start: ${ortWebStartMs.toFixed(0)} ms`);
+  const results: ModelResult[] = [];
+  const skipped: SkippedModel[] = [];
+  for (const m of models) {
+    console.log(`${m.name}:`);
+    let compiled;
+    try {
+      compiled = await compileForBench(m.file);
+    } catch (err) {
+      const reason = `not compiled: ${(err as Error).message.split('\n')[0]}`;
+      console.log(`  ${reason}`);
+      skipped.push({ model: m.name, file: m.file, reason });
+      continue;
+    }
+    try {
+      const r = await benchCompiled(compiled, opts, (l) => console.log(l));
+      r.model = m.name;
+      results.push(r);
+      const kiln = r.engines.find((e) => e.name === r.kiln)!;
+      console.log(
+        `  ${r.kiln} ${kiln.medianMs.toFixed(1)} ms, ${r.runs} rounds; speedup ` +
+          Object.entries(r.speedup)
+            .map(([k, v]) => `${round(v, 2)}x vs ${k}`)
+            .join(', '),
+      );
+    } catch (err) {
+      const reason = `benchmark failed: ${(err as Error).message.split('\n')[0]}`;
+      console.log(`  ${reason}`);
+      skipped.push({ model: m.name, file: m.file, reason });
+    }
+  }
+  const geomeanSpeedup: Record<string, number> = {};
+  for (const base of opts.against) {
+    const xs = results
+      .filter((r) => r.cnn && r.verified && r.speedup[base] !== undefined)
+      .map((r) => r.speedup[base]!);
+    if (xs.length > 0) geomeanSpeedup[base] = geomean(xs);
+  }
+  const date = new Date().toISOString().slice(0, 10);
+  const report: BenchReport = {
+    date,
+    machine: machineInfo(),
+    memoryNote: MEMORY_NOTE,
+    ortWebStartMs,
+    models: results,
+    skipped,
+    geomeanSpeedup,
+  };
+  mkdirSync(values.out, { recursive: true });
+  const base = join(values.out, date);
+  writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(`${base}.md`, corpusMarkdown(report));
+  console.log(`\n${corpusMarkdown(report)}`);
+  console.log(`wrote ${base}.json and ${base}.md in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err instanceof KilnError ? `kiln: ${err.message}` : err);
+    process.exitCode = err instanceof KilnError ? 1 : 70;
+  },
+);

@@ -1,0 +1,28 @@
+import { Command } from 'commander';
+import { respawnWithBenchFlags } from '../bench/flags.js';
+import { DEFAULT_RUNS, DEFAULT_WARMUP, type RawBenchOptions, parseBenchOptions } from '../bench/options.js';
+import { benchOneModel } from '../bench/run-model.js';
+
+export function benchCommand(): Command {
+  return new Command('bench')
+    .description(
+      'compile a model with Kiln and time it against onnxruntime-web (wasm) and onnxruntime-node, interleaved, in one process',
+    )
+    .argument('<model>', 'an ONNX model file')
+    .option('--target <name>', 'Kiln target', 'wasm')
+    .option('--against <engines>', 'baselines, comma-separated: ort-web, ort-node', 'ort-web,ort-node')
+    .option('--runs <n>', 'timed rounds (each runs every engine once)', String(DEFAULT_RUNS))
+    .option('--warmup <n>', 'untimed rounds first', String(DEFAULT_WARMUP))
+    .option('--threads <n>', 'threads for onnxruntime (Kiln runs on one)', '1')
+    .option('--json <file>', 'also write the results as JSON')
+    .action(async (file: string, raw: RawBenchOptions) => {
+      const opts = parseBenchOptions(raw); // bad values fail before any respawn
+      const code = await respawnWithBenchFlags();
+      if (code !== undefined) {
+        // the child printed everything; pass its failure on (main() would report success)
+        if (code !== 0) process.exit(code);
+        return;
+      }
+      await benchOneModel(file, opts);
+    });
+}

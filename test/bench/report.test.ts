@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { corpusMarkdown, markdownTable } from '../../bench/report.js';
+import type { BenchReport, ModelResult } from '../../bench/result.js';
+
+describe('bench report formatting', () => {
+  it('markdown table: right-aligned numeric columns, escaped pipes', () => {
+    expect(
+      markdownTable(
+        ['model', 'ms'],
+        [
+          ['a|b', 1.5],
+          ['c', 20],
+        ],
+      ),
+    ).toBe(['| model | ms |', '| --- | ---: |', '| a\\|b | 1.5 |', '| c | 20 |'].join('\n'));
+  });
+
+  it('a column with any text is left-aligned', () => {
+    expect(markdownTable(['x'], [[1], ['–']]).split('\n')[1]).toBe('| --- |');
+  });
+
+  const engine = (name: string, medianMs: number) => ({
+    name,
+    medianMs,
+    p90Ms: medianMs,
+    minMs: medianMs,
+    samplesMs: [medianMs],
+    firstRunMs: 0,
+    loadMs: 0,
+    loadMemoryMB: { rss: 0, heapUsed: 0, external: 0 },
+  });
+  const result = (model: string, verified: boolean): ModelResult => ({
+    model,
+    file: `${model}.onnx`,
+    cnn: true,
+    inputs: 'test_data_set_0',
+    compile: {
+      seconds: 1.234,
+      wasmBytes: { simd: 2048, relaxed: 3072 },
+      arenaBytes: 3 * 2 ** 20,
+      naiveArenaBytes: 9 * 2 ** 20,
+      memoryBytes: 0,
+    },
+    threads: 1,
+    warmup: 1,
+    runs: 1,
+    engines: [engine('kiln-relaxed', 10), engine('ort-web', 20), engine('ort-node', 5)],
+    kiln: 'kiln-relaxed',
+    speedup: { 'ort-web': 2, 'ort-node': 0.5 },
+    verified,
+    peakRssMB: 0,
+  });
+
+  it('corpus markdown: one row per model, mismatches marked, geomean and skipped models listed', () => {
+    const report: BenchReport = {
+      date: '2026-01-02',
+      machine: { cpus: 'CPU', cores: 2, loadAverage: [1, 2, 3], node: '20.0.0', v8Flags: ['--no-liftoff'] },
+      memoryNote: 'rss deltas',
+      models: [result('resnet', true), result('bad', false)],
+      skipped: [{ model: 'lstm', file: 'lstm.onnx', reason: 'not compiled: op LSTM' }],
+      geomeanSpeedup: { 'ort-web': 2 },
+    };
+    const md = corpusMarkdown(report);
+    expect(md).toContain('| resnet | 10 | 20 | 5 | 2 | 0.5 | 1.2 | 3 | 3 |');
+    expect(md).toContain('| bad (! output mismatch) | 10 |');
+    expect(md).toContain('Geometric-mean speedup of Kiln over ort-web on the CNNs: 2x');
+    expect(md).toContain('- lstm: not compiled: op LSTM');
+    expect(md).toContain('load average 1.00 2.00 3.00');
+  });
+});
