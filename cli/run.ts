@@ -11,6 +11,7 @@ import { WasmSession } from '../runtime/wasm/session.js';
 import { parseNpy, serializeNpy } from '../runtime/npy.js';
 import { Tensor, allocData, shapeSize } from '../runtime/tensor.js';
 import { printTable } from './table.js';
+import { seededRandom as mulberry32 } from '../runtime/prng.js';
 
 interface RunOpts {
   input: string[];
@@ -175,17 +176,6 @@ function randomInput(vi: ValueInfo, dims: Map<string, number>, rng: () => number
     else (data as Int32Array)[i] = Math.floor(r * 10);
   }
   return new Tensor(dtype, shape, data);
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function stats(t: Tensor): { min?: number; max?: number; mean?: number } {

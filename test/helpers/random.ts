@@ -1,16 +1,7 @@
+import { seededRandom } from '../../runtime/prng.js';
 import { Tensor, shapeSize } from '../../runtime/tensor.js';
 
-/** Small seeded PRNG (mulberry32) so test inputs are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 export function randomFloat32(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
   const rng = seededRandom(seed);

@@ -18,23 +18,12 @@ import { type OnnxNs, onnx } from '../../../compiler/onnx/proto.js';
 import { KilnError } from '../../../runtime/errors.js';
 import { T, featureModelBytes } from './fixtures.js';
 import { npmModels, torchDir } from './models.js';
+import { seededRandom as prng } from '../../../runtime/prng.js';
 
 const SEED = process.env.KILN_FUZZ_SEED ? Number(process.env.KILN_FUZZ_SEED) : 0x6b696c6e;
 const TIME_LIMIT_MS = 2000;
 /** More than this much new ArrayBuffer memory for one case counts as an absurd allocation. */
 const MEMORY_LIMIT = 512 * 2 ** 20;
-
-/** mulberry32. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rng {
   readonly next: () => number;

@@ -11,18 +11,7 @@ import type { Tensor } from '../../../runtime/tensor.js';
 import { tensorFrom } from '../../../runtime/tensor.js';
 import { T, featureModelBytes } from './fixtures.js';
 import { hasTorchModels, npmModels, torchModels } from './models.js';
-
-/** mulberry32: a small seeded PRNG so the random inputs are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as prng } from '../../../runtime/prng.js';
 
 const ORT_TYPE: Record<string, ort.Tensor.Type> = {
   float32: 'float32',
