@@ -92,7 +92,8 @@ export interface GemmKernel {
   /** Outer loops, outermost first. */
   batch?: GemmBatch[];
   activation: Activation;
-  tile: { mr: number; nr: number };
+  /** Micro-tile rows × columns; `kc`: k block length (passes over C, each a block of A in cache). */
+  tile: { mr: number; nr: number; kc?: number };
 }
 
 export type Activation =

@@ -94,6 +94,14 @@ interface GemmLocals {
   acc: number[];
 }
 
+/** A block of the k loop: its start (an i32 expression), length, and whether it is the first or last. */
+interface KBlock {
+  k0: () => X;
+  len: number;
+  first: boolean;
+  last: boolean;
+}
+
 /** Builds one kernel function: locals for loop variables and accumulators, expressions per mode. */
 class FunctionBuilder {
   private readonly locals: binaryen.Type[] = [];
@@ -161,19 +169,16 @@ class FunctionBuilder {
       }
       case 'store': {
         const value = this.expr(s.value, vectorVar);
-        if (vectorVar === undefined)
-          return [m.f32.store(this.offset(s.buf, s.at), 4, this.pointer(s.at), value)];
+        if (vectorVar === undefined) return [m.f32.store(...this.mem(s.buf, s.at), value)];
         const c = coefOf(s.at, vectorVar);
-        if (c === 1) return [m.v128.store(this.offset(s.buf, s.at), 4, this.pointer(s.at), value)];
+        if (c === 1) return [m.v128.store(...this.mem(s.buf, s.at), value)];
         // Strided store: one lane at a time.
         const tmp = this.newLocal(v128);
         const out: X[] = [m.local.set(tmp, value)];
         for (let lane = 0; lane < 4; lane++) {
           out.push(
             m.f32.store(
-              this.offset(s.buf, s.at) + 4 * c * lane,
-              4,
-              this.pointer(s.at),
+              ...this.mem(s.buf, s.at, 4 * c * lane),
               m.f32x4.extract_lane(m.local.get(tmp, v128), lane),
             ),
           );
@@ -214,6 +219,18 @@ class FunctionBuilder {
     return p ?? m.i32.const(0);
   }
 
+  /**
+   * Immediate offset, alignment and pointer of an element access, `extra` bytes on. The buffer's
+   * address rides in the immediate, except when a coefficient is negative (reversed slices): the
+   * pointer then may go below zero on its own, which wasm's unsigned addressing would not wrap back,
+   * so the whole address is computed in the pointer.
+   */
+  private mem(buf: string, at: Affine, extra = 0): [number, number, X] {
+    const off = this.offset(buf, at) + extra;
+    if (off >= 0 && at.terms.every((t) => t.c >= 0)) return [off, 4, this.pointer(at)];
+    return [0, 4, this.m.i32.add(this.pointer(at), this.m.i32.const(off))];
+  }
+
   private offset(buf: string, at: Affine): number {
     const off = this.address(buf) + 4 * at.c;
     if (off < 0) throw new KilnError(`internal error: negative address for '${buf}'`);
@@ -230,7 +247,7 @@ class FunctionBuilder {
       case 'const':
         return m.f32.const(e.v);
       case 'load':
-        return m.f32.load(this.offset(e.buf, e.at), 4, this.pointer(e.at));
+        return m.f32.load(...this.mem(e.buf, e.at));
       case 'acc':
         return m.local.get(this.acc(e.name, false), f32);
       case 'un': {
@@ -281,13 +298,12 @@ class FunctionBuilder {
         return m.f32x4.splat(m.f32.const(e.v));
       case 'load': {
         const c = coefOf(e.at, vv);
-        const off = this.offset(e.buf, e.at);
-        if (c === 1) return m.v128.load(off, 4, this.pointer(e.at));
-        if (c === 0) return m.v128.load32_splat(off, 4, this.pointer(e.at));
+        if (c === 1) return m.v128.load(...this.mem(e.buf, e.at));
+        if (c === 0) return m.v128.load32_splat(...this.mem(e.buf, e.at));
         // Strided gather, lane by lane.
-        let v = m.f32x4.splat(m.f32.load(off, 4, this.pointer(e.at)));
+        let v = m.f32x4.splat(m.f32.load(...this.mem(e.buf, e.at)));
         for (let lane = 1; lane < 4; lane++)
-          v = m.f32x4.replace_lane(v, lane, m.f32.load(off + 4 * c * lane, 4, this.pointer(e.at)));
+          v = m.f32x4.replace_lane(v, lane, m.f32.load(...this.mem(e.buf, e.at, 4 * c * lane)));
         return v;
       }
       case 'acc':
@@ -371,9 +387,29 @@ class FunctionBuilder {
     const get = (l: number) => m.local.get(l, i32);
     const rows = g.m - (g.m % mr);
     const fullPanels = Math.floor(g.n / nr);
+    const pass = (kb: KBlock): X[] => {
+      const out: X[] = [];
+      if (rows > 0) out.push(this.gemmPanels(g, L, kb, mr, 0, rows, fullPanels));
+      if (rows < g.m) out.push(this.gemmPanels(g, L, kb, g.m - rows, rows, g.m, fullPanels));
+      return out;
+    };
+    // K blocking: passes over k blocks of `kc`, each over all of C, so a block of A (M×kc) stays in
+    // L2 across column panels. The first pass starts from the bias, later ones from C; the last applies
+    // the activation.
+    const kc = g.tile.kc ?? g.k;
+    const blocks = Math.ceil(g.k / kc);
     const body: X[] = [];
-    if (rows > 0) body.push(this.gemmPanels(g, L, mr, 0, rows, fullPanels));
-    if (rows < g.m) body.push(this.gemmPanels(g, L, g.m - rows, rows, g.m, fullPanels));
+    if (blocks === 1) body.push(...pass({ k0: () => m.i32.const(0), len: g.k, first: true, last: true }));
+    else {
+      body.push(...pass({ k0: () => m.i32.const(0), len: kc, first: true, last: false }));
+      if (blocks > 2) {
+        const kb = this.newLocal(i32);
+        const k0 = () => m.i32.mul(get(kb), m.i32.const(kc));
+        body.push(this.countedLoop(kb, 1, blocks - 1, 1, pass({ k0, len: kc, first: false, last: false })));
+      }
+      const k0 = (blocks - 1) * kc;
+      body.push(...pass({ k0: () => m.i32.const(k0), len: g.k - k0, first: false, last: true }));
+    }
 
     // Batch loops: bases = buffer address + Σ item · stride.
     const batch = g.batch ?? [];
@@ -408,20 +444,28 @@ class FunctionBuilder {
   }
 
   /** Rows [from, to) in tiles of `rows`, over every column panel (full panels, then the narrow tail). */
-  private gemmPanels(g: GemmKernel, L: GemmLocals, rows: number, from: number, to: number, full: number): X {
+  private gemmPanels(
+    g: GemmKernel,
+    L: GemmLocals,
+    kb: KBlock,
+    rows: number,
+    from: number,
+    to: number,
+    full: number,
+  ): X {
     const m = this.m;
     const rowTiles = (width: number): X =>
       to - from === rows
-        ? m.block(null, [m.local.set(L.i, m.i32.const(from)), this.gemmTile(g, L, rows, width)])
-        : this.countedLoop(L.i, from, to, rows, [this.gemmTile(g, L, rows, width)]);
+        ? m.block(null, [m.local.set(L.i, m.i32.const(from)), this.gemmTile(g, L, kb, rows, width)])
+        : this.countedLoop(L.i, from, to, rows, [this.gemmTile(g, L, kb, rows, width)]);
     const out: X[] = [];
     if (full > 0) out.push(this.countedLoop(L.j, 0, full, 1, [rowTiles(8)]));
     if (g.n % 8) out.push(m.block(null, [m.local.set(L.j, m.i32.const(full)), rowTiles(g.n % 8)]));
     return m.block(null, out);
   }
 
-  /** One `rows`×`width` tile of C at row L.i and panel L.j. */
-  private gemmTile(g: GemmKernel, L: GemmLocals, rows: number, width: number): X {
+  /** One `rows`×`width` tile of C at row L.i and panel L.j, over the k block `kb`. */
+  private gemmTile(g: GemmKernel, L: GemmLocals, kb: KBlock, rows: number, width: number): X {
     const m = this.m;
     const { mr } = g.tile;
     const get = (l: number) => m.local.get(l, i32);
@@ -430,11 +474,19 @@ class FunctionBuilder {
     const packedB = g.bLayout === 'packed';
     const ldb = g.ldb ?? g.n;
     const body: X[] = [];
-    // accumulators = bias (per column or per row) or 0
+    // C[i + r, j·8 + h·4 ..], `lanes` of them valid (h·16 and r rows go in the memory offset)
+    const cAddr = () =>
+      m.i32.add(
+        get(L.cBase),
+        m.i32.add(m.i32.mul(get(L.i), m.i32.const(g.n * 4)), m.i32.mul(get(L.j), m.i32.const(32))),
+      );
+    const cOff = (r: number, h: number) => (r * g.n + h * 4) * 4;
+    // accumulators = bias (per column or per row) or 0; after the first k block, C so far
     for (let r = 0; r < rows; r++) {
       for (let h = 0; h < halves; h++) {
         let init: X;
-        if (g.bias === undefined) init = m.f32x4.splat(m.f32.const(0));
+        if (!kb.first) init = this.loadPartial(cOff(r, h), cAddr, Math.min(4, width - 4 * h));
+        else if (g.bias === undefined) init = m.f32x4.splat(m.f32.const(0));
         else if (g.biasPer === 'column')
           init = m.v128.load(h * 16, 4, m.i32.add(get(L.biasBase), m.i32.mul(get(L.j), m.i32.const(32))));
         else
@@ -447,17 +499,30 @@ class FunctionBuilder {
       }
     }
     // A tile: row-major rows start at i·K; a packed tile of rows i.. also starts at i·K (tiles of mr·K).
-    body.push(m.local.set(L.aPtr, m.i32.add(get(L.aBase), m.i32.mul(get(L.i), m.i32.const(g.k * 4)))));
+    const aStep = packedA ? mr * 4 : 4;
+    const bStep = packedB ? 32 : ldb * 4;
     body.push(
-      m.local.set(L.bPtr, m.i32.add(get(L.bBase), m.i32.mul(get(L.j), m.i32.const(packedB ? g.k * 32 : 32)))),
+      m.local.set(
+        L.aPtr,
+        m.i32.add(
+          m.i32.add(get(L.aBase), m.i32.mul(get(L.i), m.i32.const(g.k * 4))),
+          m.i32.mul(kb.k0(), m.i32.const(aStep)),
+        ),
+      ),
     );
-    const loadB = (h: number): X => {
-      const lanes = Math.min(4, width - 4 * h);
-      if (packedB || lanes === 4) return m.v128.load(h * 16, 4, get(L.bPtr));
-      if (lanes === 1) return m.v128.load32_zero(h * 16, 4, get(L.bPtr));
-      const two = m.v128.load64_zero(h * 16, 4, get(L.bPtr));
-      return lanes === 2 ? two : m.f32x4.replace_lane(two, 2, m.f32.load(h * 16 + 8, 4, get(L.bPtr)));
-    };
+    body.push(
+      m.local.set(
+        L.bPtr,
+        m.i32.add(
+          m.i32.add(get(L.bBase), m.i32.mul(get(L.j), m.i32.const(packedB ? g.k * 32 : 32))),
+          m.i32.mul(kb.k0(), m.i32.const(bStep)),
+        ),
+      ),
+    );
+    const loadB = (h: number): X =>
+      packedB
+        ? m.v128.load(h * 16, 4, get(L.bPtr))
+        : this.loadPartial(h * 16, () => get(L.bPtr), width - 4 * h);
     const kBody: X[] = [m.local.set(L.b0, loadB(0))];
     if (halves === 2) kBody.push(m.local.set(L.b1, loadB(1)));
     for (let r = 0; r < rows; r++) {
@@ -469,33 +534,37 @@ class FunctionBuilder {
         kBody.push(m.local.set(c, this.madd(m.local.get(L.aSplat, v128), b, m.local.get(c, v128))));
       }
     }
-    kBody.push(m.local.set(L.aPtr, m.i32.add(get(L.aPtr), m.i32.const(packedA ? mr * 4 : 4))));
-    kBody.push(m.local.set(L.bPtr, m.i32.add(get(L.bPtr), m.i32.const(packedB ? 32 : ldb * 4))));
-    body.push(this.countedLoop(L.k, 0, g.k, 1, kBody));
-    // epilogue, then store C[i + r, j·8 + h·4 ..]: only the `width` valid columns
-    const addr = () =>
-      m.i32.add(
-        get(L.cBase),
-        m.i32.add(m.i32.mul(get(L.i), m.i32.const(g.n * 4)), m.i32.mul(get(L.j), m.i32.const(32))),
-      );
+    kBody.push(m.local.set(L.aPtr, m.i32.add(get(L.aPtr), m.i32.const(aStep))));
+    kBody.push(m.local.set(L.bPtr, m.i32.add(get(L.bPtr), m.i32.const(bStep))));
+    body.push(this.countedLoop(L.k, 0, kb.len, 1, kBody));
+    // epilogue (after the last k block), then store only the `width` valid columns
     for (let r = 0; r < rows; r++) {
       for (let h = 0; h < halves; h++) {
         const lanes = Math.min(4, width - 4 * h);
-        const val = this.activation(g, m.local.get(L.acc[r * 2 + h]!, v128));
-        const off = (r * g.n + h * 4) * 4;
+        const acc = m.local.get(L.acc[r * 2 + h]!, v128);
+        const val = kb.last ? this.activation(g, acc) : acc;
         if (lanes === 4) {
-          body.push(m.v128.store(off, 4, addr(), val));
+          body.push(m.v128.store(cOff(r, h), 4, cAddr(), val));
           continue;
         }
         const tmp = this.newLocal(v128);
         body.push(m.local.set(tmp, val));
         for (let lane = 0; lane < lanes; lane++) {
           const v = m.f32x4.extract_lane(m.local.get(tmp, v128), lane);
-          body.push(m.f32.store(off + lane * 4, 4, addr(), v));
+          body.push(m.f32.store(cOff(r, h) + lane * 4, 4, cAddr(), v));
         }
       }
     }
     return m.block(null, body);
+  }
+
+  /** `lanes` (1..4) floats at ptr + off into a v128, zeroing the rest and reading nothing past them. */
+  private loadPartial(off: number, ptr: () => X, lanes: number): X {
+    const m = this.m;
+    if (lanes >= 4) return m.v128.load(off, 4, ptr());
+    if (lanes === 1) return m.v128.load32_zero(off, 4, ptr());
+    const two = m.v128.load64_zero(off, 4, ptr());
+    return lanes === 2 ? two : m.f32x4.replace_lane(two, 2, m.f32.load(off + 8, 4, ptr()));
   }
 
   /** c + a·b: relaxed FMA when the variant allows it, else mul then add. */

@@ -54,9 +54,13 @@ describe('WASM GEMM template: A from weights, B a row-major activation, per-row 
     [6, 23, 2],
   ];
   for (const [m, n, k] of shapes) {
-    for (const aLayout of ['rowmajor', 'packed'] as const) {
+    for (const [aLayout, kc] of [
+      ['rowmajor', undefined],
+      ['packed', undefined],
+      ['packed', 4],
+    ] as const) {
       it.each([false, true])(
-        `m=${m} n=${n} k=${k}, A ${aLayout}, ldb=n+3 (relaxed FMA: %s) matches float64, reads nothing past B`,
+        `m=${m} n=${n} k=${k}, A ${aLayout}, k blocks of ${kc ?? k}, ldb=n+3 (relaxed FMA: %s) matches float64, reads nothing past B`,
         (relaxedSimd) => {
           const ldb = n! + 3;
           const a = rand(m! * k!, 11);
@@ -80,7 +84,7 @@ describe('WASM GEMM template: A from weights, B a row-major activation, per-row 
             biasPer: 'row',
             c: 'c',
             activation,
-            tile: { mr: MR, nr: NR },
+            tile: { mr: MR, nr: NR, ...(kc ? { kc } : {}) },
           };
           // B's last row ends where memory ends, only n of its ldb columns are in the matrix
           const bTrim = b.subarray(0, (k! - 1) * ldb + n!);
@@ -152,7 +156,8 @@ describe('WASM GEMM template: A from weights, B a row-major activation, per-row 
   it.each([
     [9, 21, 33],
     [4, 3, 6],
-  ])('packed B with a per-column bias and no activation, m=%i n=%i k=%i', (m, n, k) => {
+    [12, 16, 40],
+  ])('packed B with a per-column bias and no activation, m=%i n=%i k=%i (k blocks of 8)', (m, n, k) => {
     const a = rand(m * k, 31);
     const b = rand(k * n, 32);
     const bias = rand(n, 33);
@@ -172,7 +177,7 @@ describe('WASM GEMM template: A from weights, B a row-major activation, per-row 
       biasPer: 'column',
       c: 'c',
       activation: { kind: 'none' },
-      tile: { mr: MR, nr: NR },
+      tile: { mr: MR, nr: NR, kc: 8 },
     };
     const { c } = execute([g], {
       a,
