@@ -14,7 +14,7 @@ function kiln(args: string[]): { code: number; stdout: string; stderr: string } 
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'cli/main.ts'), ...args], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: 180_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -36,7 +36,7 @@ beforeAll(() => {
   writeFileSync(modelPath, exportModel(m));
 });
 
-describe('kiln CLI', () => {
+describe('kiln CLI', { timeout: 200_000 }, () => {
   it('has --help for the program and every command', () => {
     const top = kiln(['--help']);
     expect(top.code).toBe(0);
