@@ -107,5 +107,4 @@ describe('Conv', () => {
     expect(typeof y!.shape![2]).toBe('string');
     expect(y!.shape![3]).toBe(30);
   });
-
 });
