@@ -643,7 +643,8 @@ describe('importer hardening', () => {
         () => decodeTensorProto(encodeTensor({ name: 'big', dataType, dims: [2 ** 30], [field]: [value] })),
         /tensor 'big': \w+_data holds 1 values but dims need 1073741824/,
       );
-      expect(performance.now() - t0).toBeLessThan(200);
+      // a hang guard, not a speed check: refusing must not scan 2^30 elements
+      expect(performance.now() - t0).toBeLessThan(2000);
       expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 2 ** 20);
     }
   });
