@@ -2,8 +2,9 @@ import type { Graph, Model } from '../ir/graph.js';
 import { GraphExecutor } from '../reference/executor.js';
 import { findOp, opsetMismatch } from '../reference/registry.js';
 import type { Value } from '../reference/value.js';
+import { wasmBackend } from './wasm-backend.js';
 
-/** A way to run models, for conformance testing. Targets (wasm, webgpu) plug in here later. */
+/** A way to run models, for conformance testing: the reference executor and the targets (wasm, ...). */
 export interface Backend {
   name: string;
   /** Why this backend cannot run the model (unsupported or out-of-scope ops), or undefined. */
@@ -71,4 +72,9 @@ export const referenceBackend: Backend = {
   },
 };
 
-export const BACKENDS: Record<string, Backend> = { reference: referenceBackend };
+export const BACKENDS: Record<string, Backend> = {
+  reference: referenceBackend,
+  /** The wasm target's relaxed-SIMD (FMA) module; `wasm-simd` runs the plain SIMD128 one. */
+  wasm: wasmBackend('relaxed'),
+  'wasm-simd': wasmBackend('simd'),
+};

@@ -2,6 +2,7 @@ import { type ArtifactContents, readArtifact } from '../artifact/index.js';
 import { KilnError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { hasRelaxedSimd } from './features.js';
+import { WasmInstance } from './instance.js';
 import { WASM_LAYOUT_PATH, type WasmLayout } from './layout.js';
 
 export interface WasmSessionOptions {
@@ -11,7 +12,7 @@ export interface WasmSessionOptions {
 
 /**
  * Runs a .kiln artifact compiled for the wasm target: `create` verifies the artifact (hashes, manifest),
- * instantiates the module with weights loaded once; `run(feeds)` copies inputs in, calls `run()`,
+ * then instantiates it synchronously through WasmInstance (weights loaded once); `run(feeds)` copies inputs in, calls `run()`,
  * copies outputs out. Works in Node and browsers (no Node built-ins here).
  */
 export class WasmSession {
@@ -22,14 +23,11 @@ export class WasmSession {
 
   private constructor(
     private readonly artifact: ArtifactContents,
-    private readonly layout: WasmLayout,
-    private readonly memory: WebAssembly.Memory,
-    private readonly runFn: () => void,
+    private readonly instance: WasmInstance,
     variant: 'simd' | 'relaxed',
-    private readonly file?: string,
   ) {
-    this.inputNames = layout.inputs.map((t) => t.name);
-    this.outputNames = layout.outputs.map((t) => t.name);
+    this.inputNames = instance.inputNames;
+    this.outputNames = instance.outputNames;
     this.variant = variant;
   }
 
@@ -50,66 +48,30 @@ export class WasmSession {
     const code = artifact.files.get(relaxed ? 'model.relaxed.wasm' : 'model.wasm');
     if (!code) throw fail(`artifact has no ${relaxed ? 'model.relaxed.wasm' : 'model.wasm'}`);
     const weights = artifact.files.get('weights.bin') ?? new Uint8Array(0);
-    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(layout.memoryBytes / 65536)) });
-    new Uint8Array(memory.buffer, layout.weightsOffset, weights.length).set(weights);
-    let instance: WebAssembly.Instance;
+    let instance: WasmInstance;
     try {
-      instance = await WebAssembly.instantiate(await WebAssembly.compile(code), { env: { memory } });
+      const memory = WasmInstance.memory(layout, weights);
+      const inst = await WebAssembly.instantiate(await WebAssembly.compile(code), { env: { memory } });
+      instance = new WasmInstance(inst, memory, layout, options.file);
     } catch (err) {
       throw fail(
         `cannot instantiate the model's WebAssembly: ${(err as Error).message}`,
         relaxed ? 'an engine with relaxed SIMD' : 'an engine with SIMD128',
       );
     }
-    return new WasmSession(
-      artifact,
-      layout,
-      memory,
-      instance.exports.run as () => void,
-      relaxed ? 'relaxed' : 'simd',
-      options.file,
-    );
+    return new WasmSession(artifact, instance, relaxed ? 'relaxed' : 'simd');
   }
 
   get manifest() {
     return this.artifact.manifest;
   }
 
-  async run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-    for (const name of Object.keys(feeds)) {
-      if (!this.inputNames.includes(name)) {
-        throw new KilnError(`unknown input '${name}'`, {
-          file: this.file,
-          expected: `one of ${this.inputNames.join(', ')}`,
-        });
-      }
+  /** Async for API symmetry with other runtimes (WebGPU); the work itself is synchronous. */
+  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    try {
+      return Promise.resolve(this.instance.run(feeds));
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
-    for (const io of this.layout.inputs) {
-      const t = feeds[io.name];
-      const want = `float32[${io.shape.join(',')}]`;
-      if (!t) throw new KilnError(`missing input '${io.name}'`, { file: this.file, expected: want });
-      if (
-        t.dtype !== 'float32' ||
-        t.shape.length !== io.shape.length ||
-        t.shape.some((d, i) => d !== io.shape[i])
-      ) {
-        throw new KilnError(`input '${io.name}' is ${t.dtype}[${t.shape.join(',')}]`, {
-          file: this.file,
-          expected: want,
-        });
-      }
-      new Float32Array(this.memory.buffer, io.offset, t.size).set(t.data as Float32Array);
-    }
-    this.runFn();
-    const out: Record<string, Tensor> = {};
-    for (const io of this.layout.outputs) {
-      const n = io.shape.reduce((a, b) => a * b, 1);
-      out[io.name] = new Tensor(
-        'float32',
-        io.shape,
-        new Float32Array(this.memory.buffer, io.offset, n).slice(),
-      );
-    }
-    return out;
   }
 }

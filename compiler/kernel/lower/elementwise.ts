@@ -1,6 +1,7 @@
 import { KilnError } from '../../../runtime/errors.js';
 import { attrFloat, attrFloatOpt, attrString } from '../../ir/attrs.js';
 import type { Node } from '../../ir/graph.js';
+import { legacyBroadcastShape } from '../../reference/ops/math/util.js';
 import type { Expr } from '../ir.js';
 import { type LowerContext, constantF32 } from './context.js';
 import { broadcastIndex, loopNest } from './loops.js';
@@ -93,6 +94,55 @@ export function unaryExpr(node: Node, x: Expr, ctx: LowerContext): Expr | undefi
       const [lo, hi] = clipBounds(node, ctx);
       return bin('min', bin('max', x, c(lo)), c(hi));
     }
+    case 'Sign':
+      return gt0(x, c(1), { k: 'select', cmp: 'lt', a: x, b: c(0), t: c(-1), f: c(0) });
+    case 'ThresholdedRelu':
+      return { k: 'select', cmp: 'gt', a: x, b: c(attrFloat(node, 'alpha', 1)), t: x, f: c(0) };
+    case 'Shrink': {
+      const l = attrFloat(node, 'lambd', 0.5);
+      const b = attrFloat(node, 'bias', 0);
+      return {
+        k: 'select',
+        cmp: 'lt',
+        a: x,
+        b: c(-l),
+        t: bin('add', x, c(b)),
+        f: { k: 'select', cmp: 'gt', a: x, b: c(l), t: bin('sub', x, c(b)), f: c(0) },
+      };
+    }
+    case 'Celu': {
+      const alpha = attrFloat(node, 'alpha', 1);
+      const neg = bin('mul', c(alpha), bin('sub', un('exp', bin('mul', x, c(1 / alpha))), c(1)));
+      return bin('add', bin('max', x, c(0)), bin('min', c(0), neg));
+    }
+    default:
+      {
+        const e = hyperbolicExpr(node.op, x);
+        if (e) return e;
+        return undefined;
+      }
+      return undefined;
+  }
+}
+
+/** Hyperbolic functions from exp/log/sqrt; odd ones computed on |x| with the sign put back. */
+function hyperbolicExpr(op: string, x: Expr): Expr | undefined {
+  const half = (e: Expr) => bin('mul', c(0.5), e);
+  const signed = (f: (ax: Expr) => Expr) => {
+    const ax = un('abs', x);
+    return { k: 'select', cmp: 'lt', a: x, b: c(0), t: un('neg', f(ax)), f: f(ax) } as Expr;
+  };
+  switch (op) {
+    case 'Sinh':
+      return half(bin('sub', un('exp', x), un('exp', un('neg', x))));
+    case 'Cosh':
+      return half(bin('add', un('exp', x), un('exp', un('neg', x))));
+    case 'Asinh':
+      return signed((ax) => un('log', bin('add', ax, un('sqrt', bin('add', bin('mul', ax, ax), c(1))))));
+    case 'Acosh':
+      return un('log', bin('add', x, un('sqrt', bin('sub', bin('mul', x, x), c(1)))));
+    case 'Atanh':
+      return half(un('log', bin('div', bin('add', c(1), x), bin('sub', c(1), x))));
     default:
       return undefined;
   }
@@ -117,16 +167,45 @@ const BINARY: Record<string, 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min'> = {
   Div: 'div',
   Max: 'max',
   Min: 'min',
+  Sum: 'add',
+  Mean: 'add',
 };
+
+/** Ops lowered here beyond the unary ones: binary/variadic, PRelu, Pow, Clip with runtime bounds. */
+const OTHERS = new Set(['PRelu', 'Pow']);
 
 export function isElementwise(op: string): boolean {
   return (
     op in BINARY ||
-    op === 'Pow' ||
-    op === 'PRelu' ||
+    OTHERS.has(op) ||
     unaryExpr({ name: '', op, domain: '', inputs: [], outputs: [], attrs: {} }, c(0), null as never) !==
       undefined
   );
+}
+
+/**
+ * An operand's shape for broadcasting. Before opset 7, B of Add/Sub/Mul/Div aligns at `axis` (the
+ * legacy broadcast attributes) and a 1-D PRelu slope of the channel count applies per channel.
+ */
+function operandShape(node: Node, ctx: LowerContext, i: number): number[] {
+  const shape = ctx.shape(node, node.inputs[i]!);
+  if (i !== 1 || ctx.opset(node) >= 7) return shape;
+  const x = ctx.shape(node, node.inputs[0]!);
+  if (['Add', 'Sub', 'Mul', 'Div'].includes(node.op)) return legacyBroadcastShape(node, x, shape);
+  if (node.op === 'PRelu' && shape.length === 1 && x.length >= 2 && shape[0] !== 1 && shape[0] === x[1])
+    return [shape[0]!, ...new Array<number>(x.length - 2).fill(1)];
+  return shape;
+}
+
+/** Clip whose bounds are graph values rather than attributes or constants. */
+function runtimeClip(node: Node, ctx: LowerContext): boolean {
+  return node.op === 'Clip' && node.inputs.slice(1).some((v) => v && !ctx.constant(v));
+}
+
+/** A scalar constant exponent of Pow, or undefined when the exponent is a tensor or not constant. */
+function constExponent(node: Node, ctx: LowerContext): number | undefined {
+  const p = ctx.constant(node.inputs[1]!);
+  return p && p.size === 1 ? Number((p.data as ArrayLike<number | bigint>)[0]) : undefined;
 }
 
 /**
@@ -136,23 +215,43 @@ export function isElementwise(op: string): boolean {
 export function lowerElementwise(node: Node, ctx: LowerContext): void {
   const out = node.outputs[0]!;
   const outShape = ctx.shape(node, out);
-  // Operands that are read per element: both inputs of binary ops, the first input otherwise
-  // (Clip bounds and Pow exponents are compile-time scalars folded into the expression).
-  const used = node.op in BINARY || node.op === 'PRelu' ? [0, 1] : [0];
-  const loads = used.map((i) => {
-    const name = node.inputs[i]!;
-    const shape = ctx.shape(node, name);
-    const buf = ctx.constant(name)
-      ? ctx.weight(name, constantF32(ctx, node, name, `input ${i}`))
-      : ctx.buffer(name);
-    return (vars: string[]): Expr => ({ k: 'load', buf, at: broadcastIndex(shape, outShape, vars) });
-  });
+  // Operands read per element: every input of binary/variadic ops, PRelu and a tensor-exponent Pow,
+  // Clip's runtime bounds; otherwise the first input only (constant scalars fold into the expression).
+  const perElement =
+    node.op in BINARY ||
+    node.op === 'PRelu' ||
+    (node.op === 'Pow' && constExponent(node, ctx) === undefined) ||
+    runtimeClip(node, ctx);
+  const used = perElement ? node.inputs.map((v, i) => (v ? i : -1)).filter((i) => i >= 0) : [0];
+  const loads = new Map(
+    used.map((i) => {
+      const name = node.inputs[i]!;
+      const shape = operandShape(node, ctx, i);
+      const buf = ctx.constant(name)
+        ? ctx.weight(name, constantF32(ctx, node, name, `input ${i}`))
+        : ctx.buffer(name);
+      return [i, (vars: string[]): Expr => ({ k: 'load', buf, at: broadcastIndex(shape, outShape, vars) })];
+    }),
+  );
   const value = (vars: string[]): Expr => {
-    const x = loads[0]!(vars);
-    if (node.op in BINARY) return bin(BINARY[node.op]!, x, loads[1]!(vars));
-    if (node.op === 'PRelu')
-      return { k: 'select', cmp: 'lt', a: x, b: c(0), t: bin('mul', x, loads[1]!(vars)), f: x };
-    if (node.op === 'Pow') return powExpr(node, ctx, x);
+    const ld = (i: number) => loads.get(i)!(vars);
+    const x = ld(0);
+    if (node.op in BINARY) {
+      let e = x;
+      for (const i of used.slice(1)) e = bin(BINARY[node.op]!, e, ld(i));
+      return node.op === 'Mean' ? bin('mul', e, c(1 / used.length)) : e;
+    }
+    if (node.op === 'PRelu') return { k: 'select', cmp: 'lt', a: x, b: c(0), t: bin('mul', x, ld(1)), f: x };
+    if (node.op === 'Pow') {
+      const p = constExponent(node, ctx);
+      return p === undefined ? powExpr(x, ld(1)) : powConst(x, p);
+    }
+    if (node.op === 'Clip' && perElement) {
+      let e = x;
+      if (loads.has(1)) e = bin('max', e, ld(1));
+      if (loads.has(2)) e = bin('min', e, ld(2));
+      return e;
+    }
     const e = unaryExpr(node, x, ctx);
     if (!e)
       throw new KilnError(`op ${node.op} cannot be lowered for the wasm target`, {
@@ -176,27 +275,46 @@ export function lowerElementwise(node: Node, ctx: LowerContext): void {
   });
 }
 
-/** x^p for a constant scalar exponent; other exponents are not lowered (no general pow on WASM yet). */
-function powExpr(node: Node, ctx: LowerContext, x: Expr): Expr {
-  const p = ctx.constant(node.inputs[1]!);
-  if (!p || p.size !== 1) {
-    throw new KilnError('Pow needs a constant scalar exponent on the wasm target', {
-      node: node.name,
-      op: node.op,
-      expected: 'a scalar initializer',
-    });
+/** x^p for a constant p: exact repeated multiplication for small integers, else the general form. */
+function powConst(x: Expr, p: number): Expr {
+  if (Number.isInteger(p) && Math.abs(p) <= 16) {
+    if (p === 0) return c(1);
+    // square-and-multiply keeps the rounding close to a correctly rounded pow
+    let r: Expr | undefined;
+    let base = x;
+    for (let e = Math.abs(p); e > 0; e >>= 1) {
+      if (e & 1) r = r ? bin('mul', r, base) : base;
+      if (e > 1) base = bin('mul', base, base);
+    }
+    return p < 0 ? un('recip', r!) : r!;
   }
-  const e = Number((p.data as ArrayLike<number | bigint>)[0]);
-  if (e === 1) return x;
-  if (e === 2) return bin('mul', x, x);
-  if (e === 3) return bin('mul', x, bin('mul', x, x));
-  if (e === 0.5) return un('sqrt', x);
-  if (e === -1) return un('recip', x);
-  if (e === -0.5) return un('recip', un('sqrt', x));
-  // x^e = exp(e·log x) is exact to float32 only for x > 0; ONNX allows negative bases with integer e.
-  throw new KilnError(`Pow with exponent ${e} is not lowered for the wasm target`, {
-    node: node.name,
-    op: node.op,
-    expected: 'exponent 1, 2, 3, 0.5, -1 or -0.5',
-  });
+  if (p === 0.5) return un('sqrt', x);
+  if (p === -0.5) return un('recip', un('sqrt', x));
+  return powExpr(x, c(p));
+}
+
+/**
+ * a^b = exp(b·log|a|), with ONNX's sign rules: b = 0 gives 1, a negative base gives a negative
+ * result for odd integer b and NaN for non-integer b.
+ */
+function powExpr(a: Expr, b: Expr): Expr {
+  const mag = un('exp', bin('mul', b, un('log', un('abs', a))));
+  const fb = un('floor', b);
+  const odd: Expr = {
+    k: 'select',
+    cmp: 'eq',
+    a: bin('sub', b, bin('mul', c(2), un('floor', bin('mul', b, c(0.5))))),
+    b: c(1),
+    t: un('neg', mag),
+    f: mag,
+  };
+  const negBase: Expr = { k: 'select', cmp: 'eq', a: fb, b, t: odd, f: c(NaN) };
+  return {
+    k: 'select',
+    cmp: 'eq',
+    a: b,
+    b: c(0),
+    t: c(1),
+    f: { k: 'select', cmp: 'lt', a, b: c(0), t: negBase, f: mag },
+  };
 }

@@ -6,12 +6,14 @@ import { topoOrder } from '../../ir/topo.js';
 import type { Activation, Kernel } from '../ir.js';
 import { type BufferInfo, LowerContext } from './context.js';
 import { lowerConv } from './conv.js';
+import { lowerDepthToSpace, lowerExpand, lowerSpaceToDepth, lowerSplit, lowerTile } from './copies.js';
 import { isElementwise, lowerElementwise } from './elementwise.js';
-import { lowerGemm } from './gemm.js';
+import { lowerMatMul } from './matmul.js';
 import { lowerKilnOp } from './kiln.js';
 import { lowerConcat, lowerCopy, lowerGather, lowerSlice, lowerTranspose } from './movement.js';
+import { lowerPad } from './pad.js';
 import { lowerPool } from './pool.js';
-import { lowerBatchNorm, lowerLayerNorm, lowerReduce, lowerSoftmax } from './reduce.js';
+import { REDUCE_OPS, lowerBatchNorm, lowerLayerNorm, lowerReduce, lowerSoftmax } from './reduce.js';
 
 export interface LoweredModel {
   kernels: Kernel[];
@@ -26,25 +28,27 @@ const VIEWS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity',
 type Lowering = (node: Node, ctx: LowerContext, activation?: Activation) => void;
 
 const LOWERINGS: Record<string, Lowering> = {
-  Gemm: lowerGemm,
-  MatMul: lowerGemm,
+  ...Object.fromEntries(REDUCE_OPS.map((op) => [op, lowerReduce])),
+  Gemm: lowerMatMul,
+  MatMul: lowerMatMul,
   Conv: lowerConv,
   MaxPool: lowerPool,
   AveragePool: lowerPool,
-  GlobalAveragePool: lowerReduce,
-  GlobalMaxPool: lowerReduce,
-  ReduceMean: lowerReduce,
-  ReduceSum: lowerReduce,
-  ReduceMax: lowerReduce,
-  ReduceMin: lowerReduce,
   Softmax: lowerSoftmax,
   LogSoftmax: lowerSoftmax,
+  Hardmax: lowerSoftmax,
   LayerNormalization: lowerLayerNorm,
   BatchNormalization: lowerBatchNorm,
   Concat: lowerConcat,
   Transpose: lowerTranspose,
   Slice: lowerSlice,
   Gather: lowerGather,
+  Expand: lowerExpand,
+  Tile: lowerTile,
+  DepthToSpace: lowerDepthToSpace,
+  SpaceToDepth: lowerSpaceToDepth,
+  Split: lowerSplit,
+  Pad: lowerPad,
 };
 
 /** Activations a Conv/Gemm/MatMul can apply in its epilogue, when it is their only consumer. */
@@ -78,6 +82,13 @@ export function lowerModel(model: Model): LoweredModel {
   const g = model.graph;
   const report = inferShapes(model);
   const ctx = new LowerContext(report.types, report.constants, model.opsetImports);
+  // Initializers also listed as graph inputs (IR < 4 defaults) are compiled in as weights.
+  // Ops that read buffers directly (movement) then find them through an alias to the weight.
+  for (const [name, t] of g.initializers) {
+    if (ctx.constants.has(name)) continue;
+    ctx.constants.set(name, t);
+    if (t.dtype === 'float32') ctx.alias(name, ctx.weight(name, t.data as Float32Array));
+  }
   const graphInputs = g.inputs.filter((v) => !g.initializers.has(v.name));
   for (const v of graphInputs) {
     const t = report.types.get(v.name);
@@ -169,6 +180,10 @@ export function lowerModel(model: Model): LoweredModel {
   for (const o of outs) {
     const b = ctx.buffers.get(o.buffer);
     const constant = report.constants.get(o.name);
+    if (constant && constant.dtype !== 'float32')
+      throw new KilnError(`output '${o.name}' is a ${constant.dtype} constant`, {
+        expected: 'float32 values on the wasm target',
+      });
     if (constant || !b || b.role === 'input' || seen.has(o.buffer)) {
       const src = constant
         ? ctx.weight(o.name, Float32Array.from(constant.data as ArrayLike<number>))

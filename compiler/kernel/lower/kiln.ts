@@ -6,7 +6,7 @@ import type { Expr as PassExpr } from '../../passes/elementwise-expr.js';
 import type { Activation, Expr } from '../ir.js';
 import { type LowerContext, constantF32 } from './context.js';
 import { lowerConv } from './conv.js';
-import { lowerGemm } from './gemm.js';
+import { lowerMatMul } from './matmul.js';
 import { broadcastIndex, loopNest } from './loops.js';
 import { lowerLayerNorm } from './reduce.js';
 
@@ -148,7 +148,7 @@ export function lowerKilnOp(node: Node, ctx: LowerContext): void {
       const baseInputs = node.op === 'FusedConv' ? node.inputs.slice(0, 3) : node.inputs;
       const base: Node = { ...node, op: baseOp, domain: '', inputs: baseInputs.filter((x, i) => x || i < 2) };
       const fused = extra ? undefined : epilogue(kind, params);
-      const lower = baseOp === 'Conv' ? lowerConv : lowerGemm;
+      const lower = baseOp === 'Conv' ? lowerConv : lowerMatMul;
       if (fused) {
         lower(base, ctx, fused);
         return;

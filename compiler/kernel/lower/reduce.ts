@@ -3,6 +3,7 @@ import { attrFloat, attrInt, attrIntsOpt } from '../../ir/attrs.js';
 import type { Node } from '../../ir/graph.js';
 import { type Expr, type Stmt, affine } from '../ir.js';
 import { type LowerContext, constantF32 } from './context.js';
+import { splitAxes } from './axes.js';
 import { strides } from './loops.js';
 
 const acc = (name: string): Expr => ({ k: 'acc', name });
@@ -25,122 +26,139 @@ function rows(node: Node, shape: number[], axes: number[]): { outer: number; n: 
   return { outer: shape.reduce((a, b) => a * b, 1) / n, n };
 }
 
-function reduceAxes(node: Node, ctx: LowerContext, rank: number): number[] {
+/** The reduced axes, or undefined for "no reduction" (noop_with_empty_axes with no axes). */
+function reduceAxes(node: Node, ctx: LowerContext, rank: number): number[] | undefined {
   if (node.op === 'GlobalAveragePool' || node.op === 'GlobalMaxPool')
     return Array.from({ length: rank - 2 }, (_, i) => i + 2);
   const fromInput = node.inputs[1] ? Array.from(constantF32(ctx, node, node.inputs[1], 'axes')) : undefined;
   const axes = fromInput ?? attrIntsOpt(node, 'axes');
-  return axes && axes.length ? axes : Array.from({ length: rank }, (_, i) => i);
+  if (axes && axes.length) return axes;
+  return attrInt(node, 'noop_with_empty_axes', 0) ? undefined : Array.from({ length: rank }, (_, i) => i);
 }
 
-/** ReduceMean/Sum/Max/Min over trailing axes and the global pools: one accumulator per row. */
+const un = (op: Extract<Expr, { k: 'un' }>['op'], a: Expr): Expr => ({ k: 'un', op, a });
+const bin = (op: Extract<Expr, { k: 'bin' }>['op'], a: Expr, b: Expr): Expr => ({ k: 'bin', op, a, b });
+const c = (v: number): Expr => ({ k: 'const', v });
+
+/**
+ * Each reduction as init ⊕ pre(x) folded with `combine`, then `post(acc)`; `n` is the reduced count.
+ * ReduceLogSumExp subtracts the running max first (see lowerReduce) so exp cannot overflow.
+ */
+const REDUCERS: Record<
+  string,
+  {
+    init: number;
+    combine: 'add' | 'mul' | 'max' | 'min';
+    pre?: (x: Expr) => Expr;
+    post?: (s: Expr, n: number) => Expr;
+  }
+> = {
+  ReduceSum: { init: 0, combine: 'add' },
+  ReduceMean: { init: 0, combine: 'add', post: (s, n) => bin('mul', s, c(1 / n)) },
+  GlobalAveragePool: { init: 0, combine: 'add', post: (s, n) => bin('mul', s, c(1 / n)) },
+  ReduceMax: { init: -Infinity, combine: 'max' },
+  GlobalMaxPool: { init: -Infinity, combine: 'max' },
+  ReduceMin: { init: Infinity, combine: 'min' },
+  ReduceProd: { init: 1, combine: 'mul' },
+  ReduceL1: { init: 0, combine: 'add', pre: (x) => un('abs', x) },
+  ReduceL2: { init: 0, combine: 'add', pre: (x) => bin('mul', x, x), post: (s) => un('sqrt', s) },
+  ReduceSumSquare: { init: 0, combine: 'add', pre: (x) => bin('mul', x, x) },
+  ReduceLogSum: { init: 0, combine: 'add', post: (s) => un('log', s) },
+  ReduceLogSumExp: { init: 0, combine: 'add', pre: (x) => un('exp', x), post: (s) => un('log', s) },
+};
+
+/** Ops lowerReduce handles. */
+export const REDUCE_OPS = Object.keys(REDUCERS);
+
+/**
+ * Reductions over any axes (keepdims does not change the layout) and the global pools: one
+ * accumulator per output element, the innermost kept axis vectorised.
+ */
 export function lowerReduce(node: Node, ctx: LowerContext): void {
+  const spec = REDUCERS[node.op];
+  if (!spec) throw new KilnError(`op ${node.op} is not lowered`, { node: node.name, op: node.op });
   const x = ctx.buffer(node.inputs[0]!);
   const shape = ctx.shape(node, node.inputs[0]!);
-  const { outer, n } = rows(node, shape, reduceAxes(node, ctx, shape.length));
-  const kind = {
-    ReduceMean: 'mean',
-    GlobalAveragePool: 'mean',
-    ReduceSum: 'sum',
-    ReduceMax: 'max',
-    GlobalMaxPool: 'max',
-    ReduceMin: 'min',
-  }[node.op];
-  if (!kind) throw new KilnError(`op ${node.op} is not lowered`, { node: node.name, op: node.op });
-  const out = ctx.activation(node.outputs[0]!, outer);
-  const init = kind === 'max' ? -Infinity : kind === 'min' ? Infinity : 0;
-  const combine = kind === 'max' ? 'max' : kind === 'min' ? 'min' : 'add';
-  const result: Expr =
-    kind === 'mean' ? { k: 'bin', op: 'mul', a: acc('s'), b: { k: 'const', v: 1 / n } } : acc('s');
-  ctx.emit({
-    kind: 'loops',
-    name: node.op,
-    nodes: [node.name],
-    buffers: [],
-    body: [
-      {
-        k: 'loop',
-        v: 'r',
-        n: outer,
-        vector: outer >= 4,
-        body: [
-          { k: 'set', acc: 's', value: { k: 'const', v: init } },
-          {
-            k: 'loop',
-            v: 'j',
-            n,
-            body: [
-              {
-                k: 'set',
-                acc: 's',
-                value: {
-                  k: 'bin',
-                  op: combine,
-                  a: acc('s'),
-                  b: { k: 'load', buf: x, at: affine(0, ['r', n], ['j', 1]) },
-                },
-              },
-            ],
-          },
-          { k: 'store', buf: out, at: affine(0, ['r', 1]), value: result },
-        ],
-      },
-    ],
-  });
+  const axes = reduceAxes(node, ctx, shape.length);
+  const sp = splitAxes(shape, axes ?? []);
+  const out = ctx.activation(node.outputs[0]!, sp.outer);
+  const xi: Expr = { k: 'load', buf: x, at: sp.inAt };
+  const body: Stmt[] = [];
+  let result: Expr;
+  if (!axes) {
+    result = xi; // noop_with_empty_axes: a copy
+  } else if (node.op === 'ReduceLogSumExp') {
+    // log Σ exp(x) = m + log Σ exp(x - m), m = max x (0 for an empty reduction)
+    body.push({ k: 'set', acc: 'm', value: c(-Infinity) });
+    body.push(...sp.reduceLoops([{ k: 'set', acc: 'm', value: bin('max', acc('m'), xi) }]));
+    if (sp.n === 0) body.push({ k: 'set', acc: 'm', value: c(0) });
+    body.push({ k: 'set', acc: 's', value: c(0) });
+    body.push(
+      ...sp.reduceLoops([
+        { k: 'set', acc: 's', value: bin('add', acc('s'), un('exp', bin('sub', xi, acc('m')))) },
+      ]),
+    );
+    result = bin('add', acc('m'), un('log', acc('s')));
+  } else {
+    body.push({ k: 'set', acc: 's', value: c(spec.init) });
+    const v = spec.pre ? spec.pre(xi) : xi;
+    body.push(...sp.reduceLoops([{ k: 'set', acc: 's', value: bin(spec.combine, acc('s'), v) }]));
+    result = spec.post ? spec.post(acc('s'), sp.n) : acc('s');
+  }
+  body.push({ k: 'store', buf: out, at: sp.outAt, value: result });
+  ctx.emit({ kind: 'loops', name: node.op, nodes: [node.name], buffers: [], body: sp.keptLoops(body) });
 }
 
-/** Softmax / LogSoftmax over the last axis: max, sum of exp(x - max), then normalise. */
+/** Softmax / LogSoftmax / Hardmax over one axis (opset ≥ 13) or the trailing axes from `axis` (before). */
 export function lowerSoftmax(node: Node, ctx: LowerContext): void {
   const shape = ctx.shape(node, node.inputs[0]!);
   const rank = shape.length;
   const axis = attrInt(node, 'axis', ctx.opset(node) >= 13 ? -1 : 1);
   const a = axis < 0 ? axis + rank : axis;
-  // Before opset 13 the input is coerced to 2-D at `axis`; from 13 the axis must be the last one here.
-  const axes = ctx.opset(node) >= 13 ? [a] : Array.from({ length: rank - a }, (_, i) => a + i);
-  const { outer, n } = rows(node, shape, axes);
+  // Before opset 13 the input is coerced to 2-D at `axis`: the trailing axes from it are reduced.
+  const sp = splitAxes(
+    shape,
+    ctx.opset(node) >= 13 ? [a] : Array.from({ length: rank - a }, (_, i) => a + i),
+  );
   const x = ctx.buffer(node.inputs[0]!);
-  const out = ctx.activation(node.outputs[0]!, outer * n);
-  const xi: Expr = { k: 'load', buf: x, at: affine(0, ['r', n], ['j', 1]) };
-  const shifted: Expr = { k: 'bin', op: 'sub', a: xi, b: acc('m') };
-  const log = node.op === 'LogSoftmax';
-  const value: Expr = log
-    ? { k: 'bin', op: 'sub', a: shifted, b: { k: 'un', op: 'log', a: acc('s') } }
-    : {
-        k: 'bin',
-        op: 'mul',
-        a: { k: 'un', op: 'exp', a: shifted },
-        b: { k: 'un', op: 'recip', a: acc('s') },
-      };
+  const out = ctx.activation(node.outputs[0]!, sp.outer * sp.n);
+  const xi: Expr = { k: 'load', buf: x, at: sp.inAt };
   const body: Stmt[] = [
-    { k: 'set', acc: 'm', value: { k: 'const', v: -Infinity } },
-    {
-      k: 'loop',
-      v: 'j',
-      n,
-      body: [{ k: 'set', acc: 'm', value: { k: 'bin', op: 'max', a: acc('m'), b: xi } }],
-    },
-    { k: 'set', acc: 's', value: { k: 'const', v: 0 } },
-    {
-      k: 'loop',
-      v: 'j',
-      n,
-      body: [
-        {
-          k: 'set',
-          acc: 's',
-          value: { k: 'bin', op: 'add', a: acc('s'), b: { k: 'un', op: 'exp', a: shifted } },
-        },
-      ],
-    },
-    { k: 'loop', v: 'j', n, body: [{ k: 'store', buf: out, at: affine(0, ['r', n], ['j', 1]), value }] },
+    { k: 'set', acc: 'm', value: c(-Infinity) },
+    ...sp.reduceLoops([{ k: 'set', acc: 'm', value: bin('max', acc('m'), xi) }]),
   ];
-  ctx.emit({
-    kind: 'loops',
-    name: node.op,
-    nodes: [node.name],
-    buffers: [],
-    body: [{ k: 'loop', v: 'r', n: outer, vector: outer >= 4, body }],
-  });
+  let value: Expr;
+  if (node.op === 'Hardmax') {
+    // 1 at the first maximum only: `seen` turns 1 once the maximum has been written.
+    body.push({ k: 'set', acc: 'seen', value: c(0) });
+    const hit: Expr = {
+      k: 'select',
+      cmp: 'eq',
+      a: xi,
+      b: acc('m'),
+      t: { k: 'select', cmp: 'eq', a: acc('seen'), b: c(0), t: c(1), f: c(0) },
+      f: c(0),
+    };
+    body.push(
+      ...sp.reduceLoops([
+        { k: 'set', acc: 'h', value: hit },
+        { k: 'store', buf: out, at: sp.inAt, value: acc('h') },
+        { k: 'set', acc: 'seen', value: bin('max', acc('seen'), acc('h')) },
+      ]),
+    );
+    ctx.emit({ kind: 'loops', name: node.op, nodes: [node.name], buffers: [], body: sp.keptLoops(body) });
+    return;
+  }
+  const shifted = bin('sub', xi, acc('m'));
+  body.push({ k: 'set', acc: 's', value: c(0) });
+  body.push(...sp.reduceLoops([{ k: 'set', acc: 's', value: bin('add', acc('s'), un('exp', shifted)) }]));
+  if (node.op === 'LogSoftmax') value = bin('sub', shifted, un('log', acc('s')));
+  else {
+    body.push({ k: 'set', acc: 'inv', value: un('recip', acc('s')) });
+    value = bin('mul', un('exp', shifted), acc('inv'));
+  }
+  body.push(...sp.reduceLoops([{ k: 'store', buf: out, at: sp.inAt, value }]));
+  ctx.emit({ kind: 'loops', name: node.op, nodes: [node.name], buffers: [], body: sp.keptLoops(body) });
 }
 
 /** LayerNormalization over trailing axes (from `axis`), with scale and optional bias. */
@@ -153,18 +171,26 @@ export function lowerLayerNorm(node: Node, ctx: LowerContext): void {
     shape,
     Array.from({ length: shape.length - a }, (_, i) => a + i),
   );
-  if (node.outputs.length > 1 && node.outputs.slice(1).some(Boolean)) {
-    throw new KilnError('LayerNormalization Mean/InvStdDev outputs are not lowered', {
-      node: node.name,
-      op: node.op,
-    });
-  }
   const eps = attrFloat(node, 'epsilon', 1e-5);
   const x = ctx.buffer(node.inputs[0]!);
-  const gamma = ctx.weight(node.inputs[1]!, constantF32(ctx, node, node.inputs[1]!, 'Scale'));
-  const beta = node.inputs[2]
-    ? ctx.weight(node.inputs[2], constantF32(ctx, node, node.inputs[2], 'B'))
-    : undefined;
+  // Scale and bias cover the normalised block (n elements) or are scalars; constants become weights.
+  const param = (i: number, what: string): Expr | undefined => {
+    const name = node.inputs[i];
+    if (!name) return undefined;
+    const size = ctx.shape(node, name).reduce((p, d) => p * d, 1);
+    if (size !== n && size !== 1)
+      throw new KilnError(`${what} has ${size} elements`, {
+        node: node.name,
+        op: node.op,
+        expected: `${n} (the normalised block) or 1 on the wasm target`,
+      });
+    const buf = ctx.constant(name) ? ctx.weight(name, constantF32(ctx, node, name, what)) : ctx.buffer(name);
+    return { k: 'load', buf, at: size === 1 ? affine(0) : affine(0, ['j', 1]) };
+  };
+  const gammaAt = param(1, 'Scale')!;
+  const betaAt = param(2, 'B');
+  // Optional outputs Mean and InvStdDev: one value per normalised row.
+  const stats = [1, 2].map((i) => (node.outputs[i] ? ctx.activation(node.outputs[i], outer) : undefined));
   const out = ctx.activation(node.outputs[0]!, outer * n);
   const xi: Expr = { k: 'load', buf: x, at: affine(0, ['r', n], ['j', 1]) };
   const centered: Expr = { k: 'bin', op: 'sub', a: xi, b: acc('mean') };
@@ -172,9 +198,9 @@ export function lowerLayerNorm(node: Node, ctx: LowerContext): void {
     k: 'bin',
     op: 'mul',
     a: { k: 'bin', op: 'mul', a: centered, b: acc('inv') },
-    b: { k: 'load', buf: gamma, at: affine(0, ['j', 1]) },
+    b: gammaAt,
   };
-  if (beta) y = { k: 'bin', op: 'add', a: y, b: { k: 'load', buf: beta, at: affine(0, ['j', 1]) } };
+  if (betaAt) y = { k: 'bin', op: 'add', a: y, b: betaAt };
   const body: Stmt[] = [
     { k: 'set', acc: 's', value: { k: 'const', v: 0 } },
     {
@@ -217,6 +243,8 @@ export function lowerLayerNorm(node: Node, ctx: LowerContext): void {
     },
     { k: 'loop', v: 'j', n, body: [{ k: 'store', buf: out, at: affine(0, ['r', n], ['j', 1]), value: y }] },
   ];
+  if (stats[0]) body.push({ k: 'store', buf: stats[0], at: affine(0, ['r', 1]), value: acc('mean') });
+  if (stats[1]) body.push({ k: 'store', buf: stats[1], at: affine(0, ['r', 1]), value: acc('inv') });
   ctx.emit({
     kind: 'loops',
     name: node.op,
@@ -226,26 +254,80 @@ export function lowerLayerNorm(node: Node, ctx: LowerContext): void {
   });
 }
 
-/** BatchNormalization (inference): y = x·s[c] + t[c] with s, t folded from the statistics at compile time. */
+/** The per-channel scale s = γ/√(var+ε) and shift t = β − mean·s: folded when constant, else a kernel. */
+function batchNormAffine(node: Node, ctx: LowerContext, C: number): { sb: string; tb: string } {
+  const eps = attrFloat(node, 'epsilon', 1e-5);
+  const names = [1, 2, 3, 4].map((i) => node.inputs[i]!);
+  if (names.every((v) => ctx.constant(v))) {
+    const [scale, bias, mean, variance] = names.map((v, i) =>
+      constantF32(ctx, node, v, ['scale', 'B', 'mean', 'var'][i]!),
+    );
+    const s = new Float32Array(C);
+    const t = new Float32Array(C);
+    for (let c = 0; c < C; c++) {
+      s[c] = scale![c]! / Math.sqrt(variance![c]! + eps);
+      t[c] = bias![c]! - mean![c]! * s[c]!;
+    }
+    return { sb: ctx.weight(`${node.name}:scale`, s), tb: ctx.weight(`${node.name}:shift`, t) };
+  }
+  const [scale, bias, mean, variance] = names.map((v, i) =>
+    ctx.constant(v)
+      ? ctx.weight(v, constantF32(ctx, node, v, ['scale', 'B', 'mean', 'var'][i]!))
+      : ctx.buffer(v),
+  );
+  const ld = (buf: string): Expr => ({ k: 'load', buf, at: affine(0, ['c', 1]) });
+  const sb = ctx.temp(`${node.name}:scale`, C);
+  const tb = ctx.temp(`${node.name}:shift`, C);
+  ctx.emit({
+    kind: 'loops',
+    name: 'BatchNormalization_stats',
+    nodes: [node.name],
+    buffers: [],
+    body: [
+      {
+        k: 'loop',
+        v: 'c',
+        n: C,
+        vector: C >= 4,
+        body: [
+          {
+            k: 'store',
+            buf: sb,
+            at: affine(0, ['c', 1]),
+            value: bin('div', ld(scale!), un('sqrt', bin('add', ld(variance!), c(eps)))),
+          },
+          {
+            k: 'store',
+            buf: tb,
+            at: affine(0, ['c', 1]),
+            value: bin(
+              'sub',
+              ld(bias!),
+              bin('mul', ld(mean!), { k: 'load', buf: sb, at: affine(0, ['c', 1]) }),
+            ),
+          },
+        ],
+      },
+    ],
+  });
+  return { sb, tb };
+}
+
+/** BatchNormalization (inference): y = x·s[c] + t[c]. */
 export function lowerBatchNorm(node: Node, ctx: LowerContext): void {
   const shape = ctx.shape(node, node.inputs[0]!);
-  const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) =>
-    constantF32(ctx, node, node.inputs[i]!, ['scale', 'B', 'mean', 'var'][i - 1]!),
-  );
-  const eps = attrFloat(node, 'epsilon', 1e-5);
+  if (attrInt(node, 'training_mode', 0) || node.outputs.slice(1).some(Boolean))
+    throw new KilnError('BatchNormalization in training mode is not lowered', {
+      node: node.name,
+      op: node.op,
+      expected: 'inference mode (one output) on the wasm target',
+    });
   const C = shape[1] ?? 1;
-  const s = new Float32Array(C);
-  const t = new Float32Array(C);
-  for (let c = 0; c < C; c++) {
-    s[c] = scale![c]! / Math.sqrt(variance![c]! + eps);
-    t[c] = bias![c]! - mean![c]! * s[c]!;
-  }
+  const { sb, tb } = batchNormAffine(node, ctx, C);
   const inner = shape.slice(2).reduce((a, b) => a * b, 1);
   const N = shape[0]!;
   const x = ctx.buffer(node.inputs[0]!);
   const out = ctx.activation(node.outputs[0]!, N * C * inner);
-  const sb = ctx.weight(`${node.name}:scale`, s);
-  const tb = ctx.weight(`${node.name}:shift`, t);
   const st = strides([N, C, inner]);
   const at = affine(0, ['n', st[0]!], ['c', st[1]!], ['i', 1]);
   ctx.emit({

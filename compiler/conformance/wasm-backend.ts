@@ -1,0 +1,50 @@
+import { setFlagsFromString } from 'node:v8';
+import { KilnError } from '../../runtime/errors.js';
+import { Tensor } from '../../runtime/tensor.js';
+import { hasRelaxedSimd } from '../../runtime/wasm/features.js';
+import { WasmInstance } from '../../runtime/wasm/instance.js';
+import { type WasmCompileResult, compileWasm } from '../../targets/wasm/compile.js';
+import type { Model } from '../ir/graph.js';
+import type { Value } from '../reference/value.js';
+import type { Backend } from './backend.js';
+
+// Node 20 validates relaxed SIMD only behind this flag; it must be set before any module compiles.
+setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+/**
+ * The wasm target as a conformance backend: compile with compileWasm, instantiate synchronously and
+ * run. A model the lowering refuses (op, dtype or shape form) is unsupported with the compile error
+ * as the reason; internal errors and wrong results are failures.
+ */
+export function wasmBackend(variant: 'simd' | 'relaxed'): Backend {
+  // unsupportedReason compiles; prepare reuses that result instead of compiling twice.
+  const compiled = new WeakMap<Model, WasmCompileResult>();
+  return {
+    name: variant === 'relaxed' ? 'wasm' : 'wasm-simd',
+    unsupportedReason(model) {
+      if (variant === 'relaxed' && !hasRelaxedSimd()) return 'engine lacks relaxed SIMD';
+      try {
+        compiled.set(model, compileWasm(model));
+        return undefined;
+      } catch (err) {
+        if (err instanceof KilnError && !err.message.includes('internal error')) return err.message;
+        return undefined; // prepare compiles again and reports it as a failure
+      }
+    },
+    prepare(model) {
+      const c = compiled.get(model) ?? compileWasm(model);
+      compiled.delete(model);
+      const instance = WasmInstance.instantiateSync(c.modules[variant], c.weights, c.layout);
+      return {
+        run(feeds: Map<string, Value>) {
+          const inputs: Record<string, Tensor> = {};
+          for (const [name, v] of feeds) {
+            if (!(v instanceof Tensor)) throw new KilnError(`input '${name}' is not a tensor`);
+            inputs[name] = v;
+          }
+          return new Map<string, Value>(Object.entries(instance.run(inputs)));
+        },
+      };
+    },
+  };
+}

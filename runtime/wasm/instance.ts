@@ -1,0 +1,82 @@
+import { KilnError } from '../errors.js';
+import { Tensor } from '../tensor.js';
+import type { WasmLayout } from './layout.js';
+
+/**
+ * A compiled model's module bound to its linear memory (weights copied in once), with a synchronous
+ * `run`. No verification here: WasmSession checks the artifact first; the conformance backend builds
+ * modules itself. `instantiateSync` is for Node and workers; browsers refuse synchronous compilation
+ * of large modules on the main thread, so WasmSession instantiates asynchronously and wraps the result.
+ */
+export class WasmInstance {
+  readonly inputNames: string[];
+  readonly outputNames: string[];
+  private readonly runFn: () => void;
+
+  constructor(
+    instance: WebAssembly.Instance,
+    private readonly memory: WebAssembly.Memory,
+    private readonly layout: WasmLayout,
+    private readonly file?: string,
+  ) {
+    this.inputNames = layout.inputs.map((t) => t.name);
+    this.outputNames = layout.outputs.map((t) => t.name);
+    this.runFn = instance.exports.run as () => void;
+  }
+
+  /** Linear memory sized by the layout, with the weights at their planned offset. */
+  static memory(layout: WasmLayout, weights: Uint8Array): WebAssembly.Memory {
+    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(layout.memoryBytes / 65536)) });
+    new Uint8Array(memory.buffer, layout.weightsOffset, weights.length).set(weights);
+    return memory;
+  }
+
+  static instantiateSync(
+    code: Uint8Array,
+    weights: Uint8Array,
+    layout: WasmLayout,
+    file?: string,
+  ): WasmInstance {
+    const memory = WasmInstance.memory(layout, weights);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(code), { env: { memory } });
+    return new WasmInstance(instance, memory, layout, file);
+  }
+
+  run(feeds: Record<string, Tensor>): Record<string, Tensor> {
+    for (const name of Object.keys(feeds)) {
+      if (!this.inputNames.includes(name)) {
+        throw new KilnError(`unknown input '${name}'`, {
+          file: this.file,
+          expected: `one of ${this.inputNames.join(', ')}`,
+        });
+      }
+    }
+    for (const io of this.layout.inputs) {
+      const t = feeds[io.name];
+      const want = `float32[${io.shape.join(',')}]`;
+      if (!t) throw new KilnError(`missing input '${io.name}'`, { file: this.file, expected: want });
+      if (
+        t.dtype !== 'float32' ||
+        t.shape.length !== io.shape.length ||
+        t.shape.some((d, i) => d !== io.shape[i])
+      ) {
+        throw new KilnError(`input '${io.name}' is ${t.dtype}[${t.shape.join(',')}]`, {
+          file: this.file,
+          expected: want,
+        });
+      }
+      new Float32Array(this.memory.buffer, io.offset, t.size).set(t.data as Float32Array);
+    }
+    this.runFn();
+    const out: Record<string, Tensor> = {};
+    for (const io of this.layout.outputs) {
+      const n = io.shape.reduce((a, b) => a * b, 1);
+      out[io.name] = new Tensor(
+        'float32',
+        io.shape,
+        new Float32Array(this.memory.buffer, io.offset, n).slice(),
+      );
+    }
+    return out;
+  }
+}
