@@ -51,3 +51,41 @@ export function model(g: Graph, opset = 17): Model {
 
 export const ints = (value: number[]): Attribute => ({ type: 'ints', value });
 export const int = (value: number): Attribute => ({ type: 'int', value });
+
+/**
+ * A model of one node (inputs x0..xN, omitted ones left empty; outputs y0..yM) with its feeds, for
+ * comparing a single op with onnxruntime-node.
+ */
+export function oneNodeModel(
+  op: string,
+  inputs: (Tensor | undefined)[],
+  attrs: Record<string, Attribute>,
+  outputDtypes: (DType | undefined)[],
+  opset: number,
+  irVersion = 8,
+): { model: Model; feeds: Record<string, Tensor>; outputs: string[] } {
+  const outputs = outputDtypes.map((_, i) => `y${i}`);
+  const g = graph({
+    name: 'g',
+    inputs: inputs.flatMap((t, i) => (t ? [value(`x${i}`, t.dtype, [...t.shape])] : [])),
+    outputs: outputs.map((name, i) =>
+      outputDtypes[i] ? { name, kind: 'tensor' as const, type: { dtype: outputDtypes[i]! } } : { name },
+    ),
+    nodes: [
+      node(
+        op,
+        inputs.map((t, i) => (t ? `x${i}` : '')),
+        outputs,
+        attrs,
+        'n',
+      ),
+    ],
+  });
+  const m = model(g, opset);
+  m.irVersion = irVersion;
+  const feeds: Record<string, Tensor> = {};
+  inputs.forEach((t, i) => {
+    if (t) feeds[`x${i}`] = t;
+  });
+  return { model: m, feeds, outputs };
+}

@@ -4,11 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { exportModel } from '../../../../../compiler/onnx/export.js';
-import type { Attribute, Model } from '../../../../../compiler/ir/graph.js';
+import type { Attribute } from '../../../../../compiler/ir/graph.js';
 import type { DType } from '../../../../../runtime/dtype.js';
 import { type Tensor, tensorFrom } from '../../../../../runtime/tensor.js';
 import { runOrt } from '../../../../helpers/ort.js';
 import { float, infer1, int, rand, run1, str } from './helpers.js';
+import { oneNodeModel } from '../../../../helpers/build.js';
 
 /** Comparisons made (each test insists on a minimum, since onnxruntime lacks some type kernels). */
 let compared = 0;
@@ -21,40 +22,10 @@ async function checkOrt(
   tol = 1e-6,
 ): Promise<boolean> {
   const mine = run1(op, inputs, attrs, opset);
-  const node = {
-    name: 'n',
-    op,
-    domain: '',
-    inputs: inputs.map((t, i) => (t ? `x${i}` : '')),
-    outputs: ['y'],
-    attrs,
-  };
-  const model: Model = {
-    irVersion: 8,
-    opsetImports: new Map([['', opset]]),
-    producerName: 'kiln-test',
-    producerVersion: '',
-    domain: '',
-    modelVersion: 1,
-    docString: '',
-    metadata: {},
-    functions: [],
-    graph: {
-      name: 'g',
-      nodes: [node],
-      inputs: inputs.flatMap((t, i) =>
-        t ? [{ name: `x${i}`, type: { dtype: t.dtype, shape: [...t.shape] } }] : [],
-      ),
-      outputs: [{ name: 'y', type: { dtype: mine.dtype } }],
-      initializers: new Map(),
-      valueInfo: new Map(),
-    },
-  };
-  const feeds: Record<string, Tensor> = {};
-  inputs.forEach((t, i) => t && (feeds[`x${i}`] = t));
+  const { model, feeds } = oneNodeModel(op, inputs, attrs, [mine.dtype], opset, 8);
   let want: Tensor;
   try {
-    want = (await runOrt(exportModel(model), feeds))['y']!;
+    want = (await runOrt(exportModel(model), feeds))['y0']!;
   } catch (err) {
     // onnxruntime has no kernel for some spec-listed type combinations: nothing to compare with.
     if (/Could not find an implementation/.test(String(err))) return false;

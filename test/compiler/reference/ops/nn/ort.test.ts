@@ -6,11 +6,12 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportModel } from '../../../../../compiler/onnx/export.js';
-import type { Attribute, Model } from '../../../../../compiler/ir/graph.js';
+import type { Attribute } from '../../../../../compiler/ir/graph.js';
 import type { DType } from '../../../../../runtime/dtype.js';
 import { type Tensor, tensorFrom } from '../../../../../runtime/tensor.js';
 import { runOrt } from '../../../../helpers/ort.js';
 import { float, infer, int, ints, rand, run, str } from './helpers.js';
+import { oneNodeModel } from '../../../../helpers/build.js';
 
 let compared = 0;
 /** Cases onnxruntime could not run (listed so a silent gap is visible in the test output). */
@@ -26,37 +27,14 @@ async function checkOrt(
 ): Promise<boolean> {
   const outNames = Array.from({ length: nOut }, (_, i) => `y${i}`);
   const mine = run(op, inputs, attrs, opset, nOut);
-  const node = {
-    name: 'n',
+  const { model, feeds } = oneNodeModel(
     op,
-    domain: '',
-    inputs: inputs.map((t, i) => (t ? `x${i}` : '')),
-    outputs: outNames,
+    inputs,
     attrs,
-  };
-  const model: Model = {
-    irVersion: 10,
-    opsetImports: new Map([['', opset]]),
-    producerName: 'kiln-test',
-    producerVersion: '',
-    domain: '',
-    modelVersion: 1,
-    docString: '',
-    metadata: {},
-    functions: [],
-    graph: {
-      name: 'g',
-      nodes: [node],
-      inputs: inputs.flatMap((t, i) =>
-        t ? [{ name: `x${i}`, type: { dtype: t.dtype, shape: [...t.shape] } }] : [],
-      ),
-      outputs: outNames.map((name, i) => ({ name, type: { dtype: mine[i]!.dtype } })),
-      initializers: new Map(),
-      valueInfo: new Map(),
-    },
-  };
-  const feeds: Record<string, Tensor> = {};
-  inputs.forEach((t, i) => t && (feeds[`x${i}`] = t));
+    mine.map((t) => t?.dtype),
+    opset,
+    10,
+  );
   let want: Record<string, Tensor>;
   try {
     want = await runOrt(exportModel(model), feeds);

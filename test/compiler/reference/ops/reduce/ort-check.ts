@@ -1,10 +1,10 @@
 /** Cross-check a reduce-group op against onnxruntime-node on a one-node model. */
 import { expect } from 'vitest';
 import { exportModel } from '../../../../../compiler/onnx/export.js';
-import type { Model } from '../../../../../compiler/ir/graph.js';
 import { Tensor } from '../../../../../runtime/tensor.js';
 import { runOrt } from '../../../../helpers/ort.js';
 import { attrs, infer, run } from './helpers.js';
+import { oneNodeModel } from '../../../../helpers/build.js';
 
 type AttrArg = Parameters<typeof attrs>[0];
 
@@ -33,14 +33,6 @@ export async function checkAgainstOrt(
   nOut = 1,
   tol = 1e-5,
 ): Promise<Tensor[]> {
-  const node = {
-    name: 'n',
-    op,
-    domain: '',
-    inputs: inputs.map((t, i) => (t ? `x${i}` : '')),
-    outputs: Array.from({ length: nOut }, (_, i) => `y${i}`),
-    attrs: attrs(a),
-  };
   const mine = run(op, inputs, a, opset, nOut);
   const types = infer(
     op,
@@ -50,31 +42,14 @@ export async function checkAgainstOrt(
     inputs,
     nOut,
   );
-  const model: Model = {
-    irVersion: 8,
-    opsetImports: new Map([['', opset]]),
-    producerName: 'kiln-test',
-    producerVersion: '',
-    domain: '',
-    modelVersion: 1,
-    docString: '',
-    metadata: {},
-    functions: [],
-    graph: {
-      name: 'g',
-      nodes: [node],
-      inputs: inputs.flatMap((t, i) =>
-        t ? [{ name: `x${i}`, type: { dtype: t.dtype, shape: [...t.shape] } }] : [],
-      ),
-      outputs: mine.map((t, i) => ({ name: `y${i}`, type: { dtype: t.dtype } })),
-      initializers: new Map(),
-      valueInfo: new Map(),
-    },
-  };
-  const feeds: Record<string, Tensor> = {};
-  inputs.forEach((t, i) => {
-    if (t) feeds[`x${i}`] = t;
-  });
+  const { model, feeds } = oneNodeModel(
+    op,
+    inputs,
+    attrs(a),
+    mine.map((t) => t.dtype),
+    opset,
+    8,
+  );
   const ref = await runOrt(exportModel(model), feeds);
   mine.forEach((got, i) => {
     const want = ref[`y${i}`]!;
