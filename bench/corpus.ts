@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { InputShapes } from './shapes.js';
 
 /** The project root (bench/ sits in it, also when run from dist/bench). */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -18,7 +19,23 @@ export interface CorpusModel {
   name: string;
   file: string;
   group: 'torch' | 'npm';
+  /** Static input shapes for models with symbolic dims (the WASM target compiles static shapes). */
+  shapes?: InputShapes;
 }
+
+/**
+ * Shapes the npm models are benchmarked at, each its application's usual input: batch 1; PaddleOCR's
+ * default recogniser (3×48×320) and direction classifier (3×48×192) images, a 640×640 detector image;
+ * openWakeWord's embedding window (76×32 mel frames) and 1280-sample (80 ms) melspectrogram chunk.
+ * (silero-vad is left symbolic: its int64 sample-rate input keeps it off the WASM target anyway.)
+ */
+const NPM_SHAPES: Record<string, InputShapes> = {
+  ch_ppocr_mobile_v2: { x: [1, 3, 48, 192] },
+  'ch_PP-OCRv4_rec_infer': { x: [1, 3, 48, 320] },
+  'ch_PP-OCRv4_det_infer': { x: [1, 3, 640, 640] },
+  embedding_model: { input_1: [1, 76, 32, 1] },
+  melspectrogram: { input: [1, 1280] },
+};
 
 /** The benchmark corpus: ../shared/models/torch/*.onnx (when present) and the npm models (when installed). */
 export function corpusModels(): CorpusModel[] {
@@ -39,7 +56,15 @@ export function corpusModels(): CorpusModel[] {
       readdirSync(dir)
         .filter((f) => f.endsWith('.onnx'))
         .sort();
-    for (const f of names) out.push({ name: `${pkg}/${f.slice(0, -5)}`, file: join(dir, f), group: 'npm' });
+    for (const f of names) {
+      const key = Object.keys(NPM_SHAPES).find((k) => f.startsWith(k));
+      out.push({
+        name: `${pkg}/${f.slice(0, -5)}`,
+        file: join(dir, f),
+        group: 'npm',
+        ...(key ? { shapes: NPM_SHAPES[key] } : {}),
+      });
+    }
   }
   return out;
 }

@@ -14,6 +14,7 @@ import { roundsFor, timeInterleaved } from './harness.js';
 import { benchInputs } from './inputs.js';
 import { memoryDeltaMB, memorySnapshot, peakRssMB } from './memory.js';
 import type { BenchOptions } from './options.js';
+import { type InputShapes, bindInputShapes } from './shapes.js';
 import type { EngineResult, ModelResult } from './result.js';
 import { median, p90, pairedSpeedup } from './stats.js';
 
@@ -29,9 +30,10 @@ export interface CompiledModel {
 }
 
 /** Load and compile for the wasm target; a model Kiln cannot compile throws its KilnError. */
-export async function compileForBench(file: string): Promise<CompiledModel> {
+export async function compileForBench(file: string, shapes: InputShapes = {}): Promise<CompiledModel> {
   const bytes = readFileSync(file);
   const model = loadModel(file);
+  bindInputShapes(model, shapes);
   const t0 = performance.now();
   const compiled = compileWasm(model, { sourceBytes: bytes, sourceName: basename(file) });
   const artifact = await wasmArtifact(compiled, { sourceBytes: bytes, sourceName: basename(file) });

@@ -1,4 +1,5 @@
 import { KilnError } from '../runtime/errors.js';
+import { type InputShapes, parseInputShapes } from './shapes.js';
 
 /** The engines Kiln can be timed against. */
 export const BASELINES = ['ort-web', 'ort-node'] as const;
@@ -14,6 +15,8 @@ export interface BenchOptions {
   /** Threads for the onnxruntime engines (Kiln's WASM target runs on one). */
   threads: number;
   json?: string;
+  /** Static shapes for inputs with symbolic dims (`--shape NAME=DxD…`). */
+  shapes: InputShapes;
   /**
    * Time budget for the timed rounds of one model (ms): fewer rounds than `runs` (but at least
    * MIN_BUDGET_RUNS) when the warm-up rounds say `runs` would not fit. Unset: always `runs`.
@@ -31,6 +34,7 @@ export interface RawBenchOptions {
   warmup?: string;
   threads?: string;
   json?: string;
+  shape?: string[];
 }
 
 export const DEFAULT_RUNS = 20;
@@ -58,6 +62,7 @@ export function parseBenchOptions(raw: RawBenchOptions): BenchOptions {
     warmup: int('--warmup', raw.warmup, DEFAULT_WARMUP, 0),
     threads: int('--threads', raw.threads, 1, 1),
     json: raw.json,
+    shapes: parseInputShapes(raw.shape ?? []),
   };
 }
 

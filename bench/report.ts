@@ -11,8 +11,13 @@ export function markdownTable(headers: string[], rows: (string | number)[][]): s
 
 const ms = (r: ModelResult, engine: string): number | string => {
   const e = r.engines.find((x) => x.name === engine);
-  return e ? round(e.medianMs, 1) : '–';
+  return e ? roundMs(e.medianMs) : '–';
 };
+
+/** ms with about three significant digits (0.0423, 4.23, 42.3, 423). */
+export function roundMs(x: number): number {
+  return round(x, x < 1 ? 4 : x < 10 ? 2 : 1);
+}
 
 export function round(x: number, digits: number): number {
   const f = 10 ** digits;

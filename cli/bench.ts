@@ -3,6 +3,8 @@ import { respawnWithBenchFlags } from '../bench/flags.js';
 import { DEFAULT_RUNS, DEFAULT_WARMUP, type RawBenchOptions, parseBenchOptions } from '../bench/options.js';
 import { benchOneModel } from '../bench/run-model.js';
 
+const collect = (v: string, prev: string[]) => [...prev, v];
+
 export function benchCommand(): Command {
   return new Command('bench')
     .description(
@@ -14,6 +16,12 @@ export function benchCommand(): Command {
     .option('--runs <n>', 'timed rounds (each runs every engine once)', String(DEFAULT_RUNS))
     .option('--warmup <n>', 'untimed rounds first', String(DEFAULT_WARMUP))
     .option('--threads <n>', 'threads for onnxruntime (Kiln runs on one)', '1')
+    .option(
+      '--shape <name=DxD...>',
+      'static shape for an input with symbolic dims, e.g. x=1x3x48x192',
+      collect,
+      [],
+    )
     .option('--json <file>', 'also write the results as JSON')
     .action(async (file: string, raw: RawBenchOptions) => {
       const opts = parseBenchOptions(raw); // bad values fail before any respawn

@@ -12,6 +12,7 @@ describe('kiln bench options', () => {
       warmup: 5,
       threads: 1,
       json: undefined,
+      shapes: {},
     });
   });
 
@@ -37,6 +38,7 @@ describe('kiln bench options', () => {
     [{ runs: 'ten' }, /bad --runs 'ten'/],
     [{ warmup: '-1' }, /bad --warmup '-1'.*integer >= 0/],
     [{ threads: '' }, /bad --threads ''/],
+    [{ shape: ['x=1xa'] }, /bad --shape 'x=1xa'/],
   ])('refuses %o', (raw, message) => {
     expect(() => parseBenchOptions(raw)).toThrow(KilnError);
     expect(() => parseBenchOptions(raw)).toThrow(message);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { corpusMarkdown, markdownTable } from '../../bench/report.js';
+import { corpusMarkdown, markdownTable, roundMs } from '../../bench/report.js';
 import type { BenchReport, ModelResult } from '../../bench/result.js';
 
 describe('bench report formatting', () => {
@@ -66,5 +66,11 @@ describe('bench report formatting', () => {
     expect(md).toContain('Geometric-mean speedup of Kiln over ort-web on the CNNs: 2x');
     expect(md).toContain('- lstm: not compiled: op LSTM');
     expect(md).toContain('load average 1.00 2.00 3.00');
+  });
+});
+
+describe('roundMs', () => {
+  it('keeps about three significant digits', () => {
+    expect([0.04236, 4.236, 42.36, 423.6].map(roundMs)).toEqual([0.0424, 4.24, 42.4, 423.6]);
   });
 });
