@@ -263,6 +263,8 @@ class FunctionBuilder {
             return m.f32.floor(a);
           case 'ceil':
             return m.f32.ceil(a);
+          case 'round':
+            return m.f32.nearest(a);
           case 'recip':
             return m.f32.div(m.f32.const(1), a);
           default:
@@ -321,6 +323,8 @@ class FunctionBuilder {
             return m.f32x4.floor(a);
           case 'ceil':
             return m.f32x4.ceil(a);
+          case 'round':
+            return m.f32x4.nearest(a);
           case 'recip':
             return m.f32x4.div(m.f32x4.splat(m.f32.const(1)), a);
           default:

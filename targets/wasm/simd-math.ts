@@ -4,10 +4,16 @@ type M = binaryen.Module;
 type X = binaryen.ExpressionRef;
 const v128 = binaryen.v128;
 
+/** Functions SimdMath provides. */
+export type SimdMathFn =
+  'exp' | 'log' | 'tanh' | 'sigmoid' | 'erf' | 'sin' | 'cos' | 'tan' | 'atan' | 'asin' | 'acos';
+
 /**
  * 4-lane float math that WebAssembly lacks (exp, log, tanh, sigmoid, erf), added to a module as
  * helper functions on demand. Polynomials from Cephes (expf, logf) and Abramowitz & Stegun 7.1.26
- * (erf, |error| < 1.5e-7); accurate to a few ulp of float32 over the ranges models use.
+ * (erf, |error| < 1.5e-7); accurate to a few ulp of float32 over the ranges models use. sin/cos
+ * reduce by multiples of π (Cody–Waite, three parts) to [-π/2, π/2] and use the degree-11 Taylor
+ * polynomial (|error| < 6e-8 there); atan is Cephes atanf; asin, acos and tan derive from them.
  */
 export class SimdMath {
   private readonly added = new Set<string>();
@@ -17,7 +23,7 @@ export class SimdMath {
     return this.m.f32x4.splat(this.m.f32.const(c));
   }
 
-  call(name: 'exp' | 'log' | 'tanh' | 'sigmoid' | 'erf', x: X): X {
+  call(name: SimdMathFn, x: X): X {
     this.ensure(name);
     return this.m.call(`math_${name}`, [x], v128);
   }
@@ -173,8 +179,110 @@ export class SimdMath {
         m.addFunction('math_erf', v128, v128, [v128, v128], body);
         break;
       }
+      case 'sin':
+      case 'cos':
+        m.addFunction(`math_${name}`, v128, v128, [v128, v128, v128], this.sinCos(name === 'cos'));
+        break;
+      case 'tan':
+        m.addFunction(
+          'math_tan',
+          v128,
+          v128,
+          [],
+          m.return(div(this.call('sin', x()), this.call('cos', x()))),
+        );
+        break;
+      case 'atan':
+        m.addFunction('math_atan', v128, v128, [v128, v128, v128, v128, v128], this.atan());
+        break;
+      case 'asin':
+        // asin x = atan(x / √(1 − x²)); ±1 gives ±∞ inside, whose atan is ±π/2
+        m.addFunction(
+          'math_asin',
+          v128,
+          v128,
+          [],
+          m.return(this.call('atan', div(x(), m.f32x4.sqrt(sub(this.f(1), mul(x(), x())))))),
+        );
+        break;
+      case 'acos':
+        // acos x = 2·atan(√((1 − x)/(1 + x))), accurate near x = 1 where π/2 − asin x cancels
+        m.addFunction(
+          'math_acos',
+          v128,
+          v128,
+          [],
+          m.return(
+            mul(this.f(2), this.call('atan', m.f32x4.sqrt(div(sub(this.f(1), x()), add(this.f(1), x()))))),
+          ),
+        );
+        break;
       default:
         throw new Error(`no SIMD math function ${name}`);
     }
+  }
+
+  /**
+   * sin x, or cos x as −(−1)^q·sin r with x = (q + ½)π + r. locals: 0 x, 1 qh (q, plus ½ for cos),
+   * 2 r, 3 sign mask.
+   */
+  private sinCos(cos: boolean): X {
+    const m = this.m;
+    const get = (i: number) => m.local.get(i, v128);
+    const set = (i: number, v: X) => m.local.set(i, v);
+    const { add, sub, mul } = { add: m.f32x4.add, sub: m.f32x4.sub, mul: m.f32x4.mul };
+    const shift = cos ? 0.5 : 0;
+    const q = () => sub(get(1), this.f(shift));
+    // q odd → lanes with the sign bit set: (q − 2·floor(q/2)) · (−0 bits)
+    const odd = () => m.f32x4.eq(sub(q(), mul(this.f(2), m.f32x4.floor(mul(q(), this.f(0.5))))), this.f(1));
+    const r2 = () => mul(get(2), get(2));
+    let poly = this.f(-1 / 39916800);
+    for (const c of [1 / 362880, -1 / 5040, 1 / 120, -1 / 6]) poly = add(mul(poly, r2()), this.f(c));
+    const sinR = add(get(2), mul(mul(poly, r2()), get(2)));
+    const negZero = m.i32x4.splat(m.i32.const(0x80000000 | 0));
+    return m.block(null, [
+      set(
+        1,
+        add(
+          m.f32x4.nearest(sub(mul(m.local.get(0, v128), this.f(1 / Math.PI)), this.f(shift))),
+          this.f(shift),
+        ),
+      ),
+      set(2, sub(m.local.get(0, v128), mul(get(1), this.f(3.140625)))),
+      set(2, sub(get(2), mul(get(1), this.f(0.0009670257568359375)))),
+      set(2, sub(get(2), mul(get(1), this.f(6.2771141529083251953e-7)))),
+      // sin: (−1)^q; cos: −(−1)^q
+      set(3, m.v128.and(cos ? m.v128.not(odd()) : odd(), negZero)),
+      m.return(m.v128.xor(sinR, get(3))),
+    ]);
+  }
+
+  /** Cephes atanf: reduce |x| to [0, tan(π/8)] via π/2 − atan(1/t) or π/4 + atan((t−1)/(t+1)). */
+  private atan(): X {
+    const m = this.m;
+    const get = (i: number) => m.local.get(i, v128);
+    const set = (i: number, v: X) => m.local.set(i, v);
+    const { add, sub, mul, div } = { add: m.f32x4.add, sub: m.f32x4.sub, mul: m.f32x4.mul, div: m.f32x4.div };
+    const sel = (a: X, b: X, mask: X) => m.v128.bitselect(a, b, mask);
+    // locals: 0 x, 1 t = |x| then reduced, 2 y0, 3 big mask, 4 mid mask, 5 z
+    const t = () => get(1);
+    const z = () => get(5);
+    let poly = this.f(8.05374449538e-2);
+    for (const c of [-1.38776856032e-1, 1.99777106478e-1, -3.33329491539e-1])
+      poly = add(mul(poly, z()), this.f(c));
+    return m.block(null, [
+      set(1, m.f32x4.abs(get(0))),
+      set(3, m.f32x4.gt(t(), this.f(2.414213562373095))),
+      set(4, m.v128.andnot(m.f32x4.gt(t(), this.f(0.414213562373095)), get(3))),
+      set(2, sel(this.f(Math.PI / 2), sel(this.f(Math.PI / 4), this.f(0), get(4)), get(3))),
+      set(
+        1,
+        sel(div(this.f(-1), t()), sel(div(sub(t(), this.f(1)), add(t(), this.f(1))), t(), get(4)), get(3)),
+      ),
+      set(5, mul(t(), t())),
+      set(2, add(get(2), add(mul(mul(poly, z()), t()), t()))),
+      // restore the sign of x
+      m.return(m.v128.or(get(2), m.v128.and(get(0), m.i32x4.splat(m.i32.const(0x80000000 | 0))))),
+    ]);
   }
 }

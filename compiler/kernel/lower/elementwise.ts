@@ -47,6 +47,20 @@ export function unaryExpr(node: Node, x: Expr, ctx: LowerContext): Expr | undefi
       return un('ceil', x);
     case 'Reciprocal':
       return un('recip', x);
+    case 'Round':
+      return un('round', x);
+    case 'Sin':
+      return un('sin', x);
+    case 'Cos':
+      return un('cos', x);
+    case 'Tan':
+      return un('tan', x);
+    case 'Atan':
+      return un('atan', x);
+    case 'Asin':
+      return un('asin', x);
+    case 'Acos':
+      return un('acos', x);
     case 'Identity':
     case 'Dropout':
       return x;
