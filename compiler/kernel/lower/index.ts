@@ -11,6 +11,7 @@ import { isElementwise, lowerElementwise } from './elementwise.js';
 import { lowerMatMul } from './matmul.js';
 import { lowerKilnOp } from './kiln.js';
 import { lowerConcat, lowerCopy, lowerGather, lowerSlice, lowerTranspose } from './movement.js';
+import { lowerInstanceNorm, lowerLRN } from './norm.js';
 import { lowerPad } from './pad.js';
 import { lowerPool } from './pool.js';
 import { REDUCE_OPS, lowerBatchNorm, lowerLayerNorm, lowerReduce, lowerSoftmax } from './reduce.js';
@@ -49,6 +50,8 @@ const LOWERINGS: Record<string, Lowering> = {
   SpaceToDepth: lowerSpaceToDepth,
   Split: lowerSplit,
   Pad: lowerPad,
+  InstanceNormalization: lowerInstanceNorm,
+  LRN: lowerLRN,
 };
 
 /** Activations a Conv/Gemm/MatMul can apply in its epilogue, when it is their only consumer. */
