@@ -85,7 +85,11 @@ export function corpusMarkdown(report: BenchReport): string {
     '',
   ];
   for (const [base, g] of Object.entries(report.geomeanSpeedup)) {
-    lines.push(`Geometric-mean speedup of Kiln over ${base} on the CNNs: ${round(g, 2)}x`);
+    const over = report.geomeanModels?.[base];
+    lines.push(
+      `Geometric-mean speedup of Kiln over ${base} on the CNNs: ${round(g, 2)}x` +
+        (over ? ` (${over.length} models with a Conv whose output matched: ${over.join(', ')})` : ''),
+    );
   }
   if (report.skipped.length > 0) {
     lines.push('', '## Not compiled', '', ...report.skipped.map((s) => `- ${s.model}: ${s.reason}`));

@@ -57,4 +57,6 @@ export interface BenchReport {
   skipped: SkippedModel[];
   /** Geometric mean over the CNNs of Kiln's speedup over each baseline. */
   geomeanSpeedup: Record<string, number>;
+  /** The models each geometric mean is over (with a Conv, output matched). */
+  geomeanModels?: Record<string, string[]>;
 }

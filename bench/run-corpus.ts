@@ -2,7 +2,7 @@
  * `npm run bench`: the whole corpus (../shared/models/torch and the npm models) through the same
  * harness as `kiln bench`, in one process; models Kiln cannot compile are listed with the reason.
  * Writes bench/results/<YYYY-MM-DD>.json and .md.
- *   npm run bench -- [--runs N (10)] [--warmup N (3)] [--budget-s S (25)] [--threads N (1)] [--only a,b]
+ *   npm run bench -- [--runs N (20)] [--warmup N (5)] [--budget-s S (25)] [--threads N (1)] [--only a,b]
  * Budget: each model gets at most S seconds of timed rounds (never fewer than 5 rounds), so the 16-model
  * corpus stays near 10 minutes on a 2-core machine (compiles and the one-time onnxruntime-web start
  * included).
@@ -24,8 +24,8 @@ import { geomean } from './stats.js';
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
-      runs: { type: 'string', default: '10' },
-      warmup: { type: 'string', default: '3' },
+      runs: { type: 'string', default: '20' },
+      warmup: { type: 'string', default: '5' },
       threads: { type: 'string', default: '1' },
       'budget-s': { type: 'string', default: '25' },
       only: { type: 'string' },
@@ -76,11 +76,15 @@ async function main(): Promise<number> {
     }
   }
   const geomeanSpeedup: Record<string, number> = {};
+  const geomeanModels: Record<string, string[]> = {};
   for (const base of opts.against) {
     const xs = results
       .filter((r) => r.cnn && r.verified && r.speedup[base] !== undefined)
       .map((r) => r.speedup[base]!);
     if (xs.length > 0) geomeanSpeedup[base] = geomean(xs);
+    geomeanModels[base] = results
+      .filter((r) => r.cnn && r.verified && r.speedup[base] !== undefined)
+      .map((r) => r.model);
   }
   const date = new Date().toISOString().slice(0, 10);
   const report: BenchReport = {
@@ -91,6 +95,7 @@ async function main(): Promise<number> {
     models: results,
     skipped,
     geomeanSpeedup,
+    geomeanModels,
   };
   mkdirSync(values.out, { recursive: true });
   const base = join(values.out, date);
