@@ -13,6 +13,7 @@ import { lowerKilnOp } from './kiln.js';
 import { lowerConcat, lowerCopy, lowerGather, lowerSlice, lowerTranspose } from './movement.js';
 import { lowerInstanceNorm, lowerLRN } from './norm.js';
 import { lowerPad } from './pad.js';
+import { lowerResize } from './resize.js';
 import { lowerPool } from './pool.js';
 import { REDUCE_OPS, lowerBatchNorm, lowerLayerNorm, lowerReduce, lowerSoftmax } from './reduce.js';
 
@@ -52,6 +53,7 @@ const LOWERINGS: Record<string, Lowering> = {
   Pad: lowerPad,
   InstanceNormalization: lowerInstanceNorm,
   LRN: lowerLRN,
+  Resize: lowerResize,
 };
 
 /** Activations a Conv/Gemm/MatMul can apply in its epilogue, when it is their only consumer. */

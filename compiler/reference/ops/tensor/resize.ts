@@ -28,7 +28,7 @@ function toAllAxes(vals: number[], axes: number[], rank: number, fill: (i: numbe
 }
 
 /** Output sizes and effective scales from scales or sizes (with axes and keep_aspect_ratio_policy). */
-function resolveTarget(
+export function resolveTarget(
   node: Node,
   opset: number,
   inShape: readonly number[],
@@ -123,7 +123,7 @@ function accumulate(
   return s;
 }
 
-function resizeOptions(node: Node, opset: number): Options {
+export function resizeOptions(node: Node, opset: number): Options {
   const mode = attrString(node, 'mode', 'nearest');
   if (mode !== 'nearest' && mode !== 'linear' && !(mode === 'cubic' && opset >= 11))
     throw opError(
@@ -191,7 +191,7 @@ function run(x: Tensor, node: Node, opset: number, t: Target): Tensor {
 }
 
 /** Resize inputs by opset: (X, scales) in 10; (X, roi, scales, sizes) from 11; axes attribute from 18. */
-function resizeInputs(node: Node, opset: number, inputs: (Tensor | undefined)[]) {
+export function resizeInputs(node: Node, opset: number, inputs: (Tensor | undefined)[]) {
   if (opset < 11)
     return { scales: floats(requireInput(node, inputs, 1, 'scales')), sizes: undefined, roi: undefined };
   const sizes = inputs[3] && inputs[3].size > 0 ? toNumbers(inputs[3]) : undefined;
