@@ -71,11 +71,15 @@ export class WasmInstance {
     const out: Record<string, Tensor> = {};
     for (const io of this.layout.outputs) {
       const n = io.shape.reduce((a, b) => a * b, 1);
-      out[io.name] = new Tensor(
-        'float32',
-        io.shape,
-        new Float32Array(this.memory.buffer, io.offset, n).slice(),
-      );
+      const data = new Float32Array(this.memory.buffer, io.offset, n);
+      out[io.name] =
+        io.dtype === 'int64'
+          ? new Tensor(
+              'int64',
+              io.shape,
+              BigInt64Array.from(data, (v) => BigInt(v)),
+            )
+          : new Tensor('float32', io.shape, data.slice());
     }
     return out;
   }

@@ -5,7 +5,8 @@ export interface WasmLayout {
   /** Byte offset where weights.bin is loaded. */
   weightsOffset: number;
   inputs: { name: string; offset: number; shape: number[] }[];
-  outputs: { name: string; offset: number; shape: number[] }[];
+  /** `dtype` int64 (absent means float32): float indices in memory, written out as int64. */
+  outputs: { name: string; offset: number; shape: number[]; dtype?: 'float32' | 'int64' }[];
 }
 
 export const WASM_LAYOUT_PATH = 'wasm-layout.json';

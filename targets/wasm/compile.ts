@@ -91,7 +91,12 @@ export function compileWasm(model: Model, options: WasmCompileOptions = {}): Was
     memoryBytes: at,
     weightsOffset,
     inputs: lowered.inputs.map((t) => ({ name: t.name, offset: addresses.get(t.buffer)!, shape: t.shape })),
-    outputs: lowered.outputs.map((t) => ({ name: t.name, offset: addresses.get(t.buffer)!, shape: t.shape })),
+    outputs: lowered.outputs.map((t) => ({
+      name: t.name,
+      offset: addresses.get(t.buffer)!,
+      shape: t.shape,
+      ...(t.dtype === 'int64' ? { dtype: t.dtype } : {}),
+    })),
   };
   return {
     lowered,
@@ -128,7 +133,11 @@ export async function wasmArtifact(
     target: { name: 'wasm', features: ['simd128', 'relaxed-simd (optional variant)'] },
     precision: 'fp32',
     inputs: result.layout.inputs.map((t) => ({ name: t.name, dtype: 'float32', shape: t.shape })),
-    outputs: result.layout.outputs.map((t) => ({ name: t.name, dtype: 'float32', shape: t.shape })),
+    outputs: result.layout.outputs.map((t) => ({
+      name: t.name,
+      dtype: t.dtype ?? 'float32',
+      shape: t.shape,
+    })),
     arena: result.arena,
     kernels: result.lowered.kernels.map((k, i) => ({
       name: `k${i}_${k.name}`,

@@ -5,6 +5,7 @@ import { inferShapes } from '../../ir/infer.js';
 import { topoOrder } from '../../ir/topo.js';
 import type { Activation, Kernel } from '../ir.js';
 import { type BufferInfo, LowerContext } from './context.js';
+import { lowerArgExtreme } from './argmax.js';
 import { lowerConv } from './conv.js';
 import { lowerDepthToSpace, lowerExpand, lowerSpaceToDepth, lowerSplit, lowerTile } from './copies.js';
 import { isElementwise, lowerElementwise } from './elementwise.js';
@@ -21,7 +22,8 @@ export interface LoweredModel {
   kernels: Kernel[];
   buffers: Map<string, BufferInfo>;
   inputs: { name: string; buffer: string; shape: number[] }[];
-  outputs: { name: string; buffer: string; shape: number[] }[];
+  /** int64 outputs (ArgMax/ArgMin indices) are computed as floats and converted by the runtime. */
+  outputs: { name: string; buffer: string; shape: number[]; dtype: 'float32' | 'int64' }[];
 }
 
 /** Ops that only reinterpret the shape: their output shares the input's buffer. */
@@ -54,7 +56,12 @@ const LOWERINGS: Record<string, Lowering> = {
   InstanceNormalization: lowerInstanceNorm,
   LRN: lowerLRN,
   Resize: lowerResize,
+  ArgMax: lowerArgExtreme,
+  ArgMin: lowerArgExtreme,
 };
+
+/** Ops whose int64 result the runtime converts from float indices: allowed only as graph outputs. */
+const INT64_OUTPUT_OPS = new Set(['ArgMax', 'ArgMin']);
 
 /** Activations a Conv/Gemm/MatMul can apply in its epilogue, when it is their only consumer. */
 function epilogueOf(node: Node, ctx: LowerContext): Activation | undefined {
@@ -129,7 +136,12 @@ export function lowerModel(model: Model): LoweredModel {
         op: node.op,
       });
     for (const o of node.outputs) {
-      if (o && report.types.get(o)?.dtype !== 'float32') {
+      const intIndex =
+        INT64_OUTPUT_OPS.has(node.op) &&
+        outputs.has(o) &&
+        !consumers.has(o) &&
+        report.types.get(o)?.dtype === 'int64';
+      if (o && !intIndex && report.types.get(o)?.dtype !== 'float32') {
         throw new KilnError(`output '${o}' is ${report.types.get(o)?.dtype ?? 'untyped'}`, {
           node: node.name,
           op: node.op,
@@ -179,7 +191,10 @@ export function lowerModel(model: Model): LoweredModel {
   const outs = io(
     g.outputs.map((o) => o.name),
     'output',
-  );
+  ).map((o) => ({
+    ...o,
+    dtype: report.types.get(o.name)?.dtype === 'int64' ? ('int64' as const) : ('float32' as const),
+  }));
   // Graph outputs need buffers of their own: copy out of views of inputs, of other outputs, or of constants.
   const seen = new Set<string>();
   for (const o of outs) {

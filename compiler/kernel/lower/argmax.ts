@@ -1,0 +1,46 @@
+import { attrInt } from '../../ir/attrs.js';
+import type { Node } from '../../ir/graph.js';
+import type { Expr, Stmt } from '../ir.js';
+import { splitAxes } from './axes.js';
+import type { LowerContext } from './context.js';
+
+/**
+ * ArgMax / ArgMin along one axis. Indices are computed as floats (exact below 2^24) from an iota
+ * weight; the runtime writes them out as int64, which is why lowerModel lets these ops, and only
+ * these, produce an int64 graph output. The first extreme wins unless select_last_index is set.
+ */
+export function lowerArgExtreme(node: Node, ctx: LowerContext): void {
+  const shape = ctx.shape(node, node.inputs[0]!);
+  const axis = attrInt(node, 'axis', 0);
+  const a = axis < 0 ? axis + shape.length : axis;
+  const last = attrInt(node, 'select_last_index', 0) === 1;
+  const max = node.op === 'ArgMax';
+  const sp = splitAxes(shape, [a]);
+  const d = shape[a]!;
+  const iota = ctx.weight(
+    `${node.name}:iota`,
+    Float32Array.from({ length: d }, (_, i) => i),
+  );
+  const out = ctx.activation(node.outputs[0]!, sp.outer);
+  const x: Expr = { k: 'load', buf: ctx.buffer(node.inputs[0]!), at: sp.inAt };
+  const m: Expr = { k: 'acc', name: 'm' };
+  const cmp = max ? (last ? 'ge' : 'gt') : last ? 'le' : 'lt';
+  const pick = (t: Expr, f: Expr): Expr => ({ k: 'select', cmp, a: x, b: m, t, f });
+  const body: Stmt[] = [
+    { k: 'set', acc: 'm', value: { k: 'const', v: max ? -Infinity : Infinity } },
+    { k: 'set', acc: 'i', value: { k: 'const', v: 0 } },
+    ...sp.reduceLoops([
+      {
+        k: 'set',
+        acc: 'i',
+        value: pick(
+          { k: 'load', buf: iota, at: { terms: [{ v: 'r0', c: 1 }], c: 0 } },
+          { k: 'acc', name: 'i' },
+        ),
+      },
+      { k: 'set', acc: 'm', value: pick(x, m) },
+    ]),
+    { k: 'store', buf: out, at: sp.outAt, value: { k: 'acc', name: 'i' } },
+  ];
+  ctx.emit({ kind: 'loops', name: node.op, nodes: [node.name], buffers: [], body: sp.keptLoops(body) });
+}
