@@ -53,10 +53,11 @@ export class WasmInstance {
     }
     for (const io of this.layout.inputs) {
       const t = feeds[io.name];
-      const want = `float32[${io.shape.join(',')}]`;
+      const dtype = io.dtype ?? 'float32';
+      const want = `${dtype}[${io.shape.join(',')}]`;
       if (!t) throw new KilnError(`missing input '${io.name}'`, { file: this.file, expected: want });
       if (
-        t.dtype !== 'float32' ||
+        t.dtype !== dtype ||
         t.shape.length !== io.shape.length ||
         t.shape.some((d, i) => d !== io.shape[i])
       ) {
@@ -65,7 +66,8 @@ export class WasmInstance {
           expected: want,
         });
       }
-      new Float32Array(this.memory.buffer, io.offset, t.size).set(t.data as Float32Array);
+      // bool inputs arrive as 0/1 bytes; the kernels read them as 0/1 floats
+      new Float32Array(this.memory.buffer, io.offset, t.size).set(t.data as Float32Array | Uint8Array);
     }
     this.runFn();
     const out: Record<string, Tensor> = {};
@@ -79,7 +81,13 @@ export class WasmInstance {
               io.shape,
               BigInt64Array.from(data, (v) => BigInt(v)),
             )
-          : new Tensor('float32', io.shape, data.slice());
+          : io.dtype === 'bool'
+            ? new Tensor(
+                'bool',
+                io.shape,
+                Uint8Array.from(data, (v) => (v !== 0 ? 1 : 0)),
+              )
+            : new Tensor('float32', io.shape, data.slice());
     }
     return out;
   }

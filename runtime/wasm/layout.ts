@@ -4,9 +4,10 @@ export interface WasmLayout {
   memoryBytes: number;
   /** Byte offset where weights.bin is loaded. */
   weightsOffset: number;
-  inputs: { name: string; offset: number; shape: number[] }[];
-  /** `dtype` int64 (absent means float32): float indices in memory, written out as int64. */
-  outputs: { name: string; offset: number; shape: number[]; dtype?: 'float32' | 'int64' }[];
+  /** `dtype` bool (absent means float32): held as 0/1 floats in memory. */
+  inputs: { name: string; offset: number; shape: number[]; dtype?: 'float32' | 'bool' }[];
+  /** `dtype` int64 or bool (absent means float32): floats in memory (indices, 0/1), converted on the way out. */
+  outputs: { name: string; offset: number; shape: number[]; dtype?: 'float32' | 'int64' | 'bool' }[];
 }
 
 export const WASM_LAYOUT_PATH = 'wasm-layout.json';

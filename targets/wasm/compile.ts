@@ -90,12 +90,17 @@ export function compileWasm(model: Model, options: WasmCompileOptions = {}): Was
   const layout: WasmLayout = {
     memoryBytes: at,
     weightsOffset,
-    inputs: lowered.inputs.map((t) => ({ name: t.name, offset: addresses.get(t.buffer)!, shape: t.shape })),
+    inputs: lowered.inputs.map((t) => ({
+      name: t.name,
+      offset: addresses.get(t.buffer)!,
+      shape: t.shape,
+      ...(t.dtype === 'bool' ? { dtype: t.dtype } : {}),
+    })),
     outputs: lowered.outputs.map((t) => ({
       name: t.name,
       offset: addresses.get(t.buffer)!,
       shape: t.shape,
-      ...(t.dtype === 'int64' ? { dtype: t.dtype } : {}),
+      ...(t.dtype !== 'float32' ? { dtype: t.dtype } : {}),
     })),
   };
   return {
@@ -132,7 +137,7 @@ export async function wasmArtifact(
     },
     target: { name: 'wasm', features: ['simd128', 'relaxed-simd (optional variant)'] },
     precision: 'fp32',
-    inputs: result.layout.inputs.map((t) => ({ name: t.name, dtype: 'float32', shape: t.shape })),
+    inputs: result.layout.inputs.map((t) => ({ name: t.name, dtype: t.dtype ?? 'float32', shape: t.shape })),
     outputs: result.layout.outputs.map((t) => ({
       name: t.name,
       dtype: t.dtype ?? 'float32',

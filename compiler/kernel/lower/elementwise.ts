@@ -1,5 +1,5 @@
 import { KilnError } from '../../../runtime/errors.js';
-import { attrFloat, attrFloatOpt, attrString } from '../../ir/attrs.js';
+import { attrFloat, attrFloatOpt, attrInt, attrString } from '../../ir/attrs.js';
 import type { Node } from '../../ir/graph.js';
 import { legacyBroadcastShape } from '../../reference/ops/math/util.js';
 import type { Expr } from '../ir.js';
@@ -49,6 +49,32 @@ export function unaryExpr(node: Node, x: Expr, ctx: LowerContext): Expr | undefi
       return un('recip', x);
     case 'Round':
       return un('round', x);
+    case 'Not':
+      return bin('sub', c(1), x);
+    case 'IsNaN':
+      return { k: 'select', cmp: 'eq', a: x, b: x, t: c(0), f: c(1) };
+    case 'IsInf': {
+      const pos = attrInt(node, 'detect_positive', 1);
+      const neg = attrInt(node, 'detect_negative', 1);
+      const hit = (v: number, rest: Expr): Expr => ({
+        k: 'select',
+        cmp: 'eq',
+        a: x,
+        b: c(v),
+        t: c(1),
+        f: rest,
+      });
+      return pos && neg
+        ? hit(Infinity, hit(-Infinity, c(0)))
+        : pos
+          ? hit(Infinity, c(0))
+          : neg
+            ? hit(-Infinity, c(0))
+            : c(0);
+    }
+    case 'Cast':
+      // only Cast to bool reaches here (to float32 is a view): nonzero → 1
+      return { k: 'select', cmp: 'eq', a: x, b: c(0), t: c(0), f: c(1) };
     case 'Sin':
       return un('sin', x);
     case 'Cos':
@@ -185,8 +211,26 @@ const BINARY: Record<string, 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min'> = {
   Mean: 'add',
 };
 
+/** Comparisons and logic on 0/1 floats (bool values on this target, see dtypes.ts), and Where. */
+const CMP: Record<string, 'gt' | 'lt' | 'eq' | 'ge' | 'le'> = {
+  Greater: 'gt',
+  Less: 'lt',
+  Equal: 'eq',
+  GreaterOrEqual: 'ge',
+  LessOrEqual: 'le',
+};
+function logicExpr(op: string, a: Expr, b: Expr, w?: Expr): Expr | undefined {
+  if (op in CMP) return { k: 'select', cmp: CMP[op]!, a, b, t: c(1), f: c(0) };
+  if (op === 'And') return bin('mul', a, b);
+  if (op === 'Or') return bin('max', a, b);
+  if (op === 'Xor') return { k: 'select', cmp: 'eq', a, b, t: c(0), f: c(1) };
+  if (op === 'Where') return { k: 'select', cmp: 'eq', a, b: c(0), t: w!, f: b };
+  return undefined;
+}
+const LOGIC = new Set([...Object.keys(CMP), 'And', 'Or', 'Xor', 'Where']);
+
 /** Ops lowered here beyond the unary ones: binary/variadic, PRelu, Pow, Clip with runtime bounds. */
-const OTHERS = new Set(['PRelu', 'Pow']);
+const OTHERS = new Set(['PRelu', 'Pow', ...LOGIC]);
 
 export function isElementwise(op: string): boolean {
   return (
@@ -205,7 +249,8 @@ function operandShape(node: Node, ctx: LowerContext, i: number): number[] {
   const shape = ctx.shape(node, node.inputs[i]!);
   if (i !== 1 || ctx.opset(node) >= 7) return shape;
   const x = ctx.shape(node, node.inputs[0]!);
-  if (['Add', 'Sub', 'Mul', 'Div'].includes(node.op)) return legacyBroadcastShape(node, x, shape);
+  if (['Add', 'Sub', 'Mul', 'Div', 'And', 'Or', 'Xor', 'Equal', 'Greater', 'Less'].includes(node.op))
+    return legacyBroadcastShape(node, x, shape);
   if (node.op === 'PRelu' && shape.length === 1 && x.length >= 2 && shape[0] !== 1 && shape[0] === x[1])
     return [shape[0]!, ...new Array<number>(x.length - 2).fill(1)];
   return shape;
@@ -233,6 +278,7 @@ export function lowerElementwise(node: Node, ctx: LowerContext): void {
   // Clip's runtime bounds; otherwise the first input only (constant scalars fold into the expression).
   const perElement =
     node.op in BINARY ||
+    LOGIC.has(node.op) ||
     node.op === 'PRelu' ||
     (node.op === 'Pow' && constExponent(node, ctx) === undefined) ||
     runtimeClip(node, ctx);
@@ -255,6 +301,7 @@ export function lowerElementwise(node: Node, ctx: LowerContext): void {
       for (const i of used.slice(1)) e = bin(BINARY[node.op]!, e, ld(i));
       return node.op === 'Mean' ? bin('mul', e, c(1 / used.length)) : e;
     }
+    if (LOGIC.has(node.op)) return logicExpr(node.op, x, ld(1), loads.has(2) ? ld(2) : undefined)!;
     if (node.op === 'PRelu') return { k: 'select', cmp: 'lt', a: x, b: c(0), t: bin('mul', x, ld(1)), f: x };
     if (node.op === 'Pow') {
       const p = constExponent(node, ctx);

@@ -7,6 +7,7 @@ import type { Activation, Kernel } from '../ir.js';
 import { type BufferInfo, LowerContext } from './context.js';
 import { lowerArgExtreme } from './argmax.js';
 import { lowerConv } from './conv.js';
+import { checkDtypes } from './dtypes.js';
 import { lowerDepthToSpace, lowerExpand, lowerSpaceToDepth, lowerSplit, lowerTile } from './copies.js';
 import { isElementwise, lowerElementwise } from './elementwise.js';
 import { lowerMatMul } from './matmul.js';
@@ -21,9 +22,9 @@ import { REDUCE_OPS, lowerBatchNorm, lowerLayerNorm, lowerReduce, lowerSoftmax }
 export interface LoweredModel {
   kernels: Kernel[];
   buffers: Map<string, BufferInfo>;
-  inputs: { name: string; buffer: string; shape: number[] }[];
-  /** int64 outputs (ArgMax/ArgMin indices) are computed as floats and converted by the runtime. */
-  outputs: { name: string; buffer: string; shape: number[]; dtype: 'float32' | 'int64' }[];
+  /** Non-float32 values (bool 0/1, ArgMax/ArgMin int64 indices) are floats in memory; see dtypes.ts. */
+  inputs: { name: string; buffer: string; shape: number[]; dtype: 'float32' | 'int64' | 'bool' }[];
+  outputs: { name: string; buffer: string; shape: number[]; dtype: 'float32' | 'int64' | 'bool' }[];
 }
 
 /** Ops that only reinterpret the shape: their output shares the input's buffer. */
@@ -59,9 +60,6 @@ const LOWERINGS: Record<string, Lowering> = {
   ArgMax: lowerArgExtreme,
   ArgMin: lowerArgExtreme,
 };
-
-/** Ops whose int64 result the runtime converts from float indices: allowed only as graph outputs. */
-const INT64_OUTPUT_OPS = new Set(['ArgMax', 'ArgMin']);
 
 /** Activations a Conv/Gemm/MatMul can apply in its epilogue, when it is their only consumer. */
 function epilogueOf(node: Node, ctx: LowerContext): Activation | undefined {
@@ -104,9 +102,9 @@ export function lowerModel(model: Model): LoweredModel {
   const graphInputs = g.inputs.filter((v) => !g.initializers.has(v.name));
   for (const v of graphInputs) {
     const t = report.types.get(v.name);
-    if (t?.dtype !== 'float32') {
+    if (t?.dtype !== 'float32' && t?.dtype !== 'bool') {
       throw new KilnError(`input '${v.name}' is ${t?.dtype ?? 'untyped'}`, {
-        expected: 'float32 inputs on the wasm target',
+        expected: 'float32 or bool inputs on the wasm target',
       });
     }
     ctx.activation(
@@ -135,21 +133,13 @@ export function lowerModel(model: Model): LoweredModel {
         node: node.name,
         op: node.op,
       });
-    for (const o of node.outputs) {
-      const intIndex =
-        INT64_OUTPUT_OPS.has(node.op) &&
-        outputs.has(o) &&
-        !consumers.has(o) &&
-        report.types.get(o)?.dtype === 'int64';
-      if (o && !intIndex && report.types.get(o)?.dtype !== 'float32') {
-        throw new KilnError(`output '${o}' is ${report.types.get(o)?.dtype ?? 'untyped'}`, {
-          node: node.name,
-          op: node.op,
-          expected: 'float32 values on the wasm target',
-        });
-      }
-    }
-    if (VIEWS.has(node.op)) {
+    checkDtypes(node, report.types, (v) => outputs.has(v) && !consumers.has(v));
+    // Cast to float32 from float32 or bool (0/1) changes nothing in memory
+    const castView =
+      node.op === 'Cast' &&
+      ['float32', 'bool'].includes(ctx.dtype(node.inputs[0]!) ?? '') &&
+      ctx.dtype(node.outputs[0]!) === 'float32';
+    if (VIEWS.has(node.op) || castView) {
       ctx.alias(node.outputs[0]!, node.inputs[0]!);
       continue;
     }
@@ -186,15 +176,14 @@ export function lowerModel(model: Model): LoweredModel {
   const io = (names: string[], role: 'input' | 'output') =>
     names.map((name) => {
       const shape = ctx.shape({ name, op: role, domain: '', inputs: [], outputs: [], attrs: {} }, name);
-      return { name, buffer: ctx.buffer(name), shape };
+      const d = report.types.get(name)?.dtype;
+      const dtype = d === 'int64' || d === 'bool' ? d : ('float32' as const);
+      return { name, buffer: ctx.buffer(name), shape, dtype };
     });
   const outs = io(
     g.outputs.map((o) => o.name),
     'output',
-  ).map((o) => ({
-    ...o,
-    dtype: report.types.get(o.name)?.dtype === 'int64' ? ('int64' as const) : ('float32' as const),
-  }));
+  );
   // Graph outputs need buffers of their own: copy out of views of inputs, of other outputs, or of constants.
   const seen = new Set<string>();
   for (const o of outs) {
