@@ -5,6 +5,8 @@ import { wasmBackend } from '../../../compiler/conformance/wasm-backend.js';
 import type { Attribute, Model } from '../../../compiler/ir/graph.js';
 import type { Value } from '../../../compiler/reference/value.js';
 import { Tensor, tensorFrom } from '../../../runtime/tensor.js';
+import { WasmSession } from '../../../runtime/wasm/session.js';
+import { compileWasm, wasmArtifact } from '../../../targets/wasm/compile.js';
 import { graph, model, node, value } from '../../helpers/build.js';
 import { seededRandom } from '../../helpers/random.js';
 
@@ -114,4 +116,46 @@ describe('wasm lowerings against the reference executor', () => {
       expect(compareValues(ours, want!, { rtol: 1e-4, atol: 1e-5 })).toBeUndefined();
     });
   }
+});
+
+describe('wasm artifacts with bool and int64 values', () => {
+  it('a .kiln artifact round-trips bool inputs, bool outputs and ArgMax int64 outputs', async () => {
+    const make = () =>
+      model(
+        graph({
+          inputs: [value('x', 'float32', [3, 5]), value('m', 'bool', [3, 5])],
+          outputs: [
+            value('gt', 'bool', [3, 5]),
+            value('arg', 'int64', [3, 1]),
+            value('sel', 'float32', [3, 5]),
+          ],
+          nodes: [
+            node('Greater', ['x', 'zero'], ['gt']),
+            node('ArgMax', ['x'], ['arg'], { axis: { type: 'int', value: 1 } }),
+            node('Where', ['m', 'x', 'zero'], ['sel']),
+          ],
+          initializers: { zero: f32([], [0]) },
+        }),
+      );
+    const x = rand([3, 5], 7);
+    const mask = new Tensor(
+      'bool',
+      [3, 5],
+      Uint8Array.from({ length: 15 }, (_, i) => (i % 3 === 0 ? 1 : 0)),
+    );
+    const session = await WasmSession.create(await wasmArtifact(compileWasm(make())), { relaxedSimd: 'off' });
+    expect(session.manifest.outputs.map((o) => o.dtype)).toEqual(['bool', 'int64', 'float32']);
+    const ours = await session.run({ x, m: mask });
+    const want = referenceBackend.prepare(make()).run(
+      new Map<string, Value>([
+        ['x', x],
+        ['m', mask],
+      ]),
+    );
+    for (const name of ['gt', 'arg', 'sel'])
+      expect(compareValues(ours[name], want.get(name)!), name).toBeUndefined();
+    await expect(session.run({ x, m: x })).rejects.toThrow(
+      /input 'm' is float32\[3,5\].*expected: bool\[3,5\]/,
+    );
+  });
 });
