@@ -14,6 +14,7 @@ export function machineInfo() {
 
 export const MEMORY_NOTE =
   'load ΔRSS is the growth of process.memoryUsage().rss (after a forced GC) while an engine was created ' +
-  'and ran once, all engines sharing one process; peak RSS is process.resourceUsage().maxRSS for the ' +
-  'whole process. Kiln also states its exact linear memory (arena + weights). Node has no ' +
-  'performance.measureUserAgentSpecificMemory.';
+  'and ran once, and load Δext the growth of its external memory (ArrayBuffers, WebAssembly memories); ' +
+  'all engines share one process, so RSS deltas are rough. Peak RSS is process.resourceUsage().maxRSS of ' +
+  'the whole process, the compiler (binaryen) included. Kiln also states its exact linear memory ' +
+  '(arena + weights). Node has no performance.measureUserAgentSpecificMemory.';

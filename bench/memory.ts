@@ -18,6 +18,18 @@ export function memorySnapshot(): MemorySnapshot {
   return { rss: m.rss, heapUsed: m.heapUsed, external: m.external };
 }
 
+/**
+ * Collect garbage and give the allocator a moment to return freed pages, so the next snapshot does not
+ * charge an engine for (or credit it with) the compiler's garbage.
+ */
+export async function settleMemory(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return;
+  gc();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  gc();
+}
+
 /** Growth from `before` to `after`, in MB. */
 export function memoryDeltaMB(before: MemorySnapshot, after: MemorySnapshot): MemorySnapshot {
   return {

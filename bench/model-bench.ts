@@ -12,7 +12,7 @@ import { ortNodeLoader } from './engines/ort-node.js';
 import { ortWebLoader } from './engines/ort-web.js';
 import { roundsFor, timeInterleaved } from './harness.js';
 import { benchInputs } from './inputs.js';
-import { memoryDeltaMB, memorySnapshot, peakRssMB } from './memory.js';
+import { memoryDeltaMB, memorySnapshot, peakRssMB, settleMemory } from './memory.js';
 import type { BenchOptions } from './options.js';
 import { type InputShapes, bindInputShapes } from './shapes.js';
 import type { EngineResult, ModelResult } from './result.js';
@@ -31,8 +31,8 @@ export interface CompiledModel {
 
 /** Load and compile for the wasm target; a model Kiln cannot compile throws its KilnError. */
 export async function compileForBench(file: string, shapes: InputShapes = {}): Promise<CompiledModel> {
+  const model = loadModel(file); // a missing or broken file is a KilnError naming it
   const bytes = readFileSync(file);
-  const model = loadModel(file);
   bindInputShapes(model, shapes);
   const t0 = performance.now();
   const compiled = compileWasm(model, { sourceBytes: bytes, sourceName: basename(file) });
@@ -66,6 +66,7 @@ export async function benchCompiled(
     out: Record<string, Tensor>;
   }[] = [];
   for (const loader of loaders) {
+    await settleMemory();
     const before = memorySnapshot();
     const t0 = performance.now();
     const engine = await loader.load(feeds);

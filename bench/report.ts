@@ -33,14 +33,15 @@ export function engineRows(r: ModelResult): { headers: string[]; rows: (string |
     'min ms',
     'first run ms',
     'load ΔRSS MB',
+    'load Δext MB',
     'Kiln speedup',
     'check',
   ];
   const rows = r.engines.map((e) => [
     e.name,
-    round(e.medianMs, 2),
-    round(e.p90Ms, 2),
-    round(e.minMs, 2),
+    roundMs(e.medianMs),
+    roundMs(e.p90Ms),
+    roundMs(e.minMs),
     round(e.firstRunMs, 0),
     round(e.loadMemoryMB.rss, 1),
     round(e.loadMemoryMB.external, 1),

@@ -36,7 +36,7 @@ export async function benchOneModel(file: string, opts: BenchOptions): Promise<M
   printTable(headers, rows);
   log(`Kiln speedups are for ${r.kiln}: median of per-round ratios (baseline ms / Kiln ms).`);
   log(
-    `peak RSS ${round(r.peakRssMB, 0)} MB; Kiln linear memory ${mb(r.compile.memoryBytes)} MB. ${MEMORY_NOTE}`,
+    `process peak RSS ${round(r.peakRssMB, 0)} MB (compiler included); Kiln linear memory ${mb(r.compile.memoryBytes)} MB. ${MEMORY_NOTE}`,
   );
   if (!r.verified) log('WARNING: Kiln output does not match onnxruntime-node (rows marked MISMATCH).');
   if (opts.json) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { corpusMarkdown, markdownTable, roundMs } from '../../bench/report.js';
+import { corpusMarkdown, engineRows, markdownTable, roundMs } from '../../bench/report.js';
 import type { BenchReport, ModelResult } from '../../bench/result.js';
 
 describe('bench report formatting', () => {
@@ -72,5 +72,40 @@ describe('bench report formatting', () => {
 describe('roundMs', () => {
   it('keeps about three significant digits', () => {
     expect([0.04236, 4.236, 42.36, 423.6].map(roundMs)).toEqual([0.0424, 4.24, 42.4, 423.6]);
+  });
+});
+
+describe('engineRows', () => {
+  it('has one cell per header', () => {
+    const r = {
+      engines: [
+        {
+          name: 'kiln-simd',
+          medianMs: 1,
+          p90Ms: 2,
+          minMs: 0.5,
+          samplesMs: [1],
+          firstRunMs: 3,
+          loadMs: 1,
+          loadMemoryMB: { rss: 1, heapUsed: 0, external: 2 },
+          matches: true,
+        },
+        {
+          name: 'ort-web',
+          medianMs: 2,
+          p90Ms: 2,
+          minMs: 2,
+          samplesMs: [2],
+          firstRunMs: 3,
+          loadMs: 1,
+          loadMemoryMB: { rss: 1, heapUsed: 0, external: 2 },
+        },
+      ],
+      speedup: { 'ort-web': 2 },
+    } as unknown as ModelResult;
+    const { headers, rows } = engineRows(r);
+    for (const row of rows) expect(row).toHaveLength(headers.length);
+    expect(rows[1]![headers.indexOf('Kiln speedup')]).toBe('2x');
+    expect(rows[0]![headers.indexOf('check')]).toBe('ok');
   });
 });
