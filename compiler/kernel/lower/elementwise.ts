@@ -211,7 +211,7 @@ const BINARY: Record<string, 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min'> = {
   Mean: 'add',
 };
 
-/** Comparisons and logic on 0/1 floats (bool values on this target, see dtypes.ts), and Where. */
+/** Comparisons and logic on 0/1 floats (bool values on this target, see dtypes.ts), Where and float Mod. */
 const CMP: Record<string, 'gt' | 'lt' | 'eq' | 'ge' | 'le'> = {
   Greater: 'gt',
   Less: 'lt',
@@ -224,10 +224,16 @@ function logicExpr(op: string, a: Expr, b: Expr, w?: Expr): Expr | undefined {
   if (op === 'And') return bin('mul', a, b);
   if (op === 'Or') return bin('max', a, b);
   if (op === 'Xor') return { k: 'select', cmp: 'eq', a, b, t: c(0), f: c(1) };
+  if (op === 'Mod') {
+    // fmod: a − b·trunc(a/b) (float Mod requires fmod=1, the sign follows a)
+    const q = bin('div', a, b);
+    const trunc: Expr = { k: 'select', cmp: 'lt', a: q, b: c(0), t: un('ceil', q), f: un('floor', q) };
+    return bin('sub', a, bin('mul', b, trunc));
+  }
   if (op === 'Where') return { k: 'select', cmp: 'eq', a, b: c(0), t: w!, f: b };
   return undefined;
 }
-const LOGIC = new Set([...Object.keys(CMP), 'And', 'Or', 'Xor', 'Where']);
+const LOGIC = new Set([...Object.keys(CMP), 'And', 'Or', 'Xor', 'Where', 'Mod']);
 
 /** Ops lowered here beyond the unary ones: binary/variadic, PRelu, Pow, Clip with runtime bounds. */
 const OTHERS = new Set(['PRelu', 'Pow', ...LOGIC]);
@@ -274,6 +280,8 @@ function constExponent(node: Node, ctx: LowerContext): number | undefined {
 export function lowerElementwise(node: Node, ctx: LowerContext): void {
   const out = node.outputs[0]!;
   const outShape = ctx.shape(node, out);
+  if (node.op === 'Mod' && attrInt(node, 'fmod', 0) !== 1)
+    throw new KilnError('Mod with fmod=0 on floats', { node: node.name, op: node.op, expected: 'fmod=1' });
   // Operands read per element: every input of binary/variadic ops, PRelu and a tensor-exponent Pow,
   // Clip's runtime bounds; otherwise the first input only (constant scalars fold into the expression).
   const perElement =

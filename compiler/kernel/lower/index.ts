@@ -13,7 +13,7 @@ import { isElementwise, lowerElementwise } from './elementwise.js';
 import { lowerMatMul } from './matmul.js';
 import { lowerKilnOp } from './kiln.js';
 import { lowerConcat, lowerCopy, lowerGather, lowerSlice, lowerTranspose } from './movement.js';
-import { lowerInstanceNorm, lowerLRN } from './norm.js';
+import { lowerInstanceNorm, lowerLRN, lowerMVN } from './norm.js';
 import { lowerPad } from './pad.js';
 import { lowerResize } from './resize.js';
 import { lowerPool } from './pool.js';
@@ -56,6 +56,7 @@ const LOWERINGS: Record<string, Lowering> = {
   Pad: lowerPad,
   InstanceNormalization: lowerInstanceNorm,
   LRN: lowerLRN,
+  MeanVarianceNormalization: lowerMVN,
   Resize: lowerResize,
   ArgMax: lowerArgExtreme,
   ArgMin: lowerArgExtreme,

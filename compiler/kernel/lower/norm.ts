@@ -1,4 +1,4 @@
-import { attrFloat, attrInt } from '../../ir/attrs.js';
+import { attrFloat, attrInt, attrIntsOpt } from '../../ir/attrs.js';
 import type { Node } from '../../ir/graph.js';
 import { type Expr, type Stmt, affine } from '../ir.js';
 import { splitAxes } from './axes.js';
@@ -133,4 +133,31 @@ export function lowerLRN(node: Node, ctx: LowerContext): void {
       ]),
     ],
   });
+}
+
+/** MeanVarianceNormalization: (x − mean) / (√var + 1e-9) over `axes` (default [0, 2, 3]), as its function body. */
+export function lowerMVN(node: Node, ctx: LowerContext): void {
+  const shape = ctx.shape(node, node.inputs[0]!);
+  const sp = splitAxes(shape, attrIntsOpt(node, 'axes') ?? [0, 2, 3]);
+  const out = ctx.activation(node.outputs[0]!, sp.outer * sp.n);
+  const xi: Expr = { k: 'load', buf: ctx.buffer(node.inputs[0]!), at: sp.inAt };
+  const centered = bin('sub', xi, acc('mean'));
+  const body: Stmt[] = [
+    { k: 'set', acc: 's', value: c(0) },
+    ...sp.reduceLoops([{ k: 'set', acc: 's', value: bin('add', acc('s'), xi) }]),
+    { k: 'set', acc: 'mean', value: bin('mul', acc('s'), c(1 / sp.n)) },
+    { k: 'set', acc: 'v', value: c(0) },
+    ...sp.reduceLoops([{ k: 'set', acc: 'v', value: bin('add', acc('v'), bin('mul', centered, centered)) }]),
+    {
+      k: 'set',
+      acc: 'k',
+      value: {
+        k: 'un',
+        op: 'recip',
+        a: bin('add', { k: 'un', op: 'sqrt', a: bin('mul', acc('v'), c(1 / sp.n)) }, c(1e-9)),
+      },
+    },
+    ...sp.reduceLoops([{ k: 'store', buf: out, at: sp.inAt, value: bin('mul', centered, acc('k')) }]),
+  ];
+  ctx.emit({ kind: 'loops', name: node.op, nodes: [node.name], buffers: [], body: sp.keptLoops(body) });
 }
