@@ -10,6 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import * as prettier from 'prettier';
 import { KilnError } from '../runtime/errors.js';
 import { PROJECT_ROOT, corpusModels } from './corpus.js';
 import { startOrtWeb } from './engines/ort-web.js';
@@ -99,8 +100,13 @@ async function main(): Promise<number> {
   };
   mkdirSync(values.out, { recursive: true });
   const base = join(values.out, date);
-  writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + '\n');
-  writeFileSync(`${base}.md`, corpusMarkdown(report));
+  // formatted as the repository's prettier config says, so `npm run lint` passes on committed results
+  const config = (await prettier.resolveConfig(`${base}.json`)) ?? {};
+  writeFileSync(`${base}.json`, await prettier.format(JSON.stringify(report), { ...config, parser: 'json' }));
+  writeFileSync(
+    `${base}.md`,
+    await prettier.format(corpusMarkdown(report), { ...config, parser: 'markdown' }),
+  );
   console.log(`\n${corpusMarkdown(report)}`);
   console.log(`wrote ${base}.json and ${base}.md in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   return 0;
