@@ -14,6 +14,7 @@ import { lowerMatMul } from './matmul.js';
 import { lowerKilnOp } from './kiln.js';
 import { lowerConcat, lowerCopy, lowerGather, lowerSlice, lowerTranspose } from './movement.js';
 import { lowerInstanceNorm, lowerLRN, lowerMVN } from './norm.js';
+import { as2d } from './one-d.js';
 import { lowerPad } from './pad.js';
 import { lowerResize } from './resize.js';
 import { lowerPool } from './pool.js';
@@ -36,9 +37,9 @@ const LOWERINGS: Record<string, Lowering> = {
   ...Object.fromEntries(REDUCE_OPS.map((op) => [op, lowerReduce])),
   Gemm: lowerMatMul,
   MatMul: lowerMatMul,
-  Conv: lowerConv,
-  MaxPool: lowerPool,
-  AveragePool: lowerPool,
+  Conv: as2d(lowerConv),
+  MaxPool: as2d(lowerPool),
+  AveragePool: as2d(lowerPool),
   Softmax: lowerSoftmax,
   LogSoftmax: lowerSoftmax,
   Hardmax: lowerSoftmax,
