@@ -27,6 +27,8 @@ export interface CompiledModel {
   compiled: WasmCompileResult;
   artifact: Uint8Array;
   compileSeconds: number;
+  /** The source graph has a Conv (read before compiling: the passes rewrite the graph in place). */
+  cnn: boolean;
 }
 
 /** Load and compile for the wasm target; a model Kiln cannot compile throws its KilnError. */
@@ -34,10 +36,11 @@ export async function compileForBench(file: string, shapes: InputShapes = {}): P
   const model = loadModel(file); // a missing or broken file is a KilnError naming it
   const bytes = readFileSync(file);
   bindInputShapes(model, shapes);
+  const cnn = model.graph.nodes.some((n) => n.op === 'Conv');
   const t0 = performance.now();
   const compiled = compileWasm(model, { sourceBytes: bytes, sourceName: basename(file) });
   const artifact = await wasmArtifact(compiled, { sourceBytes: bytes, sourceName: basename(file) });
-  return { file, model, compiled, artifact, compileSeconds: (performance.now() - t0) / 1000 };
+  return { file, model, compiled, artifact, compileSeconds: (performance.now() - t0) / 1000, cnn };
 }
 
 /**
@@ -117,7 +120,7 @@ export async function benchCompiled(
   return {
     model: basename(c.file, '.onnx'),
     file: c.file,
-    cnn: c.model.graph.nodes.some((n) => n.op === 'Conv'),
+    cnn: c.cnn,
     inputs: source,
     compile: {
       seconds: c.compileSeconds,
