@@ -9,8 +9,24 @@
  */
 
 export type UnaryOp =
-  | 'neg' | 'abs' | 'sqrt' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'erf' | 'floor' | 'ceil' | 'recip'
-  | 'sin' | 'cos' | 'tan' | 'atan' | 'asin' | 'acos' | 'round';
+  | 'neg'
+  | 'abs'
+  | 'sqrt'
+  | 'exp'
+  | 'log'
+  | 'tanh'
+  | 'sigmoid'
+  | 'erf'
+  | 'floor'
+  | 'ceil'
+  | 'recip'
+  | 'sin'
+  | 'cos'
+  | 'tan'
+  | 'atan'
+  | 'asin'
+  | 'acos'
+  | 'round';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
 export type CompareOp = 'lt' | 'le' | 'gt' | 'ge' | 'eq';
 
