@@ -8,25 +8,13 @@ import type { OpDef } from '../../../../../compiler/reference/op.js';
 import type { Value } from '../../../../../compiler/reference/value.js';
 import type { DType } from '../../../../../runtime/dtype.js';
 import { Tensor, tensorFrom } from '../../../../../runtime/tensor.js';
+import { findOp, inferDef, oneNode, runDef } from '../op-harness.js';
 
-export const int = (value: number): Attribute => ({ type: 'int', value });
-export const float = (value: number): Attribute => ({ type: 'float', value });
-export const ints = (value: number[]): Attribute => ({ type: 'ints', value });
-export const floats = (value: number[]): Attribute => ({ type: 'floats', value });
-export const str = (value: string): Attribute => ({ type: 'string', value });
-export const strs = (value: string[]): Attribute => ({ type: 'strings', value });
+export { int, float, ints, floats, str, strs, f32, t } from '../op-harness.js';
 export const graphAttr = (value: Graph): Attribute => ({ type: 'graph', value });
-
-export const f32 = (shape: number[], values: ArrayLike<number>) => tensorFrom('float32', shape, values);
-export const t = (dtype: DType, shape: number[], values: ArrayLike<number | bigint | boolean>) =>
-  tensorFrom(dtype, shape, values);
 export const i64 = (shape: number[], values: number[]) => tensorFrom('int64', shape, values);
 
-export function opDef(op: string): OpDef {
-  const d = controlOps.find((o) => o.op === op);
-  if (!d) throw new Error(`op ${op} not in controlOps`);
-  return d;
-}
+export const opDef = (op: string): OpDef => findOp(controlOps, 'controlOps', op);
 
 export function makeNode(
   op: string,
@@ -37,33 +25,23 @@ export function makeNode(
   return { name: `n_${op}_${outputs[0] ?? ''}`, op, domain: '', inputs, outputs, attrs };
 }
 
+const nodeFor = (
+  op: string,
+  inputs: readonly unknown[],
+  attrs: Record<string, Attribute>,
+  nOut: number,
+): Node => oneNode(op, attrs, inputs.length, nOut, inputs, `n_${op}_out0`);
+
 /** Call an op's run/runValues directly (no subgraphs). Omitted inputs are undefined. */
-export function runOp(
+export const runOp = (
   op: string,
   inputs: (Value | undefined)[],
   attrs: Record<string, Attribute> = {},
   opset = 21,
   nOut = 3,
-): (Value | undefined)[] {
-  const def = opDef(op);
-  const node = makeNode(
-    op,
-    inputs.map((v, i) => (v === undefined ? '' : `in${i}`)),
-    Array.from({ length: nOut }, (_, i) => `out${i}`),
-    attrs,
-  );
-  const ctx = {
-    node,
-    opset,
-    runSubgraph: () => {
-      throw new Error('no subgraphs');
-    },
-  };
-  if (def.runValues) return def.runValues(inputs, ctx);
-  return def.run!(inputs as (Tensor | undefined)[], ctx);
-}
+): (Value | undefined)[] => runDef(opDef(op), nodeFor(op, inputs, attrs, nOut), inputs, opset);
 
-export function inferOp(
+export const inferOp = (
   op: string,
   inputs: (TypeInfo | undefined)[],
   attrs: Record<string, Attribute> = {},
@@ -71,22 +49,8 @@ export function inferOp(
   nOut = 3,
   inferSubgraph: (g: Graph, ins: (TypeInfo | undefined)[]) => (TypeInfo | undefined)[] = () => [],
   constants: (Tensor | undefined)[] = [],
-): (TypeInfo | undefined)[] {
-  let n = 0;
-  return opDef(op).infer({
-    node: makeNode(
-      op,
-      inputs.map((t, i) => (t === undefined ? '' : `in${i}`)),
-      Array.from({ length: nOut }, (_, i) => `out${i}`),
-      attrs,
-    ),
-    opset,
-    inputs,
-    constants,
-    freshDim: () => `unk__${n++}`,
-    inferSubgraph,
-  });
-}
+): (TypeInfo | undefined)[] =>
+  inferDef(opDef(op), nodeFor(op, inputs, attrs, nOut), inputs, opset, constants, inferSubgraph);
 
 export const vi = (name: string, dtype?: DType, shape?: number[], kind?: ValueInfo['kind']): ValueInfo => ({
   name,

@@ -1,14 +1,11 @@
 /** Test helpers: find a reduce-group op and run/infer it on a minimal node. */
 import type { Attribute, Node, TypeInfo } from '../../../../../compiler/ir/graph.js';
-import type { InferContext, OpDef, RunContext } from '../../../../../compiler/reference/op.js';
+import type { OpDef } from '../../../../../compiler/reference/op.js';
 import { reduceOps } from '../../../../../compiler/reference/ops/reduce/index.js';
-import { Tensor } from '../../../../../runtime/tensor.js';
+import type { Tensor } from '../../../../../runtime/tensor.js';
+import { findOp, inferDef, oneNode, runDef } from '../op-harness.js';
 
-export function findDef(op: string): OpDef {
-  const def = reduceOps.find((d) => d.op === op);
-  if (!def) throw new Error(`op ${op} not in reduceOps`);
-  return def;
-}
+export const findDef = (op: string): OpDef => findOp(reduceOps, 'reduceOps', op);
 
 type AttrValue = number | number[] | string | string[] | Attribute;
 
@@ -26,66 +23,42 @@ export function attrs(values: Record<string, AttrValue>): Record<string, Attribu
   return out;
 }
 
-export function makeNode(op: string, nIn: number, nOut: number, a: Record<string, AttrValue> = {}): Node {
-  return {
-    name: `${op}_test`,
-    op,
-    domain: '',
-    inputs: Array.from({ length: nIn }, (_, i) => `in${i}`),
-    outputs: Array.from({ length: nOut }, (_, i) => `out${i}`),
-    attrs: attrs(a),
-  };
-}
+export const makeNode = (op: string, nIn: number, nOut: number, a: Record<string, AttrValue> = {}): Node =>
+  oneNode(op, attrs(a), nIn, nOut, undefined, `${op}_test`);
 
-export function run(
+export const run = (
   op: string,
   inputs: (Tensor | undefined)[],
   a: Record<string, AttrValue> = {},
   opset = 21,
   nOut = 1,
-): Tensor[] {
-  const node = makeNode(op, inputs.length, nOut, a);
-  inputs.forEach((t, i) => {
-    if (!t) node.inputs[i] = '';
-  });
-  const ctx: RunContext = {
-    node,
+): Tensor[] =>
+  runDef(
+    findDef(op),
+    oneNode(op, attrs(a), inputs.length, nOut, inputs, `${op}_test`),
+    inputs,
     opset,
-    runSubgraph: () => {
-      throw new Error('no subgraphs');
-    },
-  };
-  return findDef(op).run!(inputs, ctx) as Tensor[];
-}
+  ) as Tensor[];
 
-export function infer(
+export const infer = (
   op: string,
   inputs: (TypeInfo | undefined)[],
   a: Record<string, AttrValue> = {},
   opset = 21,
   constants: (Tensor | undefined)[] = [],
   nOut = 1,
-): (TypeInfo | undefined)[] {
-  const node = makeNode(op, inputs.length, nOut, a);
-  inputs.forEach((t, i) => {
-    if (!t) node.inputs[i] = '';
-  });
-  let fresh = 0;
-  const ctx: InferContext = {
-    node,
-    opset,
+): (TypeInfo | undefined)[] =>
+  inferDef(
+    findDef(op),
+    oneNode(op, attrs(a), inputs.length, nOut, inputs, `${op}_test`),
     inputs,
+    opset,
     constants,
-    freshDim: () => `d${fresh++}`,
-    inferSubgraph: () => [],
-  };
-  return findDef(op).infer(ctx);
-}
+    undefined,
+    'd',
+  );
 
-/** Plain numbers of a tensor (bigints converted), for toEqual/toBeCloseTo checks. */
-export function vals(t: Tensor): number[] {
-  return Array.from(t.data as ArrayLike<number | bigint>, Number);
-}
+export { vals } from '../op-harness.js';
 
 export function expectClose(got: number[], want: number[], tol = 1e-5): void {
   if (got.length !== want.length) throw new Error(`length ${got.length} != ${want.length}`);
