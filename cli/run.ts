@@ -5,13 +5,12 @@ import type { ValueInfo } from '../compiler/ir/graph.js';
 import { decodeTensorProto } from '../compiler/onnx/import.js';
 import { ReferenceSession } from '../compiler/reference/session.js';
 import { type Value, isTensor } from '../compiler/reference/value.js';
-import { isBigIntDType, isFloatDType } from '../runtime/dtype.js';
 import { KilnError } from '../runtime/errors.js';
 import { WasmSession } from '../runtime/wasm/session.js';
 import { parseNpy, serializeNpy } from '../runtime/npy.js';
-import { Tensor, allocData, shapeSize } from '../runtime/tensor.js';
+import type { Tensor } from '../runtime/tensor.js';
 import { printTable } from './table.js';
-import { seededRandom as mulberry32 } from '../runtime/prng.js';
+import { randomTensor, seededRandom } from '../runtime/prng.js';
 
 interface RunOpts {
   input: string[];
@@ -129,7 +128,7 @@ function bindInputs(
       expected: inputs.map((v) => v.name).join(', '),
     });
   }
-  const rng = mulberry32(seed);
+  const rng = seededRandom(seed);
   const feeds: Record<string, Value> = {};
   inputs.forEach((vi, i) => {
     const spec =
@@ -165,17 +164,7 @@ function randomInput(vi: ValueInfo, dims: Map<string, number>, rng: () => number
     });
   }
   const shape = vi.type.shape.map((d) => (typeof d === 'number' ? d : (dims.get(d) ?? 1)));
-  const dtype = vi.type.dtype;
-  const data = allocData(dtype, shapeSize(shape));
-  for (let i = 0; i < data.length; i++) {
-    const r = rng();
-    if (isFloatDType(dtype)) (data as Float32Array)[i] = r * 2 - 1;
-    else if (isBigIntDType(dtype)) (data as BigInt64Array)[i] = BigInt(Math.floor(r * 10));
-    else if (dtype === 'bool') (data as Uint8Array)[i] = r < 0.5 ? 1 : 0;
-    else if (dtype === 'string') (data as string[])[i] = '';
-    else (data as Int32Array)[i] = Math.floor(r * 10);
-  }
-  return new Tensor(dtype, shape, data);
+  return randomTensor(vi.type.dtype, shape, rng);
 }
 
 function stats(t: Tensor): { min?: number; max?: number; mean?: number } {

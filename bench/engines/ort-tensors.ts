@@ -1,4 +1,4 @@
-/** Kiln tensors to and from onnxruntime tensors (the same onnxruntime-common API in ort-web and ort-node). */
+/** Kiln tensors to and from onnxruntime tensors (the same onnxruntime-common API in ort-web and ort-node; tests use it too). */
 import type { Tensor as OrtTensor } from 'onnxruntime-node';
 import type { DType } from '../../runtime/dtype.js';
 import { Tensor, type TensorData } from '../../runtime/tensor.js';
