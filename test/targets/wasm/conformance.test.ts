@@ -1,54 +1,24 @@
-import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { referenceBackend } from '../../../compiler/conformance/backend.js';
-import {
-  type CaseResult,
-  DEFAULT_CONFORMANCE_DIRS,
-  findCases,
-  runCase,
-  summarize,
-} from '../../../compiler/conformance/runner.js';
+import { runCase, summarize } from '../../../compiler/conformance/runner.js';
 import { wasmBackend } from '../../../compiler/conformance/wasm-backend.js';
-import { CONFORMANCE_ROOT, PROJECT_ROOT, hasConformanceData, skipNote } from '../../helpers/paths.js';
+import { conformanceCases, declareConformanceCases } from '../../helpers/conformance-suite.js';
+import { CONFORMANCE_ROOT, hasConformanceData, skipNote } from '../../helpers/paths.js';
 
 /**
  * The ONNX backend conformance suite on the wasm target (relaxed-SIMD module). A case the lowering
  * refuses is unsupported (skipped, with the compile error); every case it compiles must match the
- * expected outputs, except the known failures listed with their reasons in known-failures.json — a
- * listed case that starts passing fails this test so the list stays true.
+ * expected outputs, except the known failures listed with their reasons in known-failures.json.
  */
-const known = JSON.parse(
-  readFileSync(join(PROJECT_ROOT, 'test/targets/wasm/known-failures.json'), 'utf8'),
-) as Record<string, string>;
-
-const cases = hasConformanceData ? DEFAULT_CONFORMANCE_DIRS.flatMap(findCases) : [];
-const idOf = (path: string) => `${basename(join(path, '..'))}/${basename(path)}`;
-const wasm = wasmBackend('relaxed');
-const results: CaseResult[] = [];
+const cases = conformanceCases();
 
 describe.skipIf(!hasConformanceData)(skipNote('ONNX conformance, wasm backend', CONFORMANCE_ROOT), () => {
-  for (const path of cases) {
-    const id = idOf(path);
-    it(id, (ctx) => {
-      const r = runCase(path, wasm);
-      results.push(r);
-      if (r.status === 'unsupported') {
-        ctx.skip(r.reason);
-        return;
-      }
-      if (known[id]) {
-        expect(r.status, `${id} now passes: remove it from known-failures.json`).toBe('fail');
-        return;
-      }
-      expect(r.status, r.reason).toBe('pass');
-    });
-  }
-
-  it('every known failure names a case of the suite', () => {
-    const ids = new Set(cases.map(idOf));
-    expect(Object.keys(known).filter((k) => !ids.has(k))).toEqual([]);
-  });
+  const results = declareConformanceCases(
+    wasmBackend('relaxed'),
+    'test/targets/wasm/known-failures.json',
+    cases,
+  );
 
   it('compiles and passes a floor of the suite (guards against lowering silently refusing more)', () => {
     expect(results.length).toBe(cases.length);
