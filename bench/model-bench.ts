@@ -32,13 +32,17 @@ export interface CompiledModel {
 }
 
 /** Load and compile for the wasm target; a model Kiln cannot compile throws its KilnError. */
-export async function compileForBench(file: string, shapes: InputShapes = {}): Promise<CompiledModel> {
+export async function compileForBench(
+  file: string,
+  shapes: InputShapes = {},
+  threads = 1,
+): Promise<CompiledModel> {
   const model = loadModel(file); // a missing or broken file is a KilnError naming it
   const bytes = readFileSync(file);
   bindInputShapes(model, shapes);
   const cnn = model.graph.nodes.some((n) => n.op === 'Conv');
   const t0 = performance.now();
-  const compiled = compileWasm(model, { sourceBytes: bytes, sourceName: basename(file) });
+  const compiled = compileWasm(model, { sourceBytes: bytes, sourceName: basename(file), threads });
   const artifact = await wasmArtifact(compiled, { sourceBytes: bytes, sourceName: basename(file) });
   return { file, model, compiled, artifact, compileSeconds: (performance.now() - t0) / 1000, cnn };
 }
@@ -56,7 +60,11 @@ export async function benchCompiled(
   const { feeds, source } = benchInputs(c.file, modelInputs);
   const kilnVariants: ('relaxed' | 'simd')[] = hasRelaxedSimd() ? ['relaxed', 'simd'] : ['simd'];
   const loaders: EngineLoader[] = [
-    ...kilnVariants.map((v) => kilnLoader(c.artifact, v)),
+    ...kilnVariants.map((v) => kilnLoader(c.artifact, v, opts.threads)),
+    // threaded: the same module variant on one thread, timed in the same rounds, for the thread speedup
+    ...(opts.threads > 1
+      ? [kilnLoader(c.artifact, kilnVariants[0]!, 1, `kiln-${kilnVariants[0]}-1thread`)]
+      : []),
     ...opts.against.map((b) =>
       b === 'ort-web' ? ortWebLoader(c.file, opts.threads) : ortNodeLoader(c.file, opts.threads),
     ),
@@ -114,7 +122,8 @@ export async function benchCompiled(
   const k = engines.findIndex((e) => e.name === kiln);
   const speedup: Record<string, number> = {};
   engines.forEach((e, i) => {
-    if (!e.name.startsWith('kiln-')) speedup[e.name] = pairedSpeedup(samples[k]!, samples[i]!);
+    if (!e.name.startsWith('kiln-') || e.name.endsWith('-1thread'))
+      speedup[e.name] = pairedSpeedup(samples[k]!, samples[i]!);
   });
   const { compiled } = c;
   return {

@@ -12,7 +12,7 @@ export interface BenchOptions {
   runs: number;
   /** Untimed rounds before timing. */
   warmup: number;
-  /** Threads for the onnxruntime engines (Kiln's WASM target runs on one). */
+  /** Threads for every engine (Kiln compiles its threaded variants for more than one). */
   threads: number;
   json?: string;
   /** Static shapes for inputs with symbolic dims (`--shape NAME=DxD…`). */

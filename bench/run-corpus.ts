@@ -52,7 +52,7 @@ async function main(): Promise<number> {
     console.log(`${m.name}:`);
     let compiled;
     try {
-      compiled = await compileForBench(m.file, m.shapes);
+      compiled = await compileForBench(m.file, m.shapes, opts.threads);
     } catch (err) {
       const reason = `not compiled: ${(err as Error).message.split('\n')[0]}`;
       console.log(`  ${reason}`);

@@ -16,7 +16,7 @@ export async function benchOneModel(file: string, opts: BenchOptions): Promise<M
   log(
     `V8 flags: ${m.v8Flags.join(' ') || '(none)'}${gcExposed() ? '' : ' — no --expose-gc, memory deltas include garbage'}`,
   );
-  const c = await compileForBench(file, opts.shapes);
+  const c = await compileForBench(file, opts.shapes, opts.threads);
   const { compiled } = c;
   log(
     `compiled in ${c.compileSeconds.toFixed(2)} s: ${compiled.lowered.kernels.length} kernels, ` +

@@ -15,7 +15,11 @@ export function benchCommand(): Command {
     .option('--against <engines>', 'baselines, comma-separated: ort-web, ort-node', 'ort-web,ort-node')
     .option('--runs <n>', 'timed rounds (each runs every engine once)', String(DEFAULT_RUNS))
     .option('--warmup <n>', 'untimed rounds first', String(DEFAULT_WARMUP))
-    .option('--threads <n>', 'threads for onnxruntime (Kiln runs on one)', '1')
+    .option(
+      '--threads <n>',
+      "threads for every engine: Kiln's threaded module (also timed on one thread as kiln-<variant>-1thread), onnxruntime-web's numThreads, onnxruntime-node's intra-op threads",
+      '1',
+    )
     .option(
       '--shape <name=DxD...>',
       'static shape for an input with symbolic dims, e.g. x=1x3x48x192',

@@ -8,6 +8,7 @@ import { KilnError } from '../runtime/errors.js';
 import { saveArtifactFile } from '../runtime/artifact/node-fs.js';
 import { compileWasm, wasmArtifact } from '../targets/wasm/compile.js';
 import { formatBytes } from './inspect.js';
+import { parseThreads } from './run.js';
 import { VERSION } from './version.js';
 
 interface CompileOpts {
@@ -16,6 +17,7 @@ interface CompileOpts {
   dumpIr?: boolean;
   passes?: string;
   optimize: boolean;
+  threads?: string;
 }
 
 export function compileCommand(): Command {
@@ -32,7 +34,12 @@ export function compileCommand(): Command {
       `comma-separated graph passes (default: ${DEFAULT_PIPELINE.join(',')}; '' for none)`,
     )
     .option('--no-optimize', "skip binaryen's optimiser")
+    .option(
+      '--threads <n>',
+      'also build the threaded module variants (shared memory, WebAssembly threads); N is the default thread count at run time',
+    )
     .action(async (file: string, opts: CompileOpts) => {
+      const threads = opts.threads === undefined ? undefined : parseThreads(opts.threads);
       const out = opts.output ?? basename(file).replace(/\.onnx$/i, '') + '.kiln';
       const t0 = performance.now();
       const step = (msg: string) =>
@@ -51,6 +58,7 @@ export function compileCommand(): Command {
       const result = compileWasm(model, {
         passes,
         optimize: opts.optimize,
+        threads,
         onPass: (name, m, r) => {
           if (opts.dumpIr)
             console.log(
@@ -72,6 +80,11 @@ export function compileCommand(): Command {
         [
           `${out}: ${formatBytes(bytes.length)}`,
           `  model.wasm ${formatBytes(result.modules.simd.length)} (relaxed-SIMD variant ${formatBytes(result.modules.relaxed.length)})`,
+          ...(result.modules.threads
+            ? [
+                `  model.threads.wasm ${formatBytes(result.modules.threads.simd.length)} (relaxed-SIMD variant ${formatBytes(result.modules.threads.relaxed.length)}), default ${result.threads} threads`,
+              ]
+            : []),
           `  weights.bin ${formatBytes(result.weights.length)}`,
           `  arena ${formatBytes(result.arena.bytes)} (naive ${formatBytes(result.arena.naiveBytes)})`,
           `  kernels ${result.lowered.kernels.length}, compiled in ${((performance.now() - t0) / 1000).toFixed(2)} s`,

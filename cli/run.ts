@@ -6,6 +6,7 @@ import { decodeTensorProto } from '../compiler/onnx/import.js';
 import { ReferenceSession } from '../compiler/reference/session.js';
 import { type Value, isTensor } from '../compiler/reference/value.js';
 import { KilnError } from '../runtime/errors.js';
+import { MAX_THREADS } from '../runtime/wasm/layout.js';
 import { WasmSession } from '../runtime/wasm/session.js';
 import { parseNpy, serializeNpy } from '../runtime/npy.js';
 import type { Tensor } from '../runtime/tensor.js';
@@ -19,6 +20,7 @@ interface RunOpts {
   seed: string;
   dim: string[];
   json?: boolean;
+  threads?: string;
 }
 
 export function runCommand(): Command {
@@ -35,6 +37,10 @@ export function runCommand(): Command {
     .option('--seed <n>', 'seed for random inputs', '0')
     .option('--dim <name=size...>', 'size of a symbolic dimension for random inputs (default 1)', [])
     .option('--json', 'print a JSON summary')
+    .option(
+      '--threads <n>',
+      "threads for a .kiln artifact compiled with --threads (default: the artifact's thread count)",
+    )
     .action(async (file: string, opts: RunOpts) => {
       const dims = parseDims(opts.dim);
       let outputs: Record<string, Value>;
@@ -42,15 +48,20 @@ export function runCommand(): Command {
       let backend = opts.backend;
       if (file.toLowerCase().endsWith('.kiln')) {
         // A compiled artifact: verified on load, run by its target's runtime.
-        const session = await WasmSession.create(readArtifactBytes(file), { file });
-        backend = `wasm (${session.variant})`;
+        const threads = opts.threads === undefined ? undefined : parseThreads(opts.threads);
+        const session = await WasmSession.create(readArtifactBytes(file), { file, threads });
+        backend = `wasm (${session.variant}${session.threads > 1 ? `, ${session.threads} threads` : ''})`;
         const inputs: ValueInfo[] = session.manifest.inputs.map((t) => ({
           name: t.name,
           type: { dtype: t.dtype, shape: t.shape },
         }));
         const feeds = bindInputs(inputs, opts.input, dims, Number(opts.seed)) as Record<string, Tensor>;
         const t0 = performance.now();
-        outputs = await session.run(feeds);
+        try {
+          outputs = await session.run(feeds);
+        } finally {
+          await session.release();
+        }
         ms = performance.now() - t0;
       } else {
         const session = ReferenceSession.create(file);
@@ -96,6 +107,13 @@ export function runCommand(): Command {
         ]),
       );
     });
+}
+
+export function parseThreads(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 1 || n > MAX_THREADS)
+    throw new KilnError(`bad --threads '${value}'`, { expected: `an integer from 1 to ${MAX_THREADS}` });
+  return n;
 }
 
 function parseDims(specs: string[]): Map<string, number> {

@@ -2,7 +2,7 @@ import type { Tensor } from '../../runtime/tensor.js';
 
 /** One inference engine with its inputs bound: `run` is what the benchmark times. */
 export interface Engine {
-  /** 'kiln-relaxed', 'kiln-simd', 'ort-web' or 'ort-node'. */
+  /** 'kiln-relaxed', 'kiln-simd' (on the bench's threads), 'kiln-<variant>-1thread', 'ort-web' or 'ort-node'. */
   readonly name: string;
   run(): Promise<Record<string, Tensor>>;
   release(): Promise<void>;

@@ -1,6 +1,6 @@
 import { KilnError } from '../errors.js';
 import { Tensor } from '../tensor.js';
-import type { WasmLayout } from './layout.js';
+import { type WasmLayout, wasmPages } from './layout.js';
 
 /**
  * A compiled model's module bound to its linear memory (weights copied in once), with a synchronous
@@ -13,20 +13,27 @@ export class WasmInstance {
   readonly outputNames: string[];
   private readonly runFn: () => void;
 
+  /** `instance` null: the module runs elsewhere (threaded sessions' workers); only IO happens here. */
   constructor(
-    instance: WebAssembly.Instance,
+    instance: WebAssembly.Instance | null,
     private readonly memory: WebAssembly.Memory,
     private readonly layout: WasmLayout,
     private readonly file?: string,
   ) {
     this.inputNames = layout.inputs.map((t) => t.name);
     this.outputNames = layout.outputs.map((t) => t.name);
-    this.runFn = instance.exports.run as () => void;
+    this.runFn = (instance?.exports.run ?? (() => {})) as () => void;
   }
 
-  /** Linear memory sized by the layout, with the weights at their planned offset. */
-  static memory(layout: WasmLayout, weights: Uint8Array): WebAssembly.Memory {
-    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(layout.memoryBytes / 65536)) });
+  /**
+   * Linear memory sized by the layout, with the weights at their planned offset. `shared`: for the
+   * threaded variants, whose import is a shared memory of exactly this size.
+   */
+  static memory(layout: WasmLayout, weights: Uint8Array, shared = false): WebAssembly.Memory {
+    const pages = wasmPages(layout.memoryBytes);
+    const memory = new WebAssembly.Memory(
+      shared ? { initial: pages, maximum: pages, shared } : { initial: pages },
+    );
     new Uint8Array(memory.buffer, layout.weightsOffset, weights.length).set(weights);
     return memory;
   }
@@ -43,6 +50,13 @@ export class WasmInstance {
   }
 
   run(feeds: Record<string, Tensor>): Record<string, Tensor> {
+    this.writeInputs(feeds);
+    this.runFn();
+    return this.readOutputs();
+  }
+
+  /** Check the feeds against the layout and copy them into linear memory. */
+  writeInputs(feeds: Record<string, Tensor>): void {
     for (const name of Object.keys(feeds)) {
       if (!this.inputNames.includes(name)) {
         throw new KilnError(`unknown input '${name}'`, {
@@ -69,7 +83,10 @@ export class WasmInstance {
       // bool inputs arrive as 0/1 bytes; the kernels read them as 0/1 floats
       new Float32Array(this.memory.buffer, io.offset, t.size).set(t.data as Float32Array | Uint8Array);
     }
-    this.runFn();
+  }
+
+  /** Copy the outputs out of linear memory (converting int64/bool ones). */
+  readOutputs(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
     for (const io of this.layout.outputs) {
       const n = io.shape.reduce((a, b) => a * b, 1);

@@ -5,7 +5,8 @@ import { kernelUses } from '../../compiler/kernel/uses.js';
 import { DEFAULT_PIPELINE, type PipelineOptions, runPipeline } from '../../compiler/passes/index.js';
 import { type PlanTensor, planMemory } from '../../compiler/plan/memory.js';
 import { type ManifestDraft, writeArtifact } from '../../runtime/artifact/index.js';
-import { type WasmLayout, WASM_LAYOUT_PATH } from '../../runtime/wasm/layout.js';
+import { type WasmLayout, WASM_LAYOUT_PATH, MAX_THREADS, THREADED_MODULES, SYNC, wasmPages } from '../../runtime/wasm/layout.js';
+import { KilnError } from '../../runtime/errors.js';
 import { renderWasm } from './render.js';
 
 export interface WasmCompileOptions {
@@ -19,15 +20,22 @@ export interface WasmCompileOptions {
   sourceBytes?: Uint8Array;
   sourceName?: string;
   kilnVersion?: string;
+  /**
+   * Also render the threaded variants (shared memory, `run(tid, nthreads)`) and record this as the
+   * artifact's default thread count (manifest `compiler.threads`); 1 or absent: single-threaded only.
+   */
+  threads?: number;
 }
 
 export interface WasmCompileResult {
   lowered: LoweredModel;
   layout: WasmLayout;
-  /** Plain SIMD128 module and the relaxed-SIMD (FMA) variant. */
-  modules: { simd: Uint8Array; relaxed: Uint8Array };
+  /** Plain SIMD128 module and the relaxed-SIMD (FMA) variant; with `threads` > 1, threaded ones too. */
+  modules: { simd: Uint8Array; relaxed: Uint8Array; threads?: { simd: Uint8Array; relaxed: Uint8Array } };
   weights: Uint8Array;
   arena: { bytes: number; naiveBytes: number };
+  /** Default thread count (1: no threaded variants). */
+  threads: number;
 }
 
 const align = (n: number, a = 16) => Math.ceil(n / a) * a;
@@ -80,16 +88,24 @@ export function compileWasm(model: Model, options: WasmCompileOptions = {}): Was
     at = align(at + b.size * 4);
   }
   const weights = new Uint8Array(at - weightsOffset);
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)
+    throw new KilnError(`threads must be an integer from 1 to ${MAX_THREADS}, got ${threads}`);
+  // the threaded variants' barrier words, on their own cache line after the weights
+  const syncOffset = threads > 1 ? align(at, 64) : undefined;
+  if (syncOffset !== undefined) at = syncOffset + SYNC.bytes;
   for (const p of weightParts)
     weights.set(new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength), p.offset);
   const optimize = options.optimize ?? true;
   const modules = {
     simd: renderWasm(lowered.kernels, addresses, { relaxedSimd: false, optimize }),
     relaxed: renderWasm(lowered.kernels, addresses, { relaxedSimd: true, optimize }),
+    ...(syncOffset !== undefined ? { threads: renderThreaded(lowered, addresses, optimize, at, syncOffset) } : {}),
   };
   const layout: WasmLayout = {
     memoryBytes: at,
     weightsOffset,
+    ...(syncOffset !== undefined ? { syncOffset } : {}),
     inputs: lowered.inputs.map((t) => ({
       name: t.name,
       offset: addresses.get(t.buffer)!,
@@ -109,6 +125,21 @@ export function compileWasm(model: Model, options: WasmCompileOptions = {}): Was
     modules,
     weights,
     arena: { bytes: plan.arenaBytes, naiveBytes: plan.naiveBytes },
+    threads,
+  };
+}
+
+function renderThreaded(
+  lowered: LoweredModel,
+  addresses: Map<string, number>,
+  optimize: boolean,
+  memoryBytes: number,
+  syncOffset: number,
+): { simd: Uint8Array; relaxed: Uint8Array } {
+  const threads = { memoryPages: wasmPages(memoryBytes), syncOffset };
+  return {
+    simd: renderWasm(lowered.kernels, addresses, { relaxedSimd: false, optimize, threads }),
+    relaxed: renderWasm(lowered.kernels, addresses, { relaxedSimd: true, optimize, threads }),
   };
 }
 
@@ -124,6 +155,11 @@ export async function wasmArtifact(
     ['weights.bin', result.weights],
     [WASM_LAYOUT_PATH, utf8.encode(JSON.stringify(result.layout))],
   ]);
+  const threaded = result.modules.threads;
+  if (threaded) {
+    files.set(THREADED_MODULES.simd, threaded.simd);
+    files.set(THREADED_MODULES.relaxed, threaded.relaxed);
+  }
   const manifest: ManifestDraft = {
     format: 'kiln-artifact',
     formatVersion: 1,
@@ -135,7 +171,14 @@ export async function wasmArtifact(
         : '0'.repeat(64),
       name: options.sourceName ?? 'model.onnx',
     },
-    target: { name: 'wasm', features: ['simd128', 'relaxed-simd (optional variant)'] },
+    target: {
+      name: 'wasm',
+      features: [
+        'simd128',
+        'relaxed-simd (optional variant)',
+        ...(threaded ? ['threads (optional variant)'] : []),
+      ],
+    },
     precision: 'fp32',
     inputs: result.layout.inputs.map((t) => ({ name: t.name, dtype: t.dtype ?? 'float32', shape: t.shape })),
     outputs: result.layout.outputs.map((t) => ({
@@ -150,7 +193,11 @@ export async function wasmArtifact(
       op: k.name,
       nodes: k.nodes,
     })),
-    compiler: { optimize: options.optimize ?? true, passes: options.passes ?? DEFAULT_PIPELINE },
+    compiler: {
+      optimize: options.optimize ?? true,
+      passes: options.passes ?? DEFAULT_PIPELINE,
+      ...(threaded ? { threads: result.threads } : {}),
+    },
   };
   return writeArtifact({ manifest, files });
 }

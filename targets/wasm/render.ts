@@ -11,6 +11,7 @@ import type {
 } from '../../compiler/kernel/ir.js';
 import { coefOf } from '../../compiler/kernel/ir.js';
 import { SimdMath } from './simd-math.js';
+import { type ThreadedRender, addBarrier, addThreadedRun, isParallel, parallelLoop } from './threads.js';
 
 type M = binaryen.Module;
 type X = binaryen.ExpressionRef;
@@ -21,6 +22,8 @@ export interface RenderOptions {
   relaxedSimd: boolean;
   /** Run binaryen's optimiser (-O3 equivalent). */
   optimize: boolean;
+  /** Render the threaded variant (shared memory, `run(tid, nthreads)`; targets/wasm/threads.ts). */
+  threads?: ThreadedRender;
 }
 
 /**
@@ -36,33 +39,47 @@ export function renderWasm(
 ): Uint8Array {
   const m = new binaryen.Module();
   try {
+    const threads = opts.threads;
     m.setFeatures(
       binaryen.Features.SIMD128 |
         binaryen.Features.MutableGlobals |
-        (opts.relaxedSimd ? binaryen.Features.RelaxedSIMD : 0),
+        (opts.relaxedSimd ? binaryen.Features.RelaxedSIMD : 0) |
+        (threads ? binaryen.Features.Atomics : 0),
     );
-    m.setMemory(1, -1, null);
-    m.addMemoryImport('0', 'env', 'memory');
+    if (threads) {
+      m.setMemory(1, threads.memoryPages, null, [], true);
+      m.addMemoryImport('0', 'env', 'memory', true);
+    } else {
+      m.setMemory(1, -1, null);
+      m.addMemoryImport('0', 'env', 'memory');
+    }
     const math = new SimdMath(m);
     const names: string[] = [];
+    const parallel = kernels.map((k) => threads !== undefined && isParallel(k));
     kernels.forEach((k, i) => {
       const name = `k${i}_${k.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
       names.push(name);
-      const fn = new FunctionBuilder(m, math, addresses, opts);
+      const fn = new FunctionBuilder(m, math, addresses, opts, parallel[i]!);
       const body = k.kind === 'loops' ? fn.loopKernel(k) : fn.gemm(k);
-      m.addFunction(name, none, none, fn.localTypes(), body);
+      const params = parallel[i] ? binaryen.createType([i32, i32]) : none;
+      m.addFunction(name, params, none, fn.localTypes(), body);
     });
-    m.addFunction(
-      'run',
-      none,
-      none,
-      [],
-      m.block(
-        null,
-        names.map((n) => m.call(n, [], none)),
-      ),
-    );
-    m.addFunctionExport('run', 'run');
+    if (threads) {
+      addBarrier(m, threads.syncOffset);
+      addThreadedRun(m, names, parallel);
+    } else {
+      m.addFunction(
+        'run',
+        none,
+        none,
+        [],
+        m.block(
+          null,
+          names.map((n) => m.call(n, [], none)),
+        ),
+      );
+      m.addFunctionExport('run', 'run');
+    }
     if (!m.validate()) throw new KilnError('internal error: generated WebAssembly does not validate');
     if (opts.optimize) {
       binaryen.setOptimizeLevel(3);
@@ -108,12 +125,19 @@ class FunctionBuilder {
   private readonly vars = new Map<string, number>();
   private readonly accs = new Map<string, { index: number; vector: boolean }>();
   private labels = 0;
+  /** The loop split across threads (a parallel loop kernel's; see threads.ts). */
+  private split: Stmt | undefined;
 
+  /**
+   * `parallel`: the function takes (tid, nthreads) as locals 0 and 1 and does only its thread's share
+   * of its parallel loop.
+   */
   constructor(
     private readonly m: M,
     private readonly math: SimdMath,
     private readonly addresses: Map<string, number>,
     private readonly opts: RenderOptions,
+    private readonly parallel = false,
   ) {}
 
   localTypes(): binaryen.Type[] {
@@ -122,7 +146,7 @@ class FunctionBuilder {
 
   private newLocal(type: binaryen.Type): number {
     this.locals.push(type);
-    return this.locals.length - 1;
+    return this.locals.length - 1 + (this.parallel ? 2 : 0);
   }
 
   private address(buf: string): number {
@@ -132,6 +156,7 @@ class FunctionBuilder {
   }
 
   loopKernel(k: LoopKernel): X {
+    if (this.parallel) this.split = parallelLoop(k);
     return this.m.block(null, this.stmts(k.body, undefined));
   }
 
@@ -149,14 +174,22 @@ class FunctionBuilder {
           v = this.newLocal(i32);
           this.vars.set(s.v, v);
         }
+        const split = s === this.split;
         if (s.vector && vectorVar === undefined) {
           const n4 = s.n - (s.n % 4);
           const out: X[] = [];
-          if (n4 > 0) out.push(this.countedLoop(v, 0, n4, 4, this.stmts(s.body, s.v)));
-          if (n4 < s.n) out.push(this.countedLoop(v, n4, s.n, 1, this.stmts(s.body, undefined)));
+          if (n4 > 0) {
+            const body = this.stmts(s.body, s.v);
+            out.push(split ? this.shareLoop(v, n4 / 4, 4, body) : this.countedLoop(v, 0, n4, 4, body));
+          }
+          if (n4 < s.n) {
+            const tail = this.countedLoop(v, n4, s.n, 1, this.stmts(s.body, undefined));
+            out.push(split ? this.onLastThread(tail) : tail);
+          }
           return out;
         }
-        return [this.countedLoop(v, 0, s.n, 1, this.stmts(s.body, vectorVar))];
+        const body = this.stmts(s.body, vectorVar);
+        return [split ? this.shareLoop(v, s.n, 1, body) : this.countedLoop(v, 0, s.n, 1, body)];
       }
       case 'set': {
         const vector = vectorVar !== undefined;
@@ -203,6 +236,39 @@ class FunctionBuilder {
         ]),
       ),
     ]);
+  }
+
+  /**
+   * This thread's share of `for (v = 0; v < chunks·step; v += step)`: chunks
+   * [tid·chunks/nthreads, (tid+1)·chunks/nthreads), so shares differ by at most one chunk.
+   */
+  private shareLoop(v: number, chunks: number, step: number, body: X[]): X {
+    const m = this.m;
+    const tid = () => m.local.get(0, i32);
+    const nt = () => m.local.get(1, i32);
+    const bound = (t: X) => m.i32.mul(m.i32.div_u(m.i32.mul(t, m.i32.const(chunks)), nt()), m.i32.const(step));
+    const end = this.newLocal(i32);
+    const label = `L${this.labels++}`;
+    const exit = `E${this.labels++}`;
+    return m.block(exit, [
+      m.local.set(v, bound(tid())),
+      m.local.set(end, bound(m.i32.add(tid(), m.i32.const(1)))),
+      m.loop(
+        label,
+        m.block(null, [
+          m.br(exit, m.i32.ge_s(m.local.get(v, i32), m.local.get(end, i32))),
+          ...body,
+          m.local.set(v, m.i32.add(m.local.get(v, i32), m.i32.const(step))),
+          m.br(label),
+        ]),
+      ),
+    ]);
+  }
+
+  /** Work that one thread does in a split loop (the remainder): the last thread, which may have less. */
+  private onLastThread(x: X): X {
+    const m = this.m;
+    return m.if(m.i32.eq(m.local.get(0, i32), m.i32.sub(m.local.get(1, i32), m.i32.const(1))), x);
   }
 
   /** Byte address of an affine index without its constant part (folded into the memory offset). */
@@ -462,9 +528,18 @@ class FunctionBuilder {
       to - from === rows
         ? m.block(null, [m.local.set(L.i, m.i32.const(from)), this.gemmTile(g, L, kb, rows, width)])
         : this.countedLoop(L.i, from, to, rows, [this.gemmTile(g, L, kb, rows, width)]);
+    // threaded: each thread takes a share of the column panels (disjoint columns of C in every pass)
     const out: X[] = [];
-    if (full > 0) out.push(this.countedLoop(L.j, 0, full, 1, [rowTiles(8)]));
-    if (g.n % 8) out.push(m.block(null, [m.local.set(L.j, m.i32.const(full)), rowTiles(g.n % 8)]));
+    if (full > 0)
+      out.push(
+        this.parallel
+          ? this.shareLoop(L.j, full, 1, [rowTiles(8)])
+          : this.countedLoop(L.j, 0, full, 1, [rowTiles(8)]),
+      );
+    if (g.n % 8) {
+      const tail = m.block(null, [m.local.set(L.j, m.i32.const(full)), rowTiles(g.n % 8)]);
+      out.push(this.parallel ? this.onLastThread(tail) : tail);
+    }
     return m.block(null, out);
   }
 
