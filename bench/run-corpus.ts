@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
 import { KilnError } from '../runtime/errors.js';
 import { PROJECT_ROOT, corpusModels } from './corpus.js';
-import { startOrtWeb } from './engines/ort-web.js';
+import { tryStartOrtWeb } from './engines/ort-web.js';
 import { respawnWithBenchFlags } from './flags.js';
 import { MEMORY_NOTE, machineInfo } from './machine.js';
 import { benchCompiled, compileForBench } from './model-bench.js';
@@ -44,8 +44,15 @@ async function main(): Promise<number> {
   const only = values.only?.split(',');
   const models = corpusModels().filter((m) => !only || only.some((o) => m.name.includes(o)));
   const t0 = performance.now();
-  const ortWebStartMs = await startOrtWeb(opts.threads);
-  console.log(`onnxruntime-web runtime start: ${ortWebStartMs.toFixed(0)} ms`);
+  const started = await tryStartOrtWeb(opts.threads);
+  let ortWebStartMs: number | undefined;
+  if ('ms' in started) {
+    ortWebStartMs = started.ms;
+    console.log(`onnxruntime-web runtime start: ${ortWebStartMs.toFixed(0)} ms`);
+  } else {
+    console.log(`WARNING: ${started.error}`);
+    opts.against = opts.against.filter((a) => a !== 'ort-web');
+  }
   const results: ModelResult[] = [];
   const skipped: SkippedModel[] = [];
   for (const m of models) {

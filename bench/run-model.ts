@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { printTable } from '../cli/table.js';
 import { benchCompiled, compileForBench } from './model-bench.js';
-import { startOrtWeb } from './engines/ort-web.js';
+import { tryStartOrtWeb } from './engines/ort-web.js';
 import { gcExposed } from './memory.js';
 import type { BenchOptions } from './options.js';
 import { engineRows, round } from './report.js';
@@ -25,8 +25,14 @@ export async function benchOneModel(file: string, opts: BenchOptions): Promise<M
   );
   let ortWebStartMs: number | undefined;
   if (opts.against.includes('ort-web')) {
-    ortWebStartMs = await startOrtWeb(opts.threads);
-    log(`onnxruntime-web runtime start (once per process): ${ortWebStartMs.toFixed(0)} ms`);
+    const started = await tryStartOrtWeb(opts.threads);
+    if ('ms' in started) {
+      ortWebStartMs = started.ms;
+      log(`onnxruntime-web runtime start (once per process): ${ortWebStartMs.toFixed(0)} ms`);
+    } else {
+      log(`WARNING: ${started.error}`);
+      opts = { ...opts, against: opts.against.filter((a) => a !== 'ort-web') };
+    }
   }
   const r = await benchCompiled(c, opts, log);
   log(

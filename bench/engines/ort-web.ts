@@ -42,6 +42,26 @@ export async function startOrtWeb(threads: number): Promise<number> {
   return performance.now() - t0;
 }
 
+/**
+ * startOrtWeb, or why it cannot start. onnxruntime-web 1.30 cannot run multi-threaded in Node: with
+ * numThreads > 1 it fetches its threaded .mjs to import it from a blob: URL (for its pthread workers),
+ * and Node's fetch reads no file: URLs and its loader imports no blob: URLs ("fetch failed").
+ */
+export async function tryStartOrtWeb(threads: number): Promise<{ ms: number } | { error: string }> {
+  try {
+    return { ms: await startOrtWeb(threads) };
+  } catch (err) {
+    ortWeb = undefined;
+    const why = (err as Error).message.split('\n')[0]!;
+    return {
+      error:
+        threads > 1
+          ? `onnxruntime-web cannot start with ${threads} threads in Node (${why}); it is left out`
+          : `onnxruntime-web cannot start (${why}); it is left out`,
+    };
+  }
+}
+
 export function ortWebLoader(file: string, threads: number): EngineLoader {
   return {
     name: 'ort-web',

@@ -1,8 +1,9 @@
 /**
- * What each thread of a threaded session runs. It is shipped to a worker as source text
- * (`threadWorkerSource`), so the same code starts in Node's worker_threads (eval) and in a browser
- * Worker (blob URL) without a separate script file to locate or bundle. It must therefore be
- * self-contained: no imports, no closures over module scope, plain JS once types are stripped.
+ * What each thread of a threaded session runs, and the messages it exchanges with the pool. The code
+ * is shipped to a worker as source text, so the same code starts in Node's worker_threads (eval) and
+ * in a browser Worker (blob URL) without a script file to locate or bundle. It is a plain JS string,
+ * not a TS function's toString(): transpilers (tsx/esbuild keepNames, coverage) inject helpers into
+ * functions that would not exist in the worker.
  */
 
 /** Messages main → worker. */
@@ -20,28 +21,29 @@ export type ToThread =
     }
   | { type: 'run' };
 
-/** Messages worker → main. */
+/**
+ * Messages worker → main. `secondary`: the thread trapped because another had already failed (or the
+ * pool was released) and set the abort word.
+ */
 export type FromThread =
   | { type: 'ready' }
   | { type: 'done' }
   | { type: 'error'; message: string; secondary?: boolean };
 
-/** How the worker talks to its parent: postMessage and a message listener, per platform. */
-export interface ThreadPort {
-  post(msg: FromThread): void;
-  listen(handler: (msg: ToThread) => void): void;
-}
-
-export function threadWorkerMain(port: ThreadPort): void {
-  let run: ((tid: number, nthreads: number) => void) | undefined;
-  let words: Int32Array | undefined;
-  let init: (ToThread & { type: 'init' }) | undefined;
-  const describe = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+/**
+ * The worker body, applied to a port `{post(msg), listen(handler)}`. On `init` it instantiates the
+ * module on the shared memory; on `run` it reads the run word (acquiring the inputs the main thread
+ * wrote) and calls `run(tid, nthreads)`. A trap sets the abort word and wakes the barrier's sleepers so
+ * the other threads trap too instead of waiting forever.
+ */
+const WORKER_MAIN = `function threadWorkerMain(port) {
+  let run, words, init;
+  const describe = (e) => (e instanceof Error ? e.name + ': ' + e.message : String(e));
   port.listen((msg) => {
     if (msg.type === 'init') {
       try {
         const instance = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory } });
-        run = instance.exports.run as (tid: number, nthreads: number) => void;
+        run = instance.exports.run;
         words = new Int32Array(msg.memory.buffer);
         init = msg;
         port.post({ type: 'ready' });
@@ -50,28 +52,26 @@ export function threadWorkerMain(port: ThreadPort): void {
       }
       return;
     }
-    if (!run || !words || !init) {
+    if (!run) {
       port.post({ type: 'error', message: 'run before init' });
       return;
     }
     try {
-      Atomics.load(words, init.runWord); // acquire the inputs the main thread wrote
+      Atomics.load(words, init.runWord);
       run(init.tid, init.nthreads);
       port.post({ type: 'done' });
     } catch (e) {
-      // wake the other threads out of their barrier: they trap on the abort word. A thread that finds
-      // the word already set failed because another did (or the pool was released): it says so.
       const secondary = Atomics.exchange(words, init.abortWord, 1) !== 0;
       Atomics.notify(words, init.generationWord);
       port.post({ type: 'error', message: describe(e), secondary });
     }
   });
-}
+}`;
 
 /**
- * The worker's source: threadWorkerMain applied to a port built by `portSource` (a JS expression,
- * e.g. from worker_threads' parentPort or a browser Worker's `self`).
+ * The worker's source: the worker body applied to a port built by `portSource` (a JS expression, e.g.
+ * from worker_threads' parentPort or a browser Worker's `self`).
  */
 export function threadWorkerSource(portSource: string): string {
-  return `"use strict";\n(${threadWorkerMain.toString()})(${portSource});\n`;
+  return `"use strict";\n(${WORKER_MAIN})(${portSource});\n`;
 }
