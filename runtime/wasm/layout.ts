@@ -15,7 +15,10 @@ export interface WasmLayout {
 export const WASM_LAYOUT_PATH = 'wasm-layout.json';
 
 /** The threaded module variants (shared memory, `run(tid, nthreads)`), present when compiled with threads. */
-export const THREADED_MODULES = { simd: 'model.threads.wasm', relaxed: 'model.threads.relaxed.wasm' } as const;
+export const THREADED_MODULES = {
+  simd: 'model.threads.wasm',
+  relaxed: 'model.threads.relaxed.wasm',
+} as const;
 
 /** The threaded variants' synchronisation block at `syncOffset`: byte offsets of its words. */
 export const SYNC = {

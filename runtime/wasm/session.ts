@@ -70,7 +70,8 @@ export class WasmSession {
       );
     const mode = options.relaxedSimd ?? 'auto';
     const names = threaded ? THREADED_MODULES : { simd: 'model.wasm', relaxed: 'model.relaxed.wasm' };
-    const relaxed = mode === 'on' || (mode === 'auto' && hasRelaxedSimd() && artifact.files.has(names.relaxed));
+    const relaxed =
+      mode === 'on' || (mode === 'auto' && hasRelaxedSimd() && artifact.files.has(names.relaxed));
     const path = relaxed ? names.relaxed : names.simd;
     const code = artifact.files.get(path);
     if (!code) throw fail(`artifact has no ${path}`);

@@ -26,9 +26,7 @@ export type ToThread =
  * pool was released) and set the abort word.
  */
 export type FromThread =
-  | { type: 'ready' }
-  | { type: 'done' }
-  | { type: 'error'; message: string; secondary?: boolean };
+  { type: 'ready' } | { type: 'done' } | { type: 'error'; message: string; secondary?: boolean };
 
 /**
  * The worker body, applied to a port `{post(msg), listen(handler)}`. On `init` it instantiates the

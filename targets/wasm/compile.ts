@@ -5,7 +5,14 @@ import { kernelUses } from '../../compiler/kernel/uses.js';
 import { DEFAULT_PIPELINE, type PipelineOptions, runPipeline } from '../../compiler/passes/index.js';
 import { type PlanTensor, planMemory } from '../../compiler/plan/memory.js';
 import { type ManifestDraft, writeArtifact } from '../../runtime/artifact/index.js';
-import { type WasmLayout, WASM_LAYOUT_PATH, MAX_THREADS, THREADED_MODULES, SYNC, wasmPages } from '../../runtime/wasm/layout.js';
+import {
+  type WasmLayout,
+  WASM_LAYOUT_PATH,
+  MAX_THREADS,
+  THREADED_MODULES,
+  SYNC,
+  wasmPages,
+} from '../../runtime/wasm/layout.js';
 import { KilnError } from '../../runtime/errors.js';
 import { renderWasm } from './render.js';
 
@@ -100,7 +107,9 @@ export function compileWasm(model: Model, options: WasmCompileOptions = {}): Was
   const modules = {
     simd: renderWasm(lowered.kernels, addresses, { relaxedSimd: false, optimize }),
     relaxed: renderWasm(lowered.kernels, addresses, { relaxedSimd: true, optimize }),
-    ...(syncOffset !== undefined ? { threads: renderThreaded(lowered, addresses, optimize, at, syncOffset) } : {}),
+    ...(syncOffset !== undefined
+      ? { threads: renderThreaded(lowered, addresses, optimize, at, syncOffset) }
+      : {}),
   };
   const layout: WasmLayout = {
     memoryBytes: at,

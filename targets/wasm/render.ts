@@ -11,7 +11,7 @@ import type {
 } from '../../compiler/kernel/ir.js';
 import { coefOf } from '../../compiler/kernel/ir.js';
 import { SimdMath } from './simd-math.js';
-import { type ThreadedRender, addBarrier, addThreadedRun, isParallel, parallelLoop } from './threads.js';
+import { type ThreadedRender, addBarrier, addThreadedRun, isParallel, splitLoops } from './threads.js';
 
 type M = binaryen.Module;
 type X = binaryen.ExpressionRef;
@@ -125,8 +125,8 @@ class FunctionBuilder {
   private readonly vars = new Map<string, number>();
   private readonly accs = new Map<string, { index: number; vector: boolean }>();
   private labels = 0;
-  /** The loop split across threads (a parallel loop kernel's; see threads.ts). */
-  private split: Stmt | undefined;
+  /** The loops split across threads (a parallel loop kernel's; see threads.ts). */
+  private readonly split = new Set<Stmt>();
 
   /**
    * `parallel`: the function takes (tid, nthreads) as locals 0 and 1 and does only its thread's share
@@ -156,8 +156,19 @@ class FunctionBuilder {
   }
 
   loopKernel(k: LoopKernel): X {
-    if (this.parallel) this.split = parallelLoop(k);
-    return this.m.block(null, this.stmts(k.body, undefined));
+    const phases = this.parallel ? splitLoops(k) : undefined;
+    if (!phases) return this.m.block(null, this.stmts(k.body, undefined));
+    // threaded: each top-level loop split (or on thread 0 alone), a barrier between them
+    const m = this.m;
+    const out: X[] = [];
+    k.body.forEach((s, i) => {
+      const loop = phases[i];
+      if (i > 0) out.push(m.call('barrier', [m.local.get(1, i32)], none));
+      if (loop) this.split.add(loop);
+      const x = this.stmts([s], undefined);
+      out.push(loop ? m.block(null, x) : m.if(m.i32.eqz(m.local.get(0, i32)), m.block(null, x)));
+    });
+    return m.block(null, out);
   }
 
   private stmts(body: Stmt[], vectorVar: string | undefined): X[] {
@@ -174,7 +185,7 @@ class FunctionBuilder {
           v = this.newLocal(i32);
           this.vars.set(s.v, v);
         }
-        const split = s === this.split;
+        const split = this.split.has(s);
         if (s.vector && vectorVar === undefined) {
           const n4 = s.n - (s.n % 4);
           const out: X[] = [];
@@ -246,7 +257,8 @@ class FunctionBuilder {
     const m = this.m;
     const tid = () => m.local.get(0, i32);
     const nt = () => m.local.get(1, i32);
-    const bound = (t: X) => m.i32.mul(m.i32.div_u(m.i32.mul(t, m.i32.const(chunks)), nt()), m.i32.const(step));
+    const bound = (t: X) =>
+      m.i32.mul(m.i32.div_u(m.i32.mul(t, m.i32.const(chunks)), nt()), m.i32.const(step));
     const end = this.newLocal(i32);
     const label = `L${this.labels++}`;
     const exit = `E${this.labels++}`;

@@ -10,7 +10,7 @@ const { i32, none } = binaryen;
 /**
  * The threaded module variant: every thread calls the exported `run(tid, nthreads)`, which walks the
  * whole kernel sequence. A parallel kernel takes (tid, nthreads) and does its share of its outermost
- * parallel loop (GEMM: column panels); serial kernels run on thread 0 only. A barrier follows each
+ * parallel loops (GEMM: column panels); serial kernels run on thread 0 only. A barrier follows each
  * parallel kernel and each run of serial kernels, so no kernel starts before the one it reads from
  * has finished on every thread.
  */
@@ -27,23 +27,32 @@ const SPINS = 2000;
 const WAIT_NS = 50_000_000;
 
 /**
- * The loop a parallel loop kernel splits across threads, or undefined when the kernel must run on one
- * thread. The kernel's body must be one chain of loops (no top-level statements besides it, so no
- * ordering between separately-partitioned loops); the split loop is the first of the chain that runs
- * more than once. Iterations of it must touch disjoint data: every store moves by more than the whole
- * span of its inner loops per iteration, and a buffer both read and written is only read at the exact
- * element that iteration stores.
+ * How a loop kernel runs on several threads: one entry per top-level statement ("phase"), the loop of
+ * that phase split across threads, or undefined when the phase runs on thread 0. Phases are separated
+ * by barriers. Undefined as a whole (the kernel runs on thread 0) when a top-level statement is not a
+ * loop (an accumulator set there would live on one thread only) or no phase can be split.
  */
-export function parallelLoop(k: LoopKernel): Stmt | undefined {
-  let body = k.body;
-  const extent = new Map<string, number>();
+export function splitLoops(k: LoopKernel): (Stmt | undefined)[] | undefined {
+  if (!k.body.every((s) => s.k === 'loop')) return undefined;
+  const phases = k.body.map((s) => splitLoop(s));
+  return phases.some((p) => p !== undefined) ? phases : undefined;
+}
+
+/**
+ * The loop of one loop chain to split across threads: the first that runs more than once, descending
+ * through single-loop bodies. Its iterations must touch disjoint data: every store moves by more than
+ * the whole span of its inner loops per iteration, and a buffer both read and written is only read at
+ * the exact element that iteration stores.
+ */
+function splitLoop(top: Stmt): Stmt | undefined {
   let chosen: (Stmt & { k: 'loop' }) | undefined;
-  while (!chosen && body.length === 1 && body[0]!.k === 'loop') {
-    const loop = body[0]!;
-    if (loop.n > 1) chosen = loop;
-    else body = loop.body;
+  let at: Stmt | undefined = top;
+  while (!chosen && at?.k === 'loop') {
+    if (at.n > 1) chosen = at;
+    else at = at.body.length === 1 ? at.body[0] : undefined;
   }
   if (!chosen) return undefined;
+  const extent = new Map<string, number>();
   const stores: { buf: string; at: Affine }[] = [];
   const loads: { buf: string; at: Affine }[] = [];
   const walk = (stmts: Stmt[]) => {
@@ -79,9 +88,9 @@ function sameAffine(a: Affine, b: Affine): boolean {
   return a.terms.every((t) => b.terms.some((u) => u.v === t.v && u.c === t.c));
 }
 
-/** Which kernels split across threads: every GEMM, and loop kernels with a parallel loop. */
+/** Which kernels split across threads: every GEMM, and loop kernels with a loop to split. */
 export function isParallel(k: Kernel): boolean {
-  return k.kind === 'gemm' || parallelLoop(k) !== undefined;
+  return k.kind === 'gemm' || splitLoops(k) !== undefined;
 }
 
 /** binaryen 132's i64.const takes one bigint (its .d.ts still says (low, high)). */

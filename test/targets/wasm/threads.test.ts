@@ -44,7 +44,13 @@ function smallCnn() {
       inputs: [value('x', 'float32', [1, 3, 13, 11])],
       outputs: [value('y', 'float32', [1, 10])],
       nodes: [
-        node('Conv', ['x', 'w1', 'b1'], ['c1'], { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]) }, 'conv1'),
+        node(
+          'Conv',
+          ['x', 'w1', 'b1'],
+          ['c1'],
+          { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]) },
+          'conv1',
+        ),
         node('Relu', ['c1'], ['r1'], {}, 'relu1'),
         node('MaxPool', ['r1'], ['p1'], { kernel_shape: ints([2, 2]), strides: ints([2, 2]) }, 'pool'),
         node('Conv', ['p1', 'w2'], ['c2'], { kernel_shape: ints([1, 1]) }, 'pointwise'),
@@ -79,30 +85,37 @@ describe('wasm threads: a threaded artifact computes what the single-threaded on
   it.each([
     [2, 'off'],
     [3, 'on'],
-  ] as const)('small CNN on %i threads (relaxed %s) matches one thread and the reference', async (n, relaxed) => {
-    const compiled = compileWasm(smallCnn(), { threads: n });
-    expect(compiled.lowered.kernels.filter(isParallel).length).toBeGreaterThan(3);
-    const bytes = await wasmArtifact(compiled);
-    const one = await open(bytes, { threads: 1, relaxedSimd: relaxed });
-    const many = await open(bytes, { relaxedSimd: relaxed }); // the artifact's default: n
-    expect(one.threads).toBe(1);
-    expect(many.threads).toBe(n);
-    expect(many.manifest.compiler['threads']).toBe(n);
-    expect(many.manifest.target.features).toContain('threads (optional variant)');
-    const want = ReferenceSession.create(smallCnn()).run({ x })['y'] as Tensor;
-    const a = (await one.run({ x })).y!;
-    // repeated runs reuse the workers and the barrier words
-    for (let i = 0; i < 3; i++) {
-      const b = (await many.run({ x })).y!;
-      expect(compareTensors(b, a, TOL), 'vs one thread').toBeUndefined();
-      expect(compareTensors(b, want, TOL), 'vs the reference').toBeUndefined();
-    }
-    // concurrent runs queue on the shared memory instead of mixing inputs
-    const x2 = randomFloat32([1, 3, 13, 11], 8);
-    const [r1, r2] = await Promise.all([many.run({ x }), many.run({ x: x2 })]);
-    expect(compareTensors(r1.y!, a, TOL)).toBeUndefined();
-    expect(compareTensors(r2.y!, (await one.run({ x: x2 })).y!, TOL)).toBeUndefined();
-  });
+  ] as const)(
+    'small CNN on %i threads (relaxed %s) matches one thread and the reference',
+    async (n, relaxed) => {
+      const compiled = compileWasm(smallCnn(), { threads: n });
+      const kernels = compiled.lowered.kernels;
+      expect(kernels.filter(isParallel).length).toBeGreaterThan(3);
+      // zero-padded copies split in two phases (fill, copy) with a barrier between them
+      expect(kernels.filter((k) => k.name === 'pad').length).toBeGreaterThan(0);
+      expect(kernels.filter((k) => k.name === 'pad').every(isParallel)).toBe(true);
+      const bytes = await wasmArtifact(compiled);
+      const one = await open(bytes, { threads: 1, relaxedSimd: relaxed });
+      const many = await open(bytes, { relaxedSimd: relaxed }); // the artifact's default: n
+      expect(one.threads).toBe(1);
+      expect(many.threads).toBe(n);
+      expect(many.manifest.compiler['threads']).toBe(n);
+      expect(many.manifest.target.features).toContain('threads (optional variant)');
+      const want = ReferenceSession.create(smallCnn()).run({ x })['y'] as Tensor;
+      const a = (await one.run({ x })).y!;
+      // repeated runs reuse the workers and the barrier words
+      for (let i = 0; i < 3; i++) {
+        const b = (await many.run({ x })).y!;
+        expect(compareTensors(b, a, TOL), 'vs one thread').toBeUndefined();
+        expect(compareTensors(b, want, TOL), 'vs the reference').toBeUndefined();
+      }
+      // concurrent runs queue on the shared memory instead of mixing inputs
+      const x2 = randomFloat32([1, 3, 13, 11], 8);
+      const [r1, r2] = await Promise.all([many.run({ x }), many.run({ x: x2 })]);
+      expect(compareTensors(r1.y!, a, TOL)).toBeUndefined();
+      expect(compareTensors(r2.y!, (await one.run({ x: x2 })).y!, TOL)).toBeUndefined();
+    },
+  );
 
   it('more threads than the artifact was compiled for works (the split is decided at run time)', async () => {
     const bytes = await wasmArtifact(compileWasm(smallCnn(), { threads: 2 }));
@@ -134,7 +147,13 @@ describe('wasm threads: bad requests and failures are clear errors', () => {
 
   it('a trapping thread rejects the run naming it; the others leave their barrier', async () => {
     // run(tid, n): tid 1 traps; the others wait at a barrier-like spin on the generation word
-    const layout: WasmLayout = { memoryBytes: 65536, weightsOffset: 0, syncOffset: 64, inputs: [], outputs: [] };
+    const layout: WasmLayout = {
+      memoryBytes: 65536,
+      weightsOffset: 0,
+      syncOffset: 64,
+      inputs: [],
+      outputs: [],
+    };
     const m = new binaryen.Module();
     m.setFeatures(binaryen.Features.Atomics);
     m.setMemory(1, 1, null, [], true);
@@ -185,4 +204,3 @@ describe.skipIf(!hasTorchModels)(skipNote('wasm threads on a corpus model', TORC
     expect(compareTensors(b, torch, { rtol: 1e-3, atol: 1e-4 }), 'vs PyTorch').toBeUndefined();
   }, 120_000);
 });
-
