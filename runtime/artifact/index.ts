@@ -11,3 +11,14 @@ export {
   artifactPathProblem,
 } from './paths.js';
 export { sha256Hex } from './sha256.js';
+export {
+  type ArtifactSignature,
+  type TrustStore,
+  type TrustedKey,
+  decodeSignature,
+  encodeSignature,
+  parseTrustStore,
+  publicKeyId,
+  verifyManifestSignature,
+  verifySignedArtifact,
+} from './signature.js';

@@ -1,0 +1,167 @@
+import type { Db, Dialect, Queryable } from './db.js';
+
+/**
+ * Versioned schema migrations, applied in order, each once, inside one transaction (both SQLite
+ * and PostgreSQL have transactional DDL, so a crash mid-migration leaves the previous schema).
+ * Never edit a released migration: add the next one. `{{id}}` is the dialect's auto-increment key.
+ */
+export const MIGRATIONS: readonly { version: number; why: string; sql: string }[] = [
+  {
+    version: 1,
+    why: 'models, versions with lineage and approval, variants, signatures, benchmarks, aliases, keys, tokens, deployments',
+    sql: `
+CREATE TABLE models (
+  name TEXT PRIMARY KEY,
+  description TEXT NOT NULL,
+  tags TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL
+);
+CREATE TABLE versions (
+  model TEXT NOT NULL REFERENCES models(name),
+  version INTEGER NOT NULL,
+  source_sha256 TEXT NOT NULL,
+  source_bytes BIGINT NOT NULL,
+  source_name TEXT NOT NULL,
+  inputs TEXT NOT NULL,
+  outputs TEXT NOT NULL,
+  metrics TEXT NOT NULL,
+  params TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  parent_version INTEGER,
+  dataset TEXT,
+  training_run TEXT,
+  approval_status TEXT NOT NULL,
+  approval_by TEXT,
+  approval_at TEXT,
+  approval_reason TEXT,
+  PRIMARY KEY (model, version)
+);
+CREATE TABLE approval_history (
+  id {{id}},
+  model TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  changed_at TEXT NOT NULL,
+  reason TEXT,
+  FOREIGN KEY (model, version) REFERENCES versions(model, version)
+);
+CREATE TABLE variants (
+  id {{id}},
+  model TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  target TEXT NOT NULL,
+  features TEXT NOT NULL,
+  precision TEXT NOT NULL,
+  compiler_version TEXT NOT NULL,
+  options TEXT NOT NULL,
+  artifact_sha256 TEXT NOT NULL,
+  artifact_bytes BIGINT NOT NULL,
+  manifest_sha256 TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  UNIQUE (model, version, target, precision, features),
+  FOREIGN KEY (model, version) REFERENCES versions(model, version)
+);
+CREATE TABLE signatures (
+  variant_id BIGINT NOT NULL REFERENCES variants(id),
+  key_id TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (variant_id, key_id)
+);
+CREATE TABLE benchmarks (
+  id {{id}},
+  variant_id BIGINT NOT NULL REFERENCES variants(id),
+  hardware_id TEXT NOT NULL,
+  hardware TEXT NOT NULL,
+  latency_median_ms DOUBLE PRECISION NOT NULL,
+  latency_p90_ms DOUBLE PRECISION NOT NULL,
+  throughput DOUBLE PRECISION,
+  peak_memory_bytes BIGINT,
+  measured_at TEXT NOT NULL,
+  recorded_by TEXT NOT NULL
+);
+CREATE TABLE aliases (
+  model TEXT NOT NULL REFERENCES models(name),
+  alias TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  changed_at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  PRIMARY KEY (model, alias),
+  FOREIGN KEY (model, version) REFERENCES versions(model, version)
+);
+CREATE TABLE alias_history (
+  id {{id}},
+  model TEXT NOT NULL,
+  alias TEXT NOT NULL,
+  version INTEGER,
+  previous_version INTEGER,
+  changed_at TEXT NOT NULL,
+  actor TEXT NOT NULL
+);
+CREATE TABLE signing_keys (
+  key_id TEXT PRIMARY KEY,
+  public_key TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT,
+  revoked_reason TEXT
+);
+CREATE TABLE tokens (
+  id {{id}},
+  name TEXT NOT NULL,
+  token_sha256 TEXT NOT NULL UNIQUE,
+  scope TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+CREATE TABLE deployments (
+  id {{id}},
+  variant_id BIGINT NOT NULL REFERENCES variants(id),
+  fleet TEXT NOT NULL,
+  deployed_at TEXT NOT NULL,
+  actor TEXT NOT NULL
+);
+CREATE INDEX versions_source ON versions (source_sha256);
+CREATE INDEX variants_artifact ON variants (artifact_sha256);
+CREATE INDEX alias_history_model ON alias_history (model, alias, id);
+`,
+  },
+];
+
+const ID_COLUMN: Record<Dialect, string> = {
+  sqlite: 'INTEGER PRIMARY KEY AUTOINCREMENT',
+  postgres: 'BIGSERIAL PRIMARY KEY',
+};
+
+/** An arbitrary constant: the PostgreSQL advisory lock that serialises migrating processes. */
+const PG_MIGRATION_LOCK = 7_391_004;
+
+/** Bring the schema up to date; safe when several processes open a fresh registry at once. */
+export async function migrate(db: Db): Promise<number> {
+  return db.transaction(async (tx) => {
+    if (db.dialect === 'postgres') await tx.run(`SELECT pg_advisory_xact_lock(${PG_MIGRATION_LOCK})`);
+    await tx.run(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
+    );
+    const row = await tx.get<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
+    const current = row?.v ?? 0;
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      await runScript(tx, m.sql.replaceAll('{{id}}', ID_COLUMN[db.dialect]));
+      await tx.run('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [
+        m.version,
+        new Date().toISOString(),
+      ]);
+    }
+    return MIGRATIONS.at(-1)!.version;
+  });
+}
+
+async function runScript(tx: Queryable, sql: string): Promise<void> {
+  for (const statement of sql.split(';').map((s) => s.trim())) {
+    if (statement) await tx.run(statement);
+  }
+}
