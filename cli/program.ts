@@ -4,7 +4,9 @@ import { benchCommand } from './bench.js';
 import { compileCommand } from './compile.js';
 import { conformanceCommand } from './conformance.js';
 import { inspectCommand } from './inspect.js';
+import { keysCommand } from './keys.js';
 import { opsCommand } from './ops.js';
+import { registryCommand } from './registry.js';
 import { runCommand } from './run.js';
 import { VERSION } from './version.js';
 
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
   program.addCommand(conformanceCommand());
   program.addCommand(opsCommand());
   program.addCommand(benchCommand());
+  program.addCommand(registryCommand());
+  program.addCommand(keysCommand());
   return program;
 }
 

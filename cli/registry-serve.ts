@@ -1,0 +1,85 @@
+import { Command, Option } from 'commander';
+import { DEFAULT_MAX_UPLOAD_BYTES, buildRegistryServer } from '../registry/http/server.js';
+import { SCOPES, type Scope, createToken, listTokens, revokeToken } from '../registry/tokens.js';
+import { output, withRegistry } from './registry-shared.js';
+import { printTable } from './table.js';
+import { Registry } from '../registry/registry.js';
+
+export function registryServeCommand(): Command {
+  return new Command('serve')
+    .description(
+      'serve the registry HTTP API (/v1, OpenAPI at /openapi.json); bearer tokens from `kiln registry token create`',
+    )
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port', (v) => Number(v), 8700)
+    .option(
+      '--max-upload-bytes <n>',
+      'largest ONNX upload accepted (413 beyond it)',
+      (v) => Number(v),
+      DEFAULT_MAX_UPLOAD_BYTES,
+    )
+    .action(async (o: { host: string; port: number; maxUploadBytes: number }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<{ home?: string; db?: string }>();
+      const registry = await Registry.open({
+        ...(g.home ? { home: g.home } : {}),
+        ...(g.db ? { db: g.db } : {}),
+      });
+      const app = await buildRegistryServer({ registry, maxUploadBytes: o.maxUploadBytes, logger: true });
+      const close = async () => {
+        await app.close();
+        await registry.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', close);
+      process.once('SIGTERM', close);
+      await app.listen({ host: o.host, port: o.port });
+      // keep running until a signal arrives
+      await new Promise(() => undefined);
+    });
+}
+
+export function registryTokenCommand(): Command {
+  const token = new Command('token').description(
+    'API tokens for `kiln registry serve` (scopes: read ⊂ write ⊂ admin)',
+  );
+  token
+    .command('create')
+    .description('create a token; it is printed once, only its hash is stored')
+    .requiredOption('--name <name>', 'who or what uses it (recorded as the actor of its writes)')
+    .addOption(new Option('--scope <scope>', 'scope').choices([...SCOPES]).default('read'))
+    .option('--json', 'print JSON')
+    .action(async (o: { name: string; scope: Scope; json?: boolean }, cmd: Command) =>
+      withRegistry(cmd, async (reg) => {
+        const t = await createToken(reg, o.name, o.scope);
+        output(o.json, t, () =>
+          console.log(`${t.token}\n(token ${t.id}, ${t.scope}, for ${t.name}; shown once)`),
+        );
+      }),
+    );
+  token
+    .command('list')
+    .description('tokens (without their secrets)')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }, cmd: Command) =>
+      withRegistry(cmd, async (reg) => {
+        const list = await listTokens(reg);
+        output(o.json, list, () =>
+          printTable(
+            ['id', 'name', 'scope', 'created', 'revoked'],
+            list.map((t) => [t.id, t.name, t.scope, t.createdAt, t.revokedAt ?? '-']),
+          ),
+        );
+      }),
+    );
+  token
+    .command('revoke')
+    .description('revoke a token')
+    .argument('<id>', 'token id', (v) => Number(v))
+    .action(async (id: number, _o: unknown, cmd: Command) =>
+      withRegistry(cmd, async (reg) => {
+        await revokeToken(reg, id);
+        console.log(`revoked token ${id}`);
+      }),
+    );
+  return token;
+}
