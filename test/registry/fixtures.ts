@@ -29,16 +29,23 @@ export function suiteTitle(what: string, b: Backend): string {
   return b.skip ? `${what} on ${b.name} (skipped: ${b.skip})` : `${what} on ${b.name}`;
 }
 
-/** A new, empty database on the test server, so parallel test files never see each other's rows. */
-export async function freshPgDatabase(): Promise<string> {
-  const name = `kiln_t_${randomBytes(6).toString('hex')}`;
+const created: string[] = [];
+
+async function onServer(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: PG_URL });
   await client.connect();
   try {
-    await client.query(`CREATE DATABASE ${name}`); // name is ours: [a-z0-9_] only
+    await client.query(sql);
   } finally {
     await client.end();
   }
+}
+
+/** A new, empty database on the test server, so parallel test files never see each other's rows. */
+export async function freshPgDatabase(): Promise<string> {
+  const name = `kiln_t_${randomBytes(6).toString('hex')}`;
+  await onServer(`CREATE DATABASE ${name}`); // name is ours: [a-z0-9_] only
+  created.push(name);
   const url = new URL(PG_URL!);
   url.pathname = `/${name}`;
   return url.toString();
@@ -92,4 +99,9 @@ export function largeOnnx(mib: number): Uint8Array {
     }),
   );
   return exportModel(m);
+}
+
+/** Drop the databases this test file created (call after closing its registries). */
+export async function dropTestDatabases(): Promise<void> {
+  for (const name of created.splice(0)) await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }

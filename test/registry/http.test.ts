@@ -6,7 +6,7 @@ import type { Registry } from '../../registry/registry.js';
 import { createToken } from '../../registry/tokens.js';
 import { generateKey } from '../../registry/trust.js';
 import { verifySignedArtifact, parseTrustStore } from '../../runtime/artifact/signature.js';
-import { BACKENDS, openFresh, suiteTitle, tinyOnnx } from './fixtures.js';
+import { BACKENDS, dropTestDatabases, openFresh, suiteTitle, tinyOnnx } from './fixtures.js';
 
 const MAX_UPLOAD = 64 * 1024;
 
@@ -34,6 +34,7 @@ for (const backend of BACKENDS) {
     afterAll(async () => {
       await app?.close();
       await reg?.close();
+      await dropTestDatabases();
     });
 
     it('adds a streamed ONNX upload with metrics and lineage, then serves it', async () => {

@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { checkIntegrity } from '../../registry/check.js';
 import { Registry } from '../../registry/registry.js';
 import { addVersion, listVersions } from '../../registry/versions.js';
 import { PROJECT_ROOT } from '../helpers/paths.js';
-import { BACKENDS, freshLocation, largeOnnx, suiteTitle, tinyOnnx } from './fixtures.js';
+import { BACKENDS, dropTestDatabases, freshLocation, largeOnnx, suiteTitle, tinyOnnx } from './fixtures.js';
 
 const WORKER = join(PROJECT_ROOT, 'test/registry/workers/add-versions.ts');
 
@@ -38,6 +38,7 @@ for (const backend of BACKENDS) {
     suiteTitle('registry writers in separate processes', backend),
     { timeout: 240_000 },
     () => {
+      afterAll(dropTestDatabases);
       it('two processes adding versions to one model at once lose nothing', async () => {
         const loc = await freshLocation(backend);
         // create the schema first, so the race is over versions, not migrations

@@ -12,7 +12,7 @@ import { generateKey, revokeKey } from '../../registry/trust.js';
 import { compileVariant, listVariants } from '../../registry/variants.js';
 import { verifyVersion } from '../../registry/verify.js';
 import { addVersion, getModel, getVersion, listModels, listVersions } from '../../registry/versions.js';
-import { BACKENDS, openFresh, suiteTitle, tinyOnnx } from './fixtures.js';
+import { BACKENDS, dropTestDatabases, openFresh, suiteTitle, tinyOnnx } from './fixtures.js';
 
 const ref = (text: string) => parseVersionRef(text);
 
@@ -24,6 +24,7 @@ for (const backend of BACKENDS) {
     });
     afterAll(async () => {
       await reg?.close();
+      await dropTestDatabases();
     });
 
     it('keeps lineage, metrics, params and the ONNX signature of each version', async () => {
