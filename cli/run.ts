@@ -5,6 +5,7 @@ import type { ValueInfo } from '../compiler/ir/graph.js';
 import { decodeTensorProto } from '../compiler/onnx/import.js';
 import { ReferenceSession } from '../compiler/reference/session.js';
 import { type Value, isTensor } from '../compiler/reference/value.js';
+import { type TrustStore, parseTrustStore, verifySignedArtifact } from '../runtime/artifact/signature.js';
 import { KilnError } from '../runtime/errors.js';
 import { MAX_THREADS } from '../runtime/wasm/layout.js';
 import { WasmSession } from '../runtime/wasm/session.js';
@@ -21,6 +22,7 @@ interface RunOpts {
   dim: string[];
   json?: boolean;
   threads?: string;
+  trust?: string;
 }
 
 export function runCommand(): Command {
@@ -41,6 +43,10 @@ export function runCommand(): Command {
       '--threads <n>',
       "threads for a .kiln artifact compiled with --threads (default: the artifact's thread count)",
     )
+    .option(
+      '--trust <file>',
+      'refuse a .kiln artifact unless signed by a key in this trust store (kiln keys export-trust)',
+    )
     .action(async (file: string, opts: RunOpts) => {
       const dims = parseDims(opts.dim);
       let outputs: Record<string, Value>;
@@ -49,7 +55,12 @@ export function runCommand(): Command {
       if (file.toLowerCase().endsWith('.kiln')) {
         // A compiled artifact: verified on load, run by its target's runtime.
         const threads = opts.threads === undefined ? undefined : parseThreads(opts.threads);
-        const session = await WasmSession.create(readArtifactBytes(file), { file, threads });
+        const bytes = readArtifactBytes(file);
+        if (opts.trust) {
+          const { keyId } = await verifySignedArtifact(bytes, readTrustStore(opts.trust), { file });
+          process.stderr.write(`${file}: signature ok (key ${keyId})\n`);
+        }
+        const session = await WasmSession.create(bytes, { file, threads });
         backend = `wasm (${session.variant}${session.threads > 1 ? `, ${session.threads} threads` : ''})`;
         const inputs: ValueInfo[] = session.manifest.inputs.map((t) => ({
           name: t.name,
@@ -206,6 +217,18 @@ function fmt(v: unknown): string {
 
 function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+function readTrustStore(path: string): TrustStore {
+  try {
+    return parseTrustStore(JSON.parse(readFileSync(path, 'utf8')), path);
+  } catch (err) {
+    if (err instanceof KilnError) throw err;
+    throw new KilnError(`cannot read the trust store: ${(err as Error).message}`, {
+      file: path,
+      expected: 'JSON from kiln keys export-trust',
+    });
+  }
 }
 
 function readArtifactBytes(path: string): Uint8Array {
