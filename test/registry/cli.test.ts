@@ -93,5 +93,22 @@ describe('kiln registry and kiln keys commands', () => {
     expect((await r('compile', 'm@1', '--target', 'wasm')).stderr).toMatch(
       /no signing key.*kiln keys generate/,
     );
+
+    // signed end to end: compile, pull, run with a trust store; revoked key → refused
+    const k = (...args: string[]) => kiln(['keys', '--home', home, ...args]);
+    expect((await k('generate')).code).toBe(0);
+    expect((await r('compile', 'm@1', '--target', 'wasm')).stdout).toMatch(/compiled m@1 for wasm/);
+    const artifact = join(home, 'm.kiln');
+    const trust = join(home, 'trust.json');
+    expect((await r('pull', 'm@production', '--target', 'wasm', '-o', artifact)).code).toBe(0);
+    expect((await k('export-trust', '-o', trust)).code).toBe(0);
+    const out = join(home, 'out');
+    expect((await kiln(['run', artifact, '--trust', trust, '-o', out])).code).toBe(0);
+    const keyId = JSON.parse((await k('list', '--json')).stdout)[0].keyId;
+    expect((await k('revoke', keyId, '--reason', 'test')).code).toBe(0);
+    expect((await k('export-trust', '-o', trust)).code).toBe(0);
+    const refused = await kiln(['run', artifact, '--trust', trust, '-o', out]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/signed by revoked key/);
   });
 });
