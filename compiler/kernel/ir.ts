@@ -6,7 +6,59 @@
  *   reductions, pooling and data movement. Loops marked `vector` are rendered with 4-lane SIMD.
  * - `TemplateKernel`: a named hand-tuned template (gemm, ...) with tunable parameters, for hot ops.
  * Buffers are named; the memory plan assigns them offsets (arena) or they are weights/IO.
+ * Element types are explicit (see ElemType/ScalarType): a renderer without 64-bit types (WGSL) can
+ * see i64/f64 and refuse or emulate them.
  */
+
+/**
+ * How a buffer stores its elements. f32, f64, i32 and i64 are also compute types; the others are
+ * storage-only and widen on load (see computeType): i8/u8/i16/u16 to i32, u32 to i64 (so unsigned
+ * values stay exact), u64 to i64 (the same bits: only movement, bitwise ops and shifts are unsigned-safe),
+ * f16/bf16 to f32 (converted on load, rounded to nearest even on store). bool values are f32 0/1.
+ */
+export type ElemType =
+  'f32' | 'f64' | 'i32' | 'i64' | 'i8' | 'u8' | 'i16' | 'u16' | 'u32' | 'u64' | 'f16' | 'bf16';
+/** The type of an expression. */
+export type ScalarType = 'f32' | 'f64' | 'i32' | 'i64';
+
+export function computeType(t: ElemType): ScalarType {
+  switch (t) {
+    case 'i8':
+    case 'u8':
+    case 'i16':
+    case 'u16':
+      return 'i32';
+    case 'u32':
+    case 'u64':
+      return 'i64';
+    case 'f16':
+    case 'bf16':
+      return 'f32';
+    default:
+      return t;
+  }
+}
+
+export function elemBytes(t: ElemType): number {
+  switch (t) {
+    case 'i8':
+    case 'u8':
+      return 1;
+    case 'i16':
+    case 'u16':
+    case 'f16':
+    case 'bf16':
+      return 2;
+    case 'f64':
+    case 'i64':
+    case 'u64':
+      return 8;
+    default:
+      return 4;
+  }
+}
+
+export const isIntType = (t: ScalarType): boolean => t === 'i32' || t === 'i64';
 
 export type UnaryOp =
   | 'neg'
@@ -26,18 +78,40 @@ export type UnaryOp =
   | 'atan'
   | 'asin'
   | 'acos'
-  | 'round';
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
+  | 'round'
+  /** Integer types only: bitwise not. */
+  | 'not';
+/**
+ * On integers `div` truncates toward zero and `rem` takes the dividend's sign (C semantics); `and`,
+ * `or`, `xor`, `shl`, `shr_u` (logical right shift) are integer-only.
+ */
+export type BinaryOp =
+  'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'rem' | 'and' | 'or' | 'xor' | 'shl' | 'shr_u';
 export type CompareOp = 'lt' | 'le' | 'gt' | 'ge' | 'eq';
 
-/** An index into a buffer: sum of coefficient × loop variable, plus a constant (elements, not bytes). */
+/**
+ * An index into a buffer: sum of coefficient × loop variable, plus a constant (elements, not bytes).
+ * `dyn`: run-time terms, coefficient × an integer expression (e.g. Gather's indices, already
+ * normalised and in range); an index with them is not affine, so such accesses are never vectorised.
+ */
 export interface Affine {
   terms: { v: string; c: number }[];
   c: number;
+  dyn?: { e: Expr; c: number }[];
 }
 
+/**
+ * Expressions are typed: a load has its buffer's compute type, a constant its `t` (filled in by
+ * resolveTypes from its context before a kernel is emitted), `cast` converts, and every other node has
+ * its operands' type (a comparison's operands share one type; `select` has the type of `t`/`f`).
+ */
 export type Expr =
-  | { k: 'const'; v: number }
+  | { k: 'const'; v: number; t?: ScalarType }
+  /**
+   * Conversion. Float → int truncates toward zero (saturating; NaN gives 0); int → float rounds to
+   * nearest; i64 → i32 wraps; i32 → i64 sign-extends.
+   */
+  | { k: 'cast'; to: ScalarType; a: Expr }
   | { k: 'load'; buf: string; at: Affine }
   | { k: 'acc'; name: string }
   | { k: 'un'; op: UnaryOp; a: Expr }
@@ -55,9 +129,11 @@ export type BufferRole = 'input' | 'output' | 'weight' | 'temp';
 
 export interface KernelBuffer {
   name: string;
-  /** Elements (f32). */
+  /** Elements. */
   size: number;
   role: BufferRole;
+  /** Element type (default f32). */
+  dtype?: ElemType;
 }
 
 export interface LoopKernel {
@@ -135,7 +211,9 @@ export function exprLoads(e: Expr, out: { buf: string; at: Affine }[] = []): { b
   switch (e.k) {
     case 'load':
       out.push(e);
+      e.at.dyn?.forEach((d) => exprLoads(d.e, out));
       break;
+    case 'cast':
     case 'un':
       exprLoads(e.a, out);
       break;

@@ -1,5 +1,6 @@
 import { KilnError } from '../errors.js';
 import { Tensor } from '../tensor.js';
+import { readTensor, writeTensor } from './io-types.js';
 import { type WasmLayout, wasmPages } from './layout.js';
 
 /**
@@ -80,32 +81,15 @@ export class WasmInstance {
           expected: want,
         });
       }
-      // bool inputs arrive as 0/1 bytes; the kernels read them as 0/1 floats
-      new Float32Array(this.memory.buffer, io.offset, t.size).set(t.data as Float32Array | Uint8Array);
+      writeTensor(this.memory.buffer, io.offset, t, dtype);
     }
   }
 
   /** Copy the outputs out of linear memory (converting int64/bool ones). */
   readOutputs(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    for (const io of this.layout.outputs) {
-      const n = io.shape.reduce((a, b) => a * b, 1);
-      const data = new Float32Array(this.memory.buffer, io.offset, n);
-      out[io.name] =
-        io.dtype === 'int64'
-          ? new Tensor(
-              'int64',
-              io.shape,
-              BigInt64Array.from(data, (v) => BigInt(v)),
-            )
-          : io.dtype === 'bool'
-            ? new Tensor(
-                'bool',
-                io.shape,
-                Uint8Array.from(data, (v) => (v !== 0 ? 1 : 0)),
-              )
-            : new Tensor('float32', io.shape, data.slice());
-    }
+    for (const io of this.layout.outputs)
+      out[io.name] = readTensor(this.memory.buffer, io.offset, io.shape, io.dtype ?? 'float32');
     return out;
   }
 }

@@ -6,11 +6,35 @@ export interface WasmLayout {
   weightsOffset: number;
   /** Threaded artifacts: byte offset of the 64-byte block of barrier words (targets/wasm/threads.ts). */
   syncOffset?: number;
-  /** `dtype` bool (absent means float32): held as 0/1 floats in memory. */
-  inputs: { name: string; offset: number; shape: number[]; dtype?: 'float32' | 'bool' }[];
-  /** `dtype` int64 or bool (absent means float32): floats in memory (indices, 0/1), converted on the way out. */
-  outputs: { name: string; offset: number; shape: number[]; dtype?: 'float32' | 'int64' | 'bool' }[];
+  /**
+   * `dtype` absent means float32. Each numeric dtype is stored as itself (little-endian; bfloat16 as
+   * its 16 bits) except bool, held as 0/1 floats and converted on the way in and out.
+   */
+  inputs: WasmIO[];
+  outputs: WasmIO[];
 }
+
+export interface WasmIO {
+  name: string;
+  offset: number;
+  shape: number[];
+  dtype?: WasmDType;
+}
+
+/** The dtypes a compiled wasm model takes and gives. */
+export type WasmDType =
+  | 'float32'
+  | 'float64'
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'uint8'
+  | 'uint16'
+  | 'uint32'
+  | 'uint64'
+  | 'bfloat16'
+  | 'bool';
 
 export const WASM_LAYOUT_PATH = 'wasm-layout.json';
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Model } from '../../compiler/ir/graph.js';
+import { type ElemType, elemBytes } from '../../compiler/kernel/ir.js';
 import { type LoweredModel, lowerModel } from '../../compiler/kernel/lower/index.js';
 import { kernelUses } from '../../compiler/kernel/uses.js';
 import { DEFAULT_PIPELINE, type PipelineOptions, runPipeline } from '../../compiler/passes/index.js';
@@ -54,6 +55,10 @@ const align = (n: number, a = 16) => Math.ceil(n / a) * a;
 export function compileWasm(model: Model, options: WasmCompileOptions = {}): WasmCompileResult {
   runPipeline(model, { passes: options.passes ?? DEFAULT_PIPELINE, onPass: options.onPass });
   const lowered = lowerModel(model);
+  const bytesOf = (name: string) => {
+    const b = lowered.buffers.get(name)!;
+    return b.size * elemBytes(b.dtype ?? 'f32');
+  };
   const tensors = new Map<string, PlanTensor>();
   lowered.kernels.forEach((k, step) => {
     const { reads, writes } = kernelUses(k);
@@ -64,7 +69,7 @@ export function compileWasm(model: Model, options: WasmCompileOptions = {}): Was
       if (t) t.lastStep = step;
       else {
         const kind = b.role === 'input' ? 'input' : b.role === 'output' ? 'output' : 'intermediate';
-        tensors.set(name, { id: name, bytes: b.size * 4, firstStep: step, lastStep: step, kind });
+        tensors.set(name, { id: name, bytes: bytesOf(name), firstStep: step, lastStep: step, kind });
       }
     }
   });
@@ -74,7 +79,7 @@ export function compileWasm(model: Model, options: WasmCompileOptions = {}): Was
       const b = lowered.buffers.get(io.buffer)!;
       tensors.set(io.buffer, {
         id: io.buffer,
-        bytes: b.size * 4,
+        bytes: bytesOf(io.buffer),
         firstStep: 0,
         lastStep: 0,
         kind: b.role === 'input' ? 'input' : 'output',
@@ -87,12 +92,12 @@ export function compileWasm(model: Model, options: WasmCompileOptions = {}): Was
   for (const [id, off] of plan.offsets) addresses.set(id, base + off);
   let at = align(base + plan.arenaBytes);
   const weightsOffset = at;
-  const weightParts: { offset: number; data: Float32Array }[] = [];
+  const weightParts: { offset: number; data: Float32Array | Uint8Array }[] = [];
   for (const b of lowered.buffers.values()) {
     if (b.role !== 'weight') continue;
     addresses.set(b.name, at);
     weightParts.push({ offset: at - weightsOffset, data: b.data! });
-    at = align(at + b.size * 4);
+    at = align(at + bytesOf(b.name));
   }
   const weights = new Uint8Array(at - weightsOffset);
   const threads = options.threads ?? 1;
@@ -104,11 +109,13 @@ export function compileWasm(model: Model, options: WasmCompileOptions = {}): Was
   for (const p of weightParts)
     weights.set(new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength), p.offset);
   const optimize = options.optimize ?? true;
+  const dtypes = new Map<string, ElemType>();
+  for (const b of lowered.buffers.values()) if (b.dtype && b.dtype !== 'f32') dtypes.set(b.name, b.dtype);
   const modules = {
-    simd: renderWasm(lowered.kernels, addresses, { relaxedSimd: false, optimize }),
-    relaxed: renderWasm(lowered.kernels, addresses, { relaxedSimd: true, optimize }),
+    simd: renderWasm(lowered.kernels, addresses, { relaxedSimd: false, optimize }, dtypes),
+    relaxed: renderWasm(lowered.kernels, addresses, { relaxedSimd: true, optimize }, dtypes),
     ...(syncOffset !== undefined
-      ? { threads: renderThreaded(lowered, addresses, optimize, at, syncOffset) }
+      ? { threads: renderThreaded(lowered, addresses, optimize, at, syncOffset, dtypes) }
       : {}),
   };
   const layout: WasmLayout = {
@@ -119,7 +126,7 @@ export function compileWasm(model: Model, options: WasmCompileOptions = {}): Was
       name: t.name,
       offset: addresses.get(t.buffer)!,
       shape: t.shape,
-      ...(t.dtype === 'bool' ? { dtype: t.dtype } : {}),
+      ...(t.dtype !== 'float32' ? { dtype: t.dtype } : {}),
     })),
     outputs: lowered.outputs.map((t) => ({
       name: t.name,
@@ -144,11 +151,12 @@ function renderThreaded(
   optimize: boolean,
   memoryBytes: number,
   syncOffset: number,
+  dtypes: ReadonlyMap<string, ElemType>,
 ): { simd: Uint8Array; relaxed: Uint8Array } {
   const threads = { memoryPages: wasmPages(memoryBytes), syncOffset };
   return {
-    simd: renderWasm(lowered.kernels, addresses, { relaxedSimd: false, optimize, threads }),
-    relaxed: renderWasm(lowered.kernels, addresses, { relaxedSimd: true, optimize, threads }),
+    simd: renderWasm(lowered.kernels, addresses, { relaxedSimd: false, optimize, threads }, dtypes),
+    relaxed: renderWasm(lowered.kernels, addresses, { relaxedSimd: true, optimize, threads }, dtypes),
   };
 }
 

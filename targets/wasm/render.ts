@@ -2,20 +2,25 @@ import binaryen from 'binaryen';
 import { KilnError } from '../../runtime/errors.js';
 import type {
   Affine,
+  ElemType,
   Expr,
   GemmBatch,
   GemmKernel,
   Kernel,
   LoopKernel,
+  ScalarType,
   Stmt,
 } from '../../compiler/kernel/ir.js';
-import { coefOf } from '../../compiler/kernel/ir.js';
+import { coefOf, elemBytes } from '../../compiler/kernel/ir.js';
+import { type BufferTypes, onlyF32 } from '../../compiler/kernel/types.js';
+import { ScalarTyped } from './scalar-typed.js';
 import { SimdMath } from './simd-math.js';
 import { type ThreadedRender, addBarrier, addThreadedRun, isParallel, splitLoops } from './threads.js';
 
 type M = binaryen.Module;
 type X = binaryen.ExpressionRef;
-const { i32, f32, v128, none } = binaryen;
+const { i32, i64, f32, f64, v128, none } = binaryen;
+const WASM_TYPE: Record<ScalarType, binaryen.Type> = { i32, i64, f32, f64 };
 
 export interface RenderOptions {
   /** Use relaxed-SIMD fused multiply-add (f32x4.relaxed_madd) in GEMM; needs runtime support. */
@@ -36,13 +41,17 @@ export function renderWasm(
   kernels: Kernel[],
   addresses: Map<string, number>,
   opts: RenderOptions,
+  /** Element types of buffers that are not f32. */
+  dtypes: ReadonlyMap<string, ElemType> = new Map(),
 ): Uint8Array {
+  const bufType: BufferTypes = (b) => dtypes.get(b) ?? 'f32';
   const m = new binaryen.Module();
   try {
     const threads = opts.threads;
     m.setFeatures(
       binaryen.Features.SIMD128 |
         binaryen.Features.MutableGlobals |
+        binaryen.Features.NontrappingFPToInt |
         (opts.relaxedSimd ? binaryen.Features.RelaxedSIMD : 0) |
         (threads ? binaryen.Features.Atomics : 0),
     );
@@ -59,7 +68,7 @@ export function renderWasm(
     kernels.forEach((k, i) => {
       const name = `k${i}_${k.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
       names.push(name);
-      const fn = new FunctionBuilder(m, math, addresses, opts, parallel[i]!);
+      const fn = new FunctionBuilder(m, math, addresses, opts, parallel[i]!, bufType);
       const body = k.kind === 'loops' ? fn.loopKernel(k) : fn.gemm(k);
       const params = parallel[i] ? binaryen.createType([i32, i32]) : none;
       m.addFunction(name, params, none, fn.localTypes(), body);
@@ -123,10 +132,12 @@ interface KBlock {
 class FunctionBuilder {
   private readonly locals: binaryen.Type[] = [];
   private readonly vars = new Map<string, number>();
-  private readonly accs = new Map<string, { index: number; vector: boolean }>();
+  private readonly accs = new Map<string, { index: number; vector: boolean; type: ScalarType }>();
   private labels = 0;
   /** The loops split across threads (a parallel loop kernel's; see threads.ts). */
   private readonly split = new Set<Stmt>();
+  /** Scalar code for non-f32 types (f64, i32, i64 and the storage-only types). */
+  private readonly typed: ScalarTyped;
 
   /**
    * `parallel`: the function takes (tid, nthreads) as locals 0 and 1 and does only its thread's share
@@ -138,7 +149,15 @@ class FunctionBuilder {
     private readonly addresses: Map<string, number>,
     private readonly opts: RenderOptions,
     private readonly parallel = false,
-  ) {}
+    private readonly bufType: BufferTypes = () => 'f32',
+  ) {
+    this.typed = new ScalarTyped(
+      m,
+      bufType,
+      (t) => this.newLocal(WASM_TYPE[t]),
+      (n) => this.accType(n),
+    );
+  }
 
   localTypes(): binaryen.Type[] {
     return this.locals;
@@ -186,7 +205,8 @@ class FunctionBuilder {
           this.vars.set(s.v, v);
         }
         const split = this.split.has(s);
-        if (s.vector && vectorVar === undefined) {
+        // only all-f32 loops take the SIMD path; other types render as scalar code
+        if (s.vector && vectorVar === undefined && onlyF32(s.body, this.bufType)) {
           const n4 = s.n - (s.n % 4);
           const out: X[] = [];
           if (n4 > 0) {
@@ -204,16 +224,18 @@ class FunctionBuilder {
       }
       case 'set': {
         const vector = vectorVar !== undefined;
+        const type = vector ? 'f32' : this.typed.typeOf(s.value);
         let a = this.accs.get(s.acc);
-        if (!a || a.vector !== vector) {
-          a = { index: this.newLocal(vector ? v128 : f32), vector };
+        if (!a || a.vector !== vector || a.type !== type) {
+          a = { index: this.newLocal(vector ? v128 : WASM_TYPE[type]), vector, type };
           this.accs.set(s.acc, a);
         }
         return [m.local.set(a.index, this.expr(s.value, vectorVar))];
       }
       case 'store': {
         const value = this.expr(s.value, vectorVar);
-        if (vectorVar === undefined) return [m.f32.store(...this.mem(s.buf, s.at), value)];
+        if (vectorVar === undefined)
+          return [this.typed.store(this.bufType(s.buf), this.mem(s.buf, s.at), value)];
         const c = coefOf(s.at, vectorVar);
         if (c === 1) return [m.v128.store(...this.mem(s.buf, s.at), value)];
         // Strided store: one lane at a time.
@@ -283,15 +305,25 @@ class FunctionBuilder {
     return m.if(m.i32.eq(m.local.get(0, i32), m.i32.sub(m.local.get(1, i32), m.i32.const(1))), x);
   }
 
-  /** Byte address of an affine index without its constant part (folded into the memory offset). */
-  private pointer(at: Affine): X {
+  /**
+   * Byte address of an index without its constant part (folded into the memory offset), for elements
+   * of `size` bytes; run-time terms (`dyn`) are wrapped to i32 and scaled.
+   */
+  private pointer(at: Affine, size: number): X {
     const m = this.m;
     let p: X | undefined;
     for (const t of at.terms) {
       const v = this.vars.get(t.v);
       if (v === undefined)
         throw new KilnError(`internal error: loop variable '${t.v}' used outside its loop`);
-      const term = t.c * 4 === 1 ? m.local.get(v, i32) : m.i32.mul(m.local.get(v, i32), m.i32.const(t.c * 4));
+      const term =
+        t.c * size === 1 ? m.local.get(v, i32) : m.i32.mul(m.local.get(v, i32), m.i32.const(t.c * size));
+      p = p === undefined ? term : m.i32.add(p, term);
+    }
+    for (const d of at.dyn ?? []) {
+      const e = this.scalar(d.e);
+      const idx = this.typed.typeOf(d.e) === 'i64' ? m.i32.wrap(e) : e;
+      const term = m.i32.mul(idx, m.i32.const(d.c * size));
       p = p === undefined ? term : m.i32.add(p, term);
     }
     return p ?? m.i32.const(0);
@@ -304,13 +336,15 @@ class FunctionBuilder {
    * so the whole address is computed in the pointer.
    */
   private mem(buf: string, at: Affine, extra = 0): [number, number, X] {
-    const off = this.offset(buf, at) + extra;
-    if (off >= 0 && at.terms.every((t) => t.c >= 0)) return [off, 4, this.pointer(at)];
-    return [0, 4, this.m.i32.add(this.pointer(at), this.m.i32.const(off))];
+    const size = elemBytes(this.bufType(buf));
+    const off = this.offset(buf, at, size) + extra;
+    if (off >= 0 && at.terms.every((t) => t.c >= 0) && !at.dyn?.length)
+      return [off, size, this.pointer(at, size)];
+    return [0, size, this.m.i32.add(this.pointer(at, size), this.m.i32.const(off))];
   }
 
-  private offset(buf: string, at: Affine): number {
-    const off = this.address(buf) + 4 * at.c;
+  private offset(buf: string, at: Affine, size: number): number {
+    const off = this.address(buf) + size * at.c;
     if (off < 0) throw new KilnError(`internal error: negative address for '${buf}'`);
     return off;
   }
@@ -321,13 +355,18 @@ class FunctionBuilder {
 
   private scalar(e: Expr): X {
     const m = this.m;
+    if (e.k === 'acc') return m.local.get(this.acc(e.name, false), WASM_TYPE[this.accType(e.name)]);
+    if (this.typed.typeOf(e) !== 'f32' || e.k === 'cast' || (e.k === 'load' && this.bufType(e.buf) !== 'f32'))
+      return this.typed.expr(
+        e,
+        (x) => this.scalar(x),
+        (buf, at) => this.mem(buf, at),
+      );
     switch (e.k) {
       case 'const':
         return m.f32.const(e.v);
       case 'load':
         return m.f32.load(...this.mem(e.buf, e.at));
-      case 'acc':
-        return m.local.get(this.acc(e.name, false), f32);
       case 'un': {
         const a = this.scalar(e.a);
         switch (e.op) {
@@ -345,6 +384,8 @@ class FunctionBuilder {
             return m.f32.nearest(a);
           case 'recip':
             return m.f32.div(m.f32.const(1), a);
+          case 'not':
+            throw new KilnError('internal error: bitwise not on f32');
           default:
             return m.f32x4.extract_lane(this.math.call(e.op, m.f32x4.splat(a)), 0);
         }
@@ -352,22 +393,23 @@ class FunctionBuilder {
       case 'bin': {
         const a = this.scalar(e.a);
         const b = this.scalar(e.b);
-        return {
+        const op = {
           add: m.f32.add,
           sub: m.f32.sub,
           mul: m.f32.mul,
           div: m.f32.div,
           max: m.f32.max,
           min: m.f32.min,
-        }[e.op](a, b);
+        }[e.op as 'add'];
+        if (!op) throw new KilnError(`internal error: ${e.op} on f32`);
+        return op(a, b);
       }
-      case 'select': {
-        const cmp = { lt: m.f32.lt, le: m.f32.le, gt: m.f32.gt, ge: m.f32.ge, eq: m.f32.eq }[e.cmp](
-          this.scalar(e.a),
-          this.scalar(e.b),
+      case 'select':
+        return m.select(
+          this.typed.compare(e, (x) => this.scalar(x)),
+          this.scalar(e.t),
+          this.scalar(e.f),
         );
-        return m.select(cmp, this.scalar(e.t), this.scalar(e.f));
-      }
     }
   }
 
@@ -388,6 +430,8 @@ class FunctionBuilder {
       }
       case 'acc':
         return m.local.get(this.acc(e.name, true), v128);
+      case 'cast':
+        throw new KilnError('internal error: a cast in a SIMD loop');
       case 'un': {
         const a = this.vector(e.a, vv);
         switch (e.op) {
@@ -405,6 +449,8 @@ class FunctionBuilder {
             return m.f32x4.nearest(a);
           case 'recip':
             return m.f32x4.div(m.f32x4.splat(m.f32.const(1)), a);
+          case 'not':
+            throw new KilnError('internal error: bitwise not on f32');
           default:
             return this.math.call(e.op, a);
         }
@@ -412,15 +458,16 @@ class FunctionBuilder {
       case 'bin': {
         const a = this.vector(e.a, vv);
         const b = this.vector(e.b, vv);
-        const ops = {
+        const op = {
           add: m.f32x4.add,
           sub: m.f32x4.sub,
           mul: m.f32x4.mul,
           div: m.f32x4.div,
           max: m.f32x4.max,
           min: m.f32x4.min,
-        };
-        return ops[e.op](a, b);
+        }[e.op as 'add'];
+        if (!op) throw new KilnError(`internal error: ${e.op} on f32`);
+        return op(a, b);
       }
       case 'select': {
         const cmp = { lt: m.f32x4.lt, le: m.f32x4.le, gt: m.f32x4.gt, ge: m.f32x4.ge, eq: m.f32x4.eq }[e.cmp](
@@ -430,6 +477,12 @@ class FunctionBuilder {
         return m.v128.bitselect(this.vector(e.t, vv), this.vector(e.f, vv), cmp);
       }
     }
+  }
+
+  private accType(name: string): ScalarType {
+    const a = this.accs.get(name);
+    if (!a) throw new KilnError(`internal error: accumulator '${name}' read before it is set`);
+    return a.vector ? 'f32' : a.type;
   }
 
   private acc(name: string, vector: boolean): number {

@@ -69,6 +69,8 @@ function splitLoop(top: Stmt): Stmt | undefined {
   walk(chosen.body);
   const v = chosen.v;
   for (const st of stores) {
+    // a run-time index term (kernel IR `dyn`) could land anywhere: no disjointness to prove
+    if (st.at.dyn?.length) return undefined;
     const step = Math.abs(st.at.terms.find((t) => t.v === v)?.c ?? 0);
     const span = st.at.terms
       .filter((t) => t.v !== v)
@@ -84,6 +86,7 @@ function splitLoop(top: Stmt): Stmt | undefined {
 }
 
 function sameAffine(a: Affine, b: Affine): boolean {
+  if (a.dyn?.length || b.dyn?.length) return false;
   if (a.c !== b.c || a.terms.length !== b.terms.length) return false;
   return a.terms.every((t) => b.terms.some((u) => u.v === t.v && u.c === t.c));
 }

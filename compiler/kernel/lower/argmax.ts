@@ -1,13 +1,13 @@
 import { attrInt } from '../../ir/attrs.js';
 import type { Node } from '../../ir/graph.js';
-import type { Expr, Stmt } from '../ir.js';
+import { type Expr, type Stmt, computeType } from '../ir.js';
 import { splitAxes } from './axes.js';
 import type { LowerContext } from './context.js';
 
 /**
- * ArgMax / ArgMin along one axis. Indices are computed as floats (exact below 2^24) from an iota
- * weight; the runtime writes them out as int64, which is why lowerModel lets these ops, and only
- * these, produce an int64 graph output. The first extreme wins unless select_last_index is set.
+ * ArgMax / ArgMin along one axis, on any element type. Indices are tracked as floats (exact below
+ * 2^24) from an iota weight and converted to the int64 output when stored. The first extreme wins
+ * unless select_last_index is set.
  */
 export function lowerArgExtreme(node: Node, ctx: LowerContext): void {
   const shape = ctx.shape(node, node.inputs[0]!);
@@ -27,7 +27,16 @@ export function lowerArgExtreme(node: Node, ctx: LowerContext): void {
   const cmp = max ? (last ? 'ge' : 'gt') : last ? 'le' : 'lt';
   const pick = (t: Expr, f: Expr): Expr => ({ k: 'select', cmp, a: x, b: m, t, f });
   const body: Stmt[] = [
-    { k: 'set', acc: 'm', value: { k: 'const', v: max ? -Infinity : Infinity } },
+    {
+      k: 'set',
+      acc: 'm',
+      // ±Infinity in an integer type is its extreme value
+      value: {
+        k: 'const',
+        v: max ? -Infinity : Infinity,
+        t: computeType(ctx.elemType(node, node.inputs[0]!)),
+      },
+    },
     { k: 'set', acc: 'i', value: { k: 'const', v: 0 } },
     ...sp.reduceLoops([
       {
@@ -40,7 +49,7 @@ export function lowerArgExtreme(node: Node, ctx: LowerContext): void {
       },
       { k: 'set', acc: 'm', value: pick(x, m) },
     ]),
-    { k: 'store', buf: out, at: sp.outAt, value: { k: 'acc', name: 'i' } },
+    { k: 'store', buf: out, at: sp.outAt, value: { k: 'cast', to: 'i64', a: { k: 'acc', name: 'i' } } },
   ];
   ctx.emit({ kind: 'loops', name: node.op, nodes: [node.name], buffers: [], body: sp.keptLoops(body) });
 }

@@ -1,16 +1,20 @@
 import { KilnError } from '../../../runtime/errors.js';
 import type { Tensor } from '../../../runtime/tensor.js';
 import type { Node, TypeInfo } from '../../ir/graph.js';
-import type { Kernel } from '../ir.js';
+import type { ElemType, Kernel } from '../ir.js';
+import { resolveTypes } from '../types.js';
+import { elemTypeOf, weightBytes } from './elem-types.js';
 
 /** A buffer the lowering created or used: an activation (arena), a weight (weights.bin) or model IO. */
 export interface BufferInfo {
   name: string;
-  /** Elements (f32). */
+  /** Elements. */
   size: number;
   role: 'input' | 'output' | 'weight' | 'temp';
-  /** Weight contents, already in the layout the kernel reads (packed at compile time). */
-  data?: Float32Array;
+  /** Element type (default f32). */
+  dtype?: ElemType;
+  /** Weight contents as stored (elements of `dtype`), already in the layout the kernel reads. */
+  data?: Float32Array | Uint8Array;
 }
 
 /**
@@ -41,7 +45,8 @@ export class LowerContext {
       throw new KilnError(`shape of '${value}' is unknown`, {
         node: node.name,
         op: node.op,
-        expected: 'a static shape',
+        expected:
+          'a static shape (the wasm target is shape-specialised: inputs that decide a shape must be constants)',
       });
     if (t.shape.some((d) => typeof d !== 'number')) {
       throw new KilnError(`'${value}' has symbolic shape [${t.shape.join(',')}]`, {
@@ -76,12 +81,41 @@ export class LowerContext {
     return this.aliases;
   }
 
-  /** Declare an activation buffer for a graph value (idempotent). */
+  /** The element type a graph value is held in (float32 and bool: f32). */
+  elemType(node: Node, value: string): ElemType {
+    return elemTypeOf(this.dtype(value), () => ({ node: node.name, op: node.op, value }));
+  }
+
+  /** Element type of a buffer, by name. */
+  bufferType(buf: string): ElemType {
+    return this.buffers.get(this.buffer(buf))?.dtype ?? 'f32';
+  }
+
+  /** Declare an activation buffer for a graph value (idempotent), of the value's element type. */
   activation(value: string, size: number, role: 'input' | 'output' | 'temp' = 'temp'): string {
     const name = this.buffer(value);
     const b = this.buffers.get(name);
-    if (!b) this.buffers.set(name, { name, size, role });
-    else if (role !== 'temp') b.role = role;
+    if (!b) {
+      const dtype = elemTypeOf(this.dtype(value), () => ({ node: value, op: role, value }));
+      this.buffers.set(name, { name, size, role, ...(dtype !== 'f32' ? { dtype } : {}) });
+    } else if (role !== 'temp') b.role = role;
+    return name;
+  }
+
+  /** A constant tensor as a weight buffer of its own element type. */
+  constantBuffer(node: Node, value: string): string {
+    const t = this.constant(value);
+    if (!t)
+      throw new KilnError(`'${value}' must be a constant`, {
+        node: node.name,
+        op: node.op,
+        expected: 'an initializer',
+      });
+    const dtype = this.elemType(node, value);
+    if (dtype === 'f32') return this.weight(value, Float32Array.from(t.data as ArrayLike<number>));
+    let name = `w:${value}`;
+    for (let i = 1; this.buffers.has(name); i++) name = `w:${value}#${i}`;
+    this.buffers.set(name, { name, size: t.size, role: 'weight', dtype, data: weightBytes(t, dtype) });
     return name;
   }
 
@@ -92,13 +126,15 @@ export class LowerContext {
     return name;
   }
 
-  temp(hint: string, size: number): string {
+  temp(hint: string, size: number, dtype: ElemType = 'f32'): string {
     const name = `t:${hint}#${this.temps++}`;
-    this.buffers.set(name, { name, size, role: 'temp' });
+    this.buffers.set(name, { name, size, role: 'temp', ...(dtype !== 'f32' ? { dtype } : {}) });
     return name;
   }
 
+  /** Add a kernel; loop kernels get their constants typed (resolveTypes) on the way. */
   emit(k: Kernel): void {
+    if (k.kind === 'loops') resolveTypes(k, (b) => this.bufferType(b));
     this.kernels.push(k);
   }
 }

@@ -2,10 +2,63 @@ import { KilnError } from '../../../runtime/errors.js';
 import type { Node, TypeInfo } from '../../ir/graph.js';
 
 /**
- * Which dtypes the wasm target carries. Everything is an f32 buffer: float32 values, bool values as
- * 0/1 (comparisons, logic, IsNaN/IsInf, Cast to bool, and views of them), and ArgMax/ArgMin indices,
- * which may only be graph outputs (the runtime converts them to int64, and bool outputs to bytes).
+ * Which dtypes each op may see on the wasm target. Buffers hold their own element type (elem-types.ts)
+ * except bool, held as f32 0/1. Ops in ANY_TYPE are lowered for every element type (their lowering
+ * refuses the type/op pairs it cannot do); every other op is float32 only, with bool allowed where the
+ * tables below say.
  */
+export const ANY_TYPE = new Set([
+  'Reshape',
+  'Flatten',
+  'Squeeze',
+  'Unsqueeze',
+  'Identity',
+  'Transpose',
+  'Concat',
+  'Slice',
+  'Gather',
+  'GatherElements',
+  'Expand',
+  'Tile',
+  'Split',
+  'Pad',
+  'DepthToSpace',
+  'SpaceToDepth',
+  'Cast',
+  'CastLike',
+  'ArgMax',
+  'ArgMin',
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Mod',
+  'Neg',
+  'Abs',
+  'Sign',
+  'Min',
+  'Max',
+  'Sum',
+  'Mean',
+  'Clip',
+  'Relu',
+  'Floor',
+  'Ceil',
+  'Round',
+  'Sqrt',
+  'Reciprocal',
+  'BitShift',
+  'BitwiseAnd',
+  'BitwiseOr',
+  'BitwiseXor',
+  'BitwiseNot',
+  'Equal',
+  'Greater',
+  'Less',
+  'GreaterOrEqual',
+  'LessOrEqual',
+  'Where',
+]);
 const BOOL_PRODUCERS = new Set([
   'Greater',
   'Less',
@@ -40,14 +93,9 @@ const BOOL_CONSUMERS: Record<string, number[] | undefined> = {
   Unsqueeze: [0],
   Identity: undefined,
 };
-const INT64_OUTPUT_OPS = new Set(['ArgMax', 'ArgMin']);
-
-/** Refuse a node whose result or operand dtypes the target cannot hold; `graphOutputOnly(v)`: v is a graph output and nothing reads it. */
-export function checkDtypes(
-  node: Node,
-  types: Map<string, TypeInfo>,
-  graphOutputOnly: (v: string) => boolean,
-): void {
+/** Refuse a node whose result or operand dtypes its lowering cannot handle. */
+export function checkDtypes(node: Node, types: Map<string, TypeInfo>): void {
+  if (ANY_TYPE.has(node.op)) return;
   const fail = (msg: string) =>
     new KilnError(msg, { node: node.name, op: node.op, expected: 'float32 values on the wasm target' });
   for (const o of node.outputs) {
@@ -55,11 +103,16 @@ export function checkDtypes(
     const d = types.get(o)?.dtype;
     if (d === 'float32') continue;
     if (d === 'bool' && BOOL_PRODUCERS.has(node.op)) continue;
-    if (d === 'int64' && INT64_OUTPUT_OPS.has(node.op) && graphOutputOnly(o)) continue;
     throw fail(`output '${o}' is ${d ?? 'untyped'}`);
   }
   node.inputs.forEach((v, i) => {
-    if (!v || types.get(v)?.dtype !== 'bool') return;
+    const d = types.get(v)?.dtype;
+    if (!v || d === 'float32') return;
+    if (d !== 'bool') {
+      // integer side inputs (axes, shapes, pads, ...) are constants the lowering reads at compile time
+      if (d?.startsWith('int') || d?.startsWith('uint')) return;
+      throw fail(`input '${v}' is ${d ?? 'untyped'}`);
+    }
     if (!(node.op in BOOL_CONSUMERS)) throw fail(`input '${v}' is bool`);
     const at = BOOL_CONSUMERS[node.op];
     if (at && !at.includes(i)) throw fail(`input '${v}' is bool`);

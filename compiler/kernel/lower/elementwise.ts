@@ -2,12 +2,12 @@ import { KilnError } from '../../../runtime/errors.js';
 import { attrFloat, attrFloatOpt, attrInt, attrString } from '../../ir/attrs.js';
 import type { Node } from '../../ir/graph.js';
 import { legacyBroadcastShape } from '../../reference/ops/math/util.js';
-import type { Expr } from '../ir.js';
+import { type BinaryOp, type Expr, type ScalarType, computeType } from '../ir.js';
 import { type LowerContext, constantF32 } from './context.js';
 import { broadcastIndex, loopNest } from './loops.js';
 
 const c = (v: number): Expr => ({ k: 'const', v });
-const bin = (op: 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min', a: Expr, b: Expr): Expr => ({
+const bin = (op: BinaryOp, a: Expr, b: Expr): Expr => ({
   k: 'bin',
   op,
   a,
@@ -72,9 +72,6 @@ export function unaryExpr(node: Node, x: Expr, ctx: LowerContext): Expr | undefi
             ? hit(-Infinity, c(0))
             : c(0);
     }
-    case 'Cast':
-      // only Cast to bool reaches here (to float32 is a view): nonzero → 1
-      return { k: 'select', cmp: 'eq', a: x, b: c(0), t: c(0), f: c(1) };
     case 'Sin':
       return un('sin', x);
     case 'Cos':
@@ -165,6 +162,13 @@ export function unaryExpr(node: Node, x: Expr, ctx: LowerContext): Expr | undefi
   }
 }
 
+/** Cast/CastLike: to bool, nonzero → 1 (NaN too); otherwise a conversion (casts between types held alike are views). */
+function castExpr(node: Node, x: Expr, ctx: LowerContext): Expr {
+  if (ctx.dtype(node.outputs[0]!) === 'bool')
+    return { k: 'select', cmp: 'eq', a: x, b: c(0), t: c(0), f: c(1) };
+  return { k: 'cast', to: computeType(ctx.elemType(node, node.outputs[0]!)), a: x };
+}
+
 /** Hyperbolic functions from exp/log/sqrt; odd ones computed on |x| with the sign put back. */
 function hyperbolicExpr(op: string, x: Expr): Expr | undefined {
   const half = (e: Expr) => bin('mul', c(0.5), e);
@@ -195,8 +199,15 @@ function clipBounds(node: Node, ctx: LowerContext): [number, number] {
   ) {
     return [attrFloat(node, 'min', -3.4028234663852886e38), attrFloat(node, 'max', 3.4028234663852886e38)];
   }
-  const lo = node.inputs[1] ? constantF32(ctx, node, node.inputs[1], 'Clip min')[0]! : -3.4028234663852886e38;
-  const hi = node.inputs[2] ? constantF32(ctx, node, node.inputs[2], 'Clip max')[0]! : 3.4028234663852886e38;
+  // an absent bound is ±Infinity: no bound on floats, the type's extreme on integers
+  const bound = (i: number, what: string) => {
+    const t = ctx.constant(node.inputs[i]!);
+    return t && typeof t.data[0] === 'bigint'
+      ? Number(t.data[0])
+      : constantF32(ctx, node, node.inputs[i]!, what)[0]!;
+  };
+  const lo = node.inputs[1] ? bound(1, 'Clip min') : -Infinity;
+  const hi = node.inputs[2] ? bound(2, 'Clip max') : Infinity;
   return [lo, hi];
 }
 
@@ -235,11 +246,66 @@ function logicExpr(op: string, a: Expr, b: Expr, w?: Expr): Expr | undefined {
 }
 const LOGIC = new Set([...Object.keys(CMP), 'And', 'Or', 'Xor', 'Where', 'Mod']);
 
+/** Integer-only binary ops (BitShift's direction is an attribute). */
+const BITWISE: Record<string, 'and' | 'or' | 'xor'> = {
+  BitwiseAnd: 'and',
+  BitwiseOr: 'or',
+  BitwiseXor: 'xor',
+};
+
 /** Ops lowered here beyond the unary ones: binary/variadic, PRelu, Pow, Clip with runtime bounds. */
-const OTHERS = new Set(['PRelu', 'Pow', ...LOGIC]);
+const OTHERS = new Set(['PRelu', 'Pow', 'BitShift', 'BitwiseNot', ...Object.keys(BITWISE), ...LOGIC]);
+
+/** What an op computes in on integers and doubles (the rest of this file is float32 only). */
+const INT_OPS = new Set([
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Mod',
+  'Neg',
+  'Abs',
+  'Sign',
+  'Min',
+  'Max',
+  'Sum',
+  'Clip',
+  'Relu',
+  'Identity',
+  'Cast',
+  'CastLike',
+  'BitShift',
+  'BitwiseNot',
+  ...Object.keys(BITWISE),
+  ...Object.keys(CMP),
+  'Where',
+]);
+const F64_OPS = new Set([...INT_OPS, 'Mean', 'Floor', 'Ceil', 'Round', 'Sqrt', 'Reciprocal']);
+/** uint64 is held in i64 bits: only ops that are the same on signed and unsigned bits. */
+const U64_OPS = new Set([
+  'Add',
+  'Sub',
+  'Mul',
+  'Identity',
+  'BitShift',
+  'BitwiseNot',
+  'Where',
+  'Equal',
+  ...Object.keys(BITWISE),
+]);
+
+/** Integer Mod: fmod=1 is C's remainder (dividend's sign); fmod=0 takes the divisor's sign. */
+function intMod(a: Expr, b: Expr, fmod: boolean): Expr {
+  const r = bin('rem', a, b);
+  if (fmod) return r;
+  const fix: Expr = { k: 'select', cmp: 'lt', a: bin('xor', r, b), b: c(0), t: bin('add', r, b), f: r };
+  return { k: 'select', cmp: 'eq', a: r, b: c(0), t: r, f: fix };
+}
 
 export function isElementwise(op: string): boolean {
   return (
+    op === 'Cast' ||
+    op === 'CastLike' ||
     op in BINARY ||
     OTHERS.has(op) ||
     unaryExpr({ name: '', op, domain: '', inputs: [], outputs: [], attrs: {} }, c(0), null as never) !==
@@ -280,12 +346,35 @@ function constExponent(node: Node, ctx: LowerContext): number | undefined {
 export function lowerElementwise(node: Node, ctx: LowerContext): void {
   const out = node.outputs[0]!;
   const outShape = ctx.shape(node, out);
-  if (node.op === 'Mod' && attrInt(node, 'fmod', 0) !== 1)
+  // the type operands are computed in: the data input's (Where: x's; Cast: its input's)
+  const dataIn = node.op === 'Where' ? 1 : 0;
+  const elem = ctx.elemType(node, node.inputs[dataIn]!);
+  const t: ScalarType = computeType(elem);
+  const allowed = elem === 'u64' ? U64_OPS : t === 'f64' ? F64_OPS : t === 'f32' ? undefined : INT_OPS;
+  if (allowed && !allowed.has(node.op))
+    throw new KilnError(
+      `${node.op} on ${ctx.dtype(node.inputs[dataIn]!)} is not lowered for the wasm target`,
+      {
+        node: node.name,
+        op: node.op,
+        expected: 'float32 operands',
+      },
+    );
+  if ((elem === 'u64' || ctx.bufferType(out) === 'u64') && (node.op === 'Cast' || node.op === 'CastLike'))
+    if (t === 'f32' || t === 'f64' || computeType(ctx.elemType(node, out)).startsWith('f'))
+      throw new KilnError('Cast between uint64 and floating point is not lowered for the wasm target', {
+        node: node.name,
+        op: node.op,
+        expected: 'uint64 ↔ integer casts',
+      });
+  if (node.op === 'Mod' && t.startsWith('f') && attrInt(node, 'fmod', 0) !== 1)
     throw new KilnError('Mod with fmod=0 on floats', { node: node.name, op: node.op, expected: 'fmod=1' });
   // Operands read per element: every input of binary/variadic ops, PRelu and a tensor-exponent Pow,
   // Clip's runtime bounds; otherwise the first input only (constant scalars fold into the expression).
   const perElement =
     node.op in BINARY ||
+    node.op in BITWISE ||
+    node.op === 'BitShift' ||
     LOGIC.has(node.op) ||
     node.op === 'PRelu' ||
     (node.op === 'Pow' && constExponent(node, ctx) === undefined) ||
@@ -295,15 +384,19 @@ export function lowerElementwise(node: Node, ctx: LowerContext): void {
     used.map((i) => {
       const name = node.inputs[i]!;
       const shape = operandShape(node, ctx, i);
-      const buf = ctx.constant(name)
-        ? ctx.weight(name, constantF32(ctx, node, name, `input ${i}`))
-        : ctx.buffer(name);
+      const buf = ctx.constant(name) ? ctx.constantBuffer(node, name) : ctx.buffer(name);
       return [i, (vars: string[]): Expr => ({ k: 'load', buf, at: broadcastIndex(shape, outShape, vars) })];
     }),
   );
   const value = (vars: string[]): Expr => {
     const ld = (i: number) => loads.get(i)!(vars);
     const x = ld(0);
+    if (node.op === 'Mod' && !t.startsWith('f')) return intMod(x, ld(1), attrInt(node, 'fmod', 0) === 1);
+    if (node.op in BITWISE) return bin(BITWISE[node.op]!, x, ld(1));
+    if (node.op === 'BitShift')
+      return bin(attrString(node, 'direction', 'LEFT') === 'RIGHT' ? 'shr_u' : 'shl', x, ld(1));
+    if (node.op === 'BitwiseNot') return un('not', x);
+    if (node.op === 'Cast' || node.op === 'CastLike') return castExpr(node, x, ctx);
     if (node.op in BINARY) {
       let e = x;
       for (const i of used.slice(1)) e = bin(BINARY[node.op]!, e, ld(i));
@@ -313,7 +406,10 @@ export function lowerElementwise(node: Node, ctx: LowerContext): void {
     if (node.op === 'PRelu') return { k: 'select', cmp: 'lt', a: x, b: c(0), t: bin('mul', x, ld(1)), f: x };
     if (node.op === 'Pow') {
       const p = constExponent(node, ctx);
-      return p === undefined ? powExpr(x, ld(1)) : powConst(x, p);
+      // an integer exponent tensor is converted to the base's float type
+      if (p !== undefined) return powConst(x, p);
+      const same = ctx.elemType(node, node.inputs[1]!) === ctx.elemType(node, node.inputs[0]!);
+      return powExpr(x, same ? ld(1) : { k: 'cast', to: t, a: ld(1) });
     }
     if (node.op === 'Clip' && perElement) {
       let e = x;

@@ -3,6 +3,7 @@ import { attrFloat } from '../../ir/attrs.js';
 import type { Model, Node } from '../../ir/graph.js';
 import { inferShapes } from '../../ir/infer.js';
 import { topoOrder } from '../../ir/topo.js';
+import type { WasmDType } from '../../../runtime/wasm/layout.js';
 import type { Activation, Kernel } from '../ir.js';
 import { type BufferInfo, LowerContext } from './context.js';
 import { lowerArgExtreme } from './argmax.js';
@@ -10,6 +11,8 @@ import { lowerConv } from './conv.js';
 import { checkDtypes } from './dtypes.js';
 import { lowerDepthToSpace, lowerExpand, lowerSpaceToDepth, lowerSplit, lowerTile } from './copies.js';
 import { isElementwise, lowerElementwise } from './elementwise.js';
+import { lowerGatherElements } from './gather-dynamic.js';
+import { lowerNllLoss, lowerSoftmaxCrossEntropy } from './loss.js';
 import { lowerMatMul } from './matmul.js';
 import { lowerKilnOp } from './kiln.js';
 import { lowerConcat, lowerCopy, lowerGather, lowerSlice, lowerTranspose } from './movement.js';
@@ -17,16 +20,32 @@ import { lowerInstanceNorm, lowerLRN, lowerMVN } from './norm.js';
 import { as2d } from './one-d.js';
 import { lowerPad } from './pad.js';
 import { lowerResize } from './resize.js';
+import { checkShapeInputs } from './shape-inputs.js';
 import { lowerPool } from './pool.js';
 import { REDUCE_OPS, lowerBatchNorm, lowerLayerNorm, lowerReduce, lowerSoftmax } from './reduce.js';
 
 export interface LoweredModel {
   kernels: Kernel[];
   buffers: Map<string, BufferInfo>;
-  /** Non-float32 values (bool 0/1, ArgMax/ArgMin int64 indices) are floats in memory; see dtypes.ts. */
-  inputs: { name: string; buffer: string; shape: number[]; dtype: 'float32' | 'int64' | 'bool' }[];
-  outputs: { name: string; buffer: string; shape: number[]; dtype: 'float32' | 'int64' | 'bool' }[];
+  /** Values are stored as their dtype, except bool (0/1 floats); see elem-types.ts. */
+  inputs: { name: string; buffer: string; shape: number[]; dtype: WasmDType }[];
+  outputs: { name: string; buffer: string; shape: number[]; dtype: WasmDType }[];
 }
+
+const WASM_DTYPES = new Set<string>([
+  'float32',
+  'float64',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'bfloat16',
+  'bool',
+]);
 
 /** Ops that only reinterpret the shape: their output shares the input's buffer. */
 const VIEWS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout']);
@@ -59,7 +78,10 @@ const LOWERINGS: Record<string, Lowering> = {
   LRN: lowerLRN,
   MeanVarianceNormalization: lowerMVN,
   Resize: lowerResize,
+  GatherElements: lowerGatherElements,
   ArgMax: lowerArgExtreme,
+  NegativeLogLikelihoodLoss: lowerNllLoss,
+  SoftmaxCrossEntropyLoss: lowerSoftmaxCrossEntropy,
   ArgMin: lowerArgExtreme,
 };
 
@@ -100,13 +122,17 @@ export function lowerModel(model: Model): LoweredModel {
     if (ctx.constants.has(name)) continue;
     ctx.constants.set(name, t);
     if (t.dtype === 'float32') ctx.alias(name, ctx.weight(name, t.data as Float32Array));
+    else if (t.dtype !== 'float16' && t.dtype !== 'string' && t.size > 0) {
+      const init = { name, op: 'initializer', domain: '', inputs: [], outputs: [], attrs: {} };
+      ctx.alias(name, ctx.constantBuffer(init, name));
+    }
   }
   const graphInputs = g.inputs.filter((v) => !g.initializers.has(v.name));
   for (const v of graphInputs) {
     const t = report.types.get(v.name);
-    if (t?.dtype !== 'float32' && t?.dtype !== 'bool') {
+    if (!t?.dtype || !WASM_DTYPES.has(t.dtype)) {
       throw new KilnError(`input '${v.name}' is ${t?.dtype ?? 'untyped'}`, {
-        expected: 'float32 or bool inputs on the wasm target',
+        expected: `one of ${[...WASM_DTYPES].join(', ')} on the wasm target`,
       });
     }
     ctx.activation(
@@ -135,12 +161,14 @@ export function lowerModel(model: Model): LoweredModel {
         node: node.name,
         op: node.op,
       });
-    checkDtypes(node, report.types, (v) => outputs.has(v) && !consumers.has(v));
-    // Cast to float32 from float32 or bool (0/1) changes nothing in memory
+    checkDtypes(node, report.types);
+    checkShapeInputs(node, (v) => ctx.constants.has(v));
+    // a Cast between dtypes held alike (bool and float32 are both f32 0/1 or floats) changes nothing in
+    // memory — except to bool, which makes every nonzero 1
     const castView =
-      node.op === 'Cast' &&
-      ['float32', 'bool'].includes(ctx.dtype(node.inputs[0]!) ?? '') &&
-      ctx.dtype(node.outputs[0]!) === 'float32';
+      (node.op === 'Cast' || node.op === 'CastLike') &&
+      ctx.dtype(node.outputs[0]!) !== 'bool' &&
+      ctx.elemType(node, node.inputs[0]!) === ctx.elemType(node, node.outputs[0]!);
     if (VIEWS.has(node.op) || castView) {
       ctx.alias(node.outputs[0]!, node.inputs[0]!);
       continue;
@@ -179,8 +207,11 @@ export function lowerModel(model: Model): LoweredModel {
     names.map((name) => {
       const shape = ctx.shape({ name, op: role, domain: '', inputs: [], outputs: [], attrs: {} }, name);
       const d = report.types.get(name)?.dtype;
-      const dtype = d === 'int64' || d === 'bool' ? d : ('float32' as const);
-      return { name, buffer: ctx.buffer(name), shape, dtype };
+      if (!d || !WASM_DTYPES.has(d))
+        throw new KilnError(`${role} '${name}' is ${d ?? 'untyped'}`, {
+          expected: `one of ${[...WASM_DTYPES].join(', ')} on the wasm target`,
+        });
+      return { name, buffer: ctx.buffer(name), shape, dtype: d as WasmDType };
     });
   const outs = io(
     g.outputs.map((o) => o.name),
@@ -191,15 +222,17 @@ export function lowerModel(model: Model): LoweredModel {
   for (const o of outs) {
     const b = ctx.buffers.get(o.buffer);
     const constant = report.constants.get(o.name);
-    if (constant && constant.dtype !== 'float32')
-      throw new KilnError(`output '${o.name}' is a ${constant.dtype} constant`, {
-        expected: 'float32 values on the wasm target',
-      });
     if (constant || !b || b.role === 'input' || seen.has(o.buffer)) {
-      const src = constant
-        ? ctx.weight(o.name, Float32Array.from(constant.data as ArrayLike<number>))
-        : o.buffer;
+      const ioNode = { name: o.name, op: 'output', domain: '', inputs: [], outputs: [], attrs: {} };
+      const src = constant ? ctx.constantBuffer(ioNode, o.name) : o.buffer;
       const dst = `out:${o.name}`;
+      const dtype = ctx.elemType(ioNode, o.name);
+      ctx.buffers.set(dst, {
+        name: dst,
+        size: o.shape.reduce((a, c) => a * c, 1),
+        role: 'output',
+        ...(dtype !== 'f32' ? { dtype } : {}),
+      });
       lowerCopy(
         { name: `copy_${o.name}`, op: 'Identity', domain: '', inputs: [], outputs: [], attrs: {} },
         ctx,

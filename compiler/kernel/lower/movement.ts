@@ -3,6 +3,7 @@ import { attrInt, attrIntsOpt } from '../../ir/attrs.js';
 import type { Node } from '../../ir/graph.js';
 import { type Affine, affine } from '../ir.js';
 import { type LowerContext, constantF32 } from './context.js';
+import { lowerGatherDynamic } from './gather-dynamic.js';
 import { loopNest, strides } from './loops.js';
 
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
@@ -108,12 +109,10 @@ export function lowerSlice(node: Node, ctx: LowerContext): void {
 export function lowerGather(node: Node, ctx: LowerContext): void {
   const inShape = ctx.shape(node, node.inputs[0]!);
   const idx = ctx.constant(node.inputs[1]!);
-  if (!idx)
-    throw new KilnError('Gather indices must be constant for the wasm target', {
-      node: node.name,
-      op: node.op,
-      expected: 'an initializer',
-    });
+  if (!idx) {
+    lowerGatherDynamic(node, ctx);
+    return;
+  }
   const indices = Array.from(idx.data as ArrayLike<number | bigint>, Number);
   const rank = inShape.length;
   const axis = attrInt(node, 'axis', 0);
@@ -122,7 +121,7 @@ export function lowerGather(node: Node, ctx: LowerContext): void {
   const inner = inShape.slice(a + 1);
   const out = ctx.activation(node.outputs[0]!, size(outer) * indices.length * size(inner));
   const src = ctx.constant(node.inputs[0]!)
-    ? ctx.weight(node.inputs[0]!, constantF32(ctx, node, node.inputs[0]!, 'data'))
+    ? ctx.constantBuffer(node, node.inputs[0]!)
     : ctx.buffer(node.inputs[0]!);
   const block = [size(outer), size(inner)];
   indices.forEach((raw, j) => {

@@ -89,7 +89,7 @@ export function lowerPad(node: Node, ctx: LowerContext): void {
   if (mode !== 'constant' && [...begin, ...end].some((p) => p < 0))
     throw new KilnError('negative pads with edge/reflect mode', { node: node.name, op: node.op });
   let src = ctx.constant(node.inputs[0]!)
-    ? ctx.weight(node.inputs[0]!, constantF32(ctx, node, node.inputs[0]!, 'data'))
+    ? ctx.constantBuffer(node, node.inputs[0]!)
     : ctx.buffer(node.inputs[0]!);
   let shape = [...inShape];
   const steps = shape.map((_, a) => a).filter((a) => begin[a] !== 0 || end[a] !== 0);
@@ -106,6 +106,7 @@ export function lowerPad(node: Node, ctx: LowerContext): void {
       : ctx.temp(
           `${node.name}:pad${a}`,
           outShape.reduce((p, x) => p * x, 1),
+          ctx.elemType(node, node.outputs[0]!),
         );
     const ist = strides(shape);
     const ost = strides(outShape);

@@ -116,12 +116,19 @@ export function lowerSoftmax(node: Node, ctx: LowerContext): void {
   const axis = attrInt(node, 'axis', ctx.opset(node) >= 13 ? -1 : 1);
   const a = axis < 0 ? axis + rank : axis;
   // Before opset 13 the input is coerced to 2-D at `axis`: the trailing axes from it are reduced.
-  const sp = splitAxes(
-    shape,
-    ctx.opset(node) >= 13 ? [a] : Array.from({ length: rank - a }, (_, i) => a + i),
+  const axes = ctx.opset(node) >= 13 ? [a] : Array.from({ length: rank - a }, (_, i) => a + i);
+  const out = ctx.activation(
+    node.outputs[0]!,
+    shape.reduce((p, d) => p * d, 1),
   );
+  softmaxOver(node, ctx, axes, out);
+}
+
+/** Softmax, LogSoftmax or Hardmax (node.op) of node.inputs[0] over `axes`, into buffer `out`. */
+export function softmaxOver(node: Node, ctx: LowerContext, axes: number[], out: string): void {
+  const shape = ctx.shape(node, node.inputs[0]!);
+  const sp = splitAxes(shape, axes);
   const x = ctx.buffer(node.inputs[0]!);
-  const out = ctx.activation(node.outputs[0]!, sp.outer * sp.n);
   const xi: Expr = { k: 'load', buf: x, at: sp.inAt };
   const body: Stmt[] = [
     { k: 'set', acc: 'm', value: c(-Infinity) },
