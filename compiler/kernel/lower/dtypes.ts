@@ -58,6 +58,7 @@ export const ANY_TYPE = new Set([
   'GreaterOrEqual',
   'LessOrEqual',
   'Where',
+  'Trilu',
 ]);
 const BOOL_PRODUCERS = new Set([
   'Greater',

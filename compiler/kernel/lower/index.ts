@@ -21,6 +21,7 @@ import { as2d } from './one-d.js';
 import { lowerPad } from './pad.js';
 import { lowerResize } from './resize.js';
 import { checkShapeInputs } from './shape-inputs.js';
+import { lowerTrilu } from './trilu.js';
 import { lowerPool } from './pool.js';
 import { REDUCE_OPS, lowerBatchNorm, lowerLayerNorm, lowerReduce, lowerSoftmax } from './reduce.js';
 
@@ -79,6 +80,7 @@ const LOWERINGS: Record<string, Lowering> = {
   MeanVarianceNormalization: lowerMVN,
   Resize: lowerResize,
   GatherElements: lowerGatherElements,
+  Trilu: lowerTrilu,
   ArgMax: lowerArgExtreme,
   NegativeLogLikelihoodLoss: lowerNllLoss,
   SoftmaxCrossEntropyLoss: lowerSoftmaxCrossEntropy,

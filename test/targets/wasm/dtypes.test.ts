@@ -91,6 +91,29 @@ const CASES = [
     direction: { type: 'string', value: 'RIGHT' },
   }),
   binary('BitwiseXor', t('int32', [3], [5, -1, 0]), t('int32', [3], [3, 7, -8]), 'int32'),
+  binary(
+    'Trilu',
+    t(
+      'int64',
+      [2, 3, 4],
+      Array.from({ length: 24 }, (_, i) => i - 5),
+    ),
+    t('int64', [], [-1]),
+    'int64',
+  ),
+  binary(
+    'Trilu',
+    t(
+      'float64',
+      [3, 4],
+      Array.from({ length: 12 }, (_, i) => i / 3),
+    ),
+    t('int64', [], [1]),
+    'float64',
+    {
+      upper: to(0),
+    },
+  ),
   unary('Abs', t('int64', [4], [-3, 3, 0, -9]), 'int64'),
   unary('Neg', t('int32', [3], [-3, 3, 0]), 'int32'),
   unary('Sign', t('int64', [3], [-3, 3, 0]), 'int64'),
