@@ -1,6 +1,11 @@
-/** Kiln's public API (compile side). The device runtime will live in runtime/ and import none of this. */
+/**
+ * Kiln's public API. `InferenceSession` and `Tensor` are the runtime's onnxruntime-style API (also the
+ * browser-safe entry `kiln/runtime`, runtime/index.ts); Kiln's internal tensor, which the compiler,
+ * reference executor and .npy helpers take, is `KilnTensor` here.
+ */
 export { KilnError } from './runtime/errors.js';
-export { Tensor, tensorFrom, zeros } from './runtime/tensor.js';
+export * from './runtime/index.js';
+export { Tensor as KilnTensor, tensorFrom, zeros } from './runtime/tensor.js';
 export type { DType } from './runtime/dtype.js';
 export { parseNpy, serializeNpy } from './runtime/npy.js';
 export type { Graph, Model, Node, ValueInfo, TypeInfo, Dim, Attribute } from './compiler/ir/graph.js';

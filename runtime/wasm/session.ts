@@ -51,7 +51,14 @@ export class WasmSession {
     bytes: Uint8Array,
     options: WasmSessionOptions & { file?: string } = {},
   ): Promise<WasmSession> {
-    const artifact = await readArtifact(bytes, { file: options.file });
+    return WasmSession.fromArtifact(await readArtifact(bytes, { file: options.file }), options);
+  }
+
+  /** From an artifact already read and verified (InferenceSession reads it once to pick the target). */
+  static async fromArtifact(
+    artifact: ArtifactContents,
+    options: WasmSessionOptions & { file?: string } = {},
+  ): Promise<WasmSession> {
     const fail = (msg: string, expected?: string) => new KilnError(msg, { file: options.file, expected });
     if (artifact.manifest.target.name !== 'wasm')
       throw fail(`artifact targets ${artifact.manifest.target.name}`, 'a wasm artifact');

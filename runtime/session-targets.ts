@@ -1,0 +1,45 @@
+import type { ArtifactContents } from './artifact/index.js';
+import type { Tensor } from './tensor.js';
+import { WasmSession, type WasmSessionOptions } from './wasm/session.js';
+
+/**
+ * What InferenceSession needs from a target's runtime: names, and `run` on internal tensors that
+ * InferenceSession has already checked against the manifest. A target plugs in by registering a
+ * factory under its manifest `target.name` (wasm is built in; webgpu registers itself).
+ */
+export interface TargetSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+  release?(): void | Promise<void>;
+}
+
+/** Options every target receives; each reads its own part. */
+export interface TargetSessionOptions {
+  /** The artifact's name (path or URL) for error messages. */
+  file?: string;
+  /** wasm: use the relaxed-SIMD module ('auto' when the engine validates it). */
+  relaxedSimd?: WasmSessionOptions['relaxedSimd'];
+}
+
+export type TargetSessionFactory = (
+  artifact: ArtifactContents,
+  options: TargetSessionOptions,
+) => Promise<TargetSession>;
+
+const factories = new Map<string, TargetSessionFactory>([
+  ['wasm', (artifact, options) => WasmSession.fromArtifact(artifact, options)],
+]);
+
+/** Make artifacts whose manifest names `target` runnable by InferenceSession. */
+export function registerSessionTarget(target: string, factory: TargetSessionFactory): void {
+  factories.set(target, factory);
+}
+
+export function sessionTargetFactory(target: string): TargetSessionFactory | undefined {
+  return factories.get(target);
+}
+
+export function registeredSessionTargets(): string[] {
+  return [...factories.keys()];
+}
