@@ -14,12 +14,10 @@ export interface TargetSession {
   release?(): void | Promise<void>;
 }
 
-/** Options every target receives; each reads its own part. */
-export interface TargetSessionOptions {
+/** Options every target receives; each reads its own part (wasm: relaxedSimd, threads, spawnThread). */
+export interface TargetSessionOptions extends WasmSessionOptions {
   /** The artifact's name (path or URL) for error messages. */
   file?: string;
-  /** wasm: use the relaxed-SIMD module ('auto' when the engine validates it). */
-  relaxedSimd?: WasmSessionOptions['relaxedSimd'];
 }
 
 export type TargetSessionFactory = (

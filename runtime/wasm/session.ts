@@ -146,6 +146,11 @@ export class WasmSession {
 /** worker_threads in Node (imported only there), Workers from a blob URL elsewhere. */
 async function defaultSpawner(): Promise<SpawnThread> {
   const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  if (typeof proc?.versions?.node === 'string') return (await import('./node-threads.js')).spawnNodeThread;
+  // A computed specifier, so browser bundlers do not follow it into node:worker_threads
+  // (test/runtime/browser-entry.test.ts bundles the runtime for the browser).
+  const nodeThreads = './node-threads.js';
+  if (typeof proc?.versions?.node === 'string')
+    return ((await import(/* @vite-ignore */ nodeThreads)) as typeof import('./node-threads.js'))
+      .spawnNodeThread;
   return (await import('./browser-threads.js')).spawnBrowserThread;
 }
