@@ -1,9 +1,11 @@
 import { Command, Option } from 'commander';
-import { DEFAULT_MAX_UPLOAD_BYTES, buildRegistryServer } from '../registry/http/server.js';
 import { SCOPES, type Scope, createToken, listTokens, revokeToken } from '../registry/tokens.js';
 import { output, withRegistry } from './registry-shared.js';
 import { printTable } from './table.js';
 import { Registry } from '../registry/registry.js';
+
+/** The server's default upload limit (registry/http/server.ts DEFAULT_MAX_UPLOAD_BYTES), here without loading fastify. */
+const MAX_UPLOAD_DEFAULT = 2 * 1024 ** 3;
 
 export function registryServeCommand(): Command {
   return new Command('serve')
@@ -16,7 +18,7 @@ export function registryServeCommand(): Command {
       '--max-upload-bytes <n>',
       'largest ONNX upload accepted (413 beyond it)',
       (v) => Number(v),
-      DEFAULT_MAX_UPLOAD_BYTES,
+      MAX_UPLOAD_DEFAULT,
     )
     .action(async (o: { host: string; port: number; maxUploadBytes: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<{ home?: string; db?: string }>();
@@ -24,6 +26,8 @@ export function registryServeCommand(): Command {
         ...(g.home ? { home: g.home } : {}),
         ...(g.db ? { db: g.db } : {}),
       });
+      // fastify is loaded only by this command, not by every kiln invocation
+      const { buildRegistryServer } = await import('../registry/http/server.js');
       const app = await buildRegistryServer({ registry, maxUploadBytes: o.maxUploadBytes, logger: true });
       const close = async () => {
         await app.close();

@@ -6,7 +6,6 @@ import type { BlobStore } from './blobs/blob-store.js';
 import { FsBlobStore } from './blobs/fs-blob-store.js';
 import type { Db } from './storage/db.js';
 import { migrate } from './storage/migrations.js';
-import { PostgresDb } from './storage/postgres.js';
 import { SqliteDb } from './storage/sqlite.js';
 
 export interface RegistryOptions {
@@ -48,6 +47,8 @@ export class Registry {
     const url = options.db ?? process.env.KILN_DB;
     let db: Db;
     if (url && /^postgres(ql)?:\/\//.test(url)) {
+      // loaded only when asked for, so SQLite users (and every other kiln command) never load `pg`
+      const { PostgresDb } = await import('./storage/postgres.js');
       const pg = new PostgresDb(url);
       await pg.connect();
       db = pg;
