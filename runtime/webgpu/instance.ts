@@ -1,0 +1,246 @@
+import { KilnError } from '../errors.js';
+import { Tensor } from '../tensor.js';
+import { BufferUsage, MapMode, ShaderStage } from './flags.js';
+import type { WebGpuLayout } from './layout.js';
+
+export interface WebGpuInstanceOptions {
+  /** `navigator.gpu` in browsers; in Node, `nodeWebGpu()` from runtime/webgpu/node-gpu.ts. */
+  gpu: GPU;
+  /** For error messages. */
+  file?: string;
+}
+
+const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * A compiled model on a GPU device. At creation: the device, both storage buffers (the activation
+ * arena and the weights, uploaded once), one pipeline per shader and the bind group. A run writes the
+ * inputs, records every dispatch into one compute pass of one command buffer, copies only the outputs
+ * to a mappable buffer and reads them back. Runs are serialised: they share the arena.
+ */
+export class WebGpuInstance {
+  readonly inputNames: string[];
+  readonly outputNames: string[];
+  private lost: GPUDeviceLostInfo | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    /** Public so a caller can destroy it (and tests can simulate device loss). */
+    readonly device: GPUDevice,
+    private readonly layout: WebGpuLayout,
+    private readonly arena: GPUBuffer,
+    private readonly weights: GPUBuffer,
+    private readonly readback: GPUBuffer,
+    private readonly bindGroup: GPUBindGroup,
+    private readonly pipelines: GPUComputePipeline[],
+    private readonly file?: string,
+  ) {
+    this.inputNames = layout.inputs.map((t) => t.name);
+    this.outputNames = layout.outputs.map((t) => t.name);
+    void device.lost.then((info) => (this.lost = info));
+  }
+
+  static async create(
+    layout: WebGpuLayout,
+    shader: (path: string) => string,
+    weights: Uint8Array,
+    options: WebGpuInstanceOptions,
+  ): Promise<WebGpuInstance> {
+    const fail = (msg: string, expected?: string) => new KilnError(msg, { file: options.file, expected });
+    const adapter = await options.gpu.requestAdapter();
+    if (!adapter)
+      throw fail(
+        'no WebGPU adapter',
+        'a GPU, or on Linux without one Mesa ≥ 25 lavapipe (bookworm-backports mesa-vulkan-drivers)',
+      );
+    const largest = Math.max(layout.arenaBytes, weights.length);
+    const limit = Math.min(adapter.limits.maxStorageBufferBindingSize, adapter.limits.maxBufferSize);
+    if (largest > limit)
+      throw fail(
+        `the model needs a ${largest}-byte storage buffer; this adapter binds at most ${limit}`,
+        'a smaller model or a GPU with larger storage buffer bindings',
+      );
+    const device = await adapter.requestDevice({
+      requiredLimits: {
+        maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+        maxBufferSize: adapter.limits.maxBufferSize,
+      },
+    });
+    try {
+      device.pushErrorScope('out-of-memory');
+      device.pushErrorScope('validation');
+      const arena = device.createBuffer({
+        size: align4(layout.arenaBytes),
+        usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
+      });
+      const weightBuffer = device.createBuffer({
+        size: align4(Math.max(4, weights.length)),
+        usage: BufferUsage.STORAGE | BufferUsage.COPY_DST,
+      });
+      if (weights.length) device.queue.writeBuffer(weightBuffer, 0, weights);
+      const outBytes = layout.outputs.reduce((n, o) => n + numel(o.shape) * 4, 0);
+      const readback = device.createBuffer({
+        size: Math.max(4, outBytes),
+        usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
+      });
+      const bindLayout = device.createBindGroupLayout({
+        entries: [
+          { binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: 'storage' } },
+          { binding: 1, visibility: ShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
+        ],
+      });
+      const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [bindLayout] });
+      const bindGroup = device.createBindGroup({
+        layout: bindLayout,
+        entries: [
+          { binding: 0, resource: { buffer: arena } },
+          { binding: 1, resource: { buffer: weightBuffer } },
+        ],
+      });
+      const paths = [...new Set(layout.dispatches.map((d) => d.shader))];
+      const built = await Promise.all(
+        paths.map(async (path) => {
+          const module = device.createShaderModule({ code: shader(path), label: path });
+          try {
+            return await device.createComputePipelineAsync({
+              layout: pipelineLayout,
+              compute: { module, entryPoint: 'main' },
+              label: path,
+            });
+          } catch (err) {
+            const info = await module.getCompilationInfo();
+            const detail = info.messages.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('; ');
+            throw fail(`shader ${path} does not compile: ${detail || (err as Error).message}`);
+          }
+        }),
+      );
+      const byPath = new Map(paths.map((p, i) => [p, built[i]!]));
+      const validation = await device.popErrorScope();
+      const oom = await device.popErrorScope();
+      if (oom) throw fail(`out of GPU memory while loading the model: ${oom.message}`);
+      if (validation) throw fail(`WebGPU rejected the model's resources: ${validation.message}`);
+      return new WebGpuInstance(
+        device,
+        layout,
+        arena,
+        weightBuffer,
+        readback,
+        bindGroup,
+        layout.dispatches.map((d) => byPath.get(d.shader)!),
+        options.file,
+      );
+    } catch (err) {
+      device.destroy();
+      throw err;
+    }
+  }
+
+  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    const next = this.queue.then(() => this.runNow(feeds));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Free the GPU resources; the instance cannot run afterwards. */
+  release(): void {
+    this.device.destroy();
+  }
+
+  private deviceLostError(): KilnError {
+    return new KilnError(
+      `WebGPU device lost (${this.lost?.reason ?? 'unknown'}): ${this.lost?.message ?? ''}`,
+      {
+        file: this.file,
+        expected: 'a new session (create one; this one cannot run again)',
+      },
+    );
+  }
+
+  private async runNow(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    if (this.lost) throw this.deviceLostError();
+    const data = this.checkFeeds(feeds);
+    const { device } = this;
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    this.layout.inputs.forEach((io, i) => {
+      if (data[i]!.length) device.queue.writeBuffer(this.arena, io.offset, data[i]!);
+    });
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    pass.setBindGroup(0, this.bindGroup);
+    this.layout.dispatches.forEach((d, i) => {
+      pass.setPipeline(this.pipelines[i]!);
+      pass.dispatchWorkgroups(...d.workgroups);
+    });
+    pass.end();
+    let at = 0;
+    for (const o of this.layout.outputs) {
+      const bytes = numel(o.shape) * 4;
+      if (bytes) encoder.copyBufferToBuffer(this.arena, o.offset, this.readback, at, bytes);
+      at += bytes;
+    }
+    device.queue.submit([encoder.finish()]);
+    const validation = await device.popErrorScope();
+    const oom = await device.popErrorScope();
+    if (oom) throw new KilnError(`out of GPU memory during a run: ${oom.message}`, { file: this.file });
+    if (validation) throw new KilnError(`WebGPU rejected a run: ${validation.message}`, { file: this.file });
+    try {
+      await this.readback.mapAsync(MapMode.READ);
+    } catch (err) {
+      if (this.lost) throw this.deviceLostError();
+      throw new KilnError(`reading the outputs back failed: ${(err as Error).message}`, { file: this.file });
+    }
+    const all = new Float32Array(this.readback.getMappedRange().slice(0));
+    this.readback.unmap();
+    const out: Record<string, Tensor> = {};
+    at = 0;
+    for (const io of this.layout.outputs) {
+      const n = numel(io.shape);
+      const values = all.subarray(at, at + n);
+      at += n;
+      out[io.name] =
+        io.dtype === 'int64'
+          ? new Tensor(
+              'int64',
+              io.shape,
+              BigInt64Array.from(values, (v) => BigInt(v)),
+            )
+          : io.dtype === 'bool'
+            ? new Tensor(
+                'bool',
+                io.shape,
+                Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0)),
+              )
+            : new Tensor('float32', io.shape, values.slice());
+    }
+    return out;
+  }
+
+  /** Names, dtypes and shapes as compiled; returns each input as the f32 words the GPU reads. */
+  private checkFeeds(feeds: Record<string, Tensor>): Float32Array[] {
+    for (const name of Object.keys(feeds))
+      if (!this.inputNames.includes(name))
+        throw new KilnError(`unknown input '${name}'`, {
+          file: this.file,
+          expected: `one of ${this.inputNames.join(', ')}`,
+        });
+    return this.layout.inputs.map((io) => {
+      const t = feeds[io.name];
+      const dtype = io.dtype ?? 'float32';
+      const want = `${dtype}[${io.shape.join(',')}]`;
+      if (!t) throw new KilnError(`missing input '${io.name}'`, { file: this.file, expected: want });
+      if (
+        t.dtype !== dtype ||
+        t.shape.length !== io.shape.length ||
+        t.shape.some((d, i) => d !== io.shape[i])
+      )
+        throw new KilnError(`input '${io.name}' is ${t.dtype}[${t.shape.join(',')}]`, {
+          file: this.file,
+          expected: want,
+        });
+      return t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as Uint8Array);
+    });
+  }
+}
+
+const align4 = (n: number) => Math.ceil(Math.max(n, 4) / 4) * 4;

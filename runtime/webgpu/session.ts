@@ -1,0 +1,66 @@
+import { type ArtifactContents, readArtifact } from '../artifact/index.js';
+import { KilnError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { WebGpuInstance } from './instance.js';
+import { WEBGPU_LAYOUT_PATH, type WebGpuLayout } from './layout.js';
+
+export interface WebGpuSessionOptions {
+  /** Defaults to `navigator.gpu`; in Node pass `nodeWebGpu()` (runtime/webgpu/node-gpu.ts). */
+  gpu?: GPU;
+  file?: string;
+}
+
+/**
+ * Runs a .kiln artifact compiled for the webgpu target: `create` verifies the artifact, then sets up
+ * the device once (pipelines, weights, buffers; see WebGpuInstance); `run(feeds)` is one command
+ * buffer. Works in browsers and in Node on Dawn (no Node built-ins here).
+ */
+export class WebGpuSession {
+  readonly inputNames: string[];
+  readonly outputNames: string[];
+
+  private constructor(
+    private readonly artifact: ArtifactContents,
+    readonly instance: WebGpuInstance,
+  ) {
+    this.inputNames = instance.inputNames;
+    this.outputNames = instance.outputNames;
+  }
+
+  static async create(bytes: Uint8Array, options: WebGpuSessionOptions = {}): Promise<WebGpuSession> {
+    const artifact = await readArtifact(bytes, { file: options.file });
+    const fail = (msg: string, expected?: string) => new KilnError(msg, { file: options.file, expected });
+    if (artifact.manifest.target.name !== 'webgpu')
+      throw fail(`artifact targets ${artifact.manifest.target.name}`, 'a webgpu artifact');
+    const layoutBytes = artifact.files.get(WEBGPU_LAYOUT_PATH);
+    if (!layoutBytes) throw fail(`artifact has no ${WEBGPU_LAYOUT_PATH}`);
+    const layout = JSON.parse(new TextDecoder().decode(layoutBytes)) as WebGpuLayout;
+    const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+    if (!gpu)
+      throw fail('WebGPU is not available here', 'navigator.gpu, or options.gpu (in Node: nodeWebGpu())');
+    const utf8 = new TextDecoder();
+    const shader = (path: string) => {
+      const file = artifact.files.get(path);
+      if (!file) throw fail(`artifact has no shader ${path}`);
+      return utf8.decode(file);
+    };
+    const weights = artifact.files.get('weights.bin') ?? new Uint8Array(0);
+    // weights.bin may sit at any offset of the artifact's buffer; WebGPU wants 4-byte-aligned data
+    const aligned = weights.byteOffset % 4 ? weights.slice() : weights;
+    const instance = await WebGpuInstance.create(layout, shader, aligned, { gpu, file: options.file });
+    return new WebGpuSession(artifact, instance);
+  }
+
+  get manifest() {
+    return this.artifact.manifest;
+  }
+
+  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    return this.instance.run(feeds);
+  }
+
+  /** Free the device and its buffers. */
+  release(): void {
+    this.instance.release();
+  }
+}

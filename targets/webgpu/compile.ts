@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import type { Model } from '../../compiler/ir/graph.js';
+import { type LoweredModel, lowerModel } from '../../compiler/kernel/lower/index.js';
+import { DEFAULT_PIPELINE, type PipelineOptions, runPipeline } from '../../compiler/passes/index.js';
+import { kernelTensors } from '../../compiler/plan/kernel-tensors.js';
+import { planMemory } from '../../compiler/plan/memory.js';
+import { type ManifestDraft, writeArtifact } from '../../runtime/artifact/index.js';
+import { WEBGPU_LAYOUT_PATH, type WebGpuLayout } from '../../runtime/webgpu/layout.js';
+import { renderWebGpu } from './render.js';
+import { type Places, SPECIAL_WORDS, specialWords } from './wgsl.js';
+
+export interface WebGpuCompileOptions {
+  /** Graph passes to run first (default: the full pipeline); the model is rewritten in place. */
+  passes?: string[];
+  onPass?: PipelineOptions['onPass'];
+  sourceBytes?: Uint8Array;
+  sourceName?: string;
+  kilnVersion?: string;
+}
+
+export interface WebGpuCompileResult {
+  lowered: LoweredModel;
+  layout: WebGpuLayout;
+  /** WGSL files by artifact path. */
+  shaders: Map<string, string>;
+  weights: Uint8Array;
+  arena: { bytes: number; naiveBytes: number };
+}
+
+const align4 = (n: number) => Math.ceil(n / 4) * 4;
+
+/**
+ * Compile a model for the WebGPU target. Lowering and memory planning are the WASM target's (the
+ * kernel IR is shared); only the rendering differs. Activations live in one read-write storage buffer
+ * at the plan's offsets, weights in one read-only buffer uploaded once at load.
+ */
+export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}): WebGpuCompileResult {
+  runPipeline(model, { passes: options.passes ?? DEFAULT_PIPELINE, onPass: options.onPass });
+  const lowered = lowerModel(model);
+  const plan = planMemory(kernelTensors(lowered), { stepCount: Math.max(1, lowered.kernels.length) });
+  const places: Places = new Map();
+  for (const [id, bytes] of plan.offsets) places.set(id, { binding: 'arena', offset: bytes / 4 });
+  let words = SPECIAL_WORDS;
+  const parts: { offset: number; data: Float32Array }[] = [{ offset: 0, data: specialWords() }];
+  for (const b of lowered.buffers.values()) {
+    if (b.role !== 'weight') continue;
+    places.set(b.name, { binding: 'weights', offset: words });
+    parts.push({ offset: words, data: b.data! });
+    words = align4(words + b.size);
+  }
+  const weightsF32 = new Float32Array(words);
+  for (const p of parts) weightsF32.set(p.data, p.offset);
+
+  const dispatches = renderWebGpu(lowered.kernels, places);
+  const shaders = new Map<string, string>();
+  const pathOf = new Map<string, string>();
+  const layoutDispatches = dispatches.map((d) => {
+    let path = pathOf.get(d.source);
+    if (!path) {
+      path = `shaders/${String(shaders.size).padStart(4, '0')}-${d.name.slice(0, 60)}.wgsl`;
+      shaders.set(path, d.source);
+      pathOf.set(d.source, path);
+    }
+    return { name: d.name, shader: path, workgroups: d.workgroups };
+  });
+  const byteOffset = (buffer: string) => places.get(buffer)!.offset * 4;
+  const layout: WebGpuLayout = {
+    arenaBytes: Math.max(4, plan.arenaBytes),
+    inputs: lowered.inputs.map((t) => ({
+      name: t.name,
+      offset: byteOffset(t.buffer),
+      shape: t.shape,
+      ...(t.dtype === 'bool' ? { dtype: t.dtype } : {}),
+    })),
+    outputs: lowered.outputs.map((t) => ({
+      name: t.name,
+      offset: byteOffset(t.buffer),
+      shape: t.shape,
+      ...(t.dtype !== 'float32' ? { dtype: t.dtype } : {}),
+    })),
+    dispatches: layoutDispatches,
+  };
+  return {
+    lowered,
+    layout,
+    shaders,
+    weights: new Uint8Array(weightsF32.buffer),
+    arena: { bytes: plan.arenaBytes, naiveBytes: plan.naiveBytes },
+  };
+}
+
+/** Package a compiled model as a .kiln artifact (manifest, WGSL shaders, weights, layout). */
+export async function webGpuArtifact(
+  result: WebGpuCompileResult,
+  options: WebGpuCompileOptions = {},
+): Promise<Uint8Array> {
+  const utf8 = new TextEncoder();
+  const files = new Map<string, Uint8Array>([
+    ['weights.bin', result.weights],
+    [WEBGPU_LAYOUT_PATH, utf8.encode(JSON.stringify(result.layout))],
+  ]);
+  for (const [path, source] of result.shaders) files.set(path, utf8.encode(source));
+  const manifest: ManifestDraft = {
+    format: 'kiln-artifact',
+    formatVersion: 1,
+    kilnVersion: options.kilnVersion ?? '0.0.0',
+    createdAt: new Date().toISOString(),
+    source: {
+      sha256: options.sourceBytes
+        ? createHash('sha256').update(options.sourceBytes).digest('hex')
+        : '0'.repeat(64),
+      name: options.sourceName ?? 'model.onnx',
+    },
+    target: { name: 'webgpu', features: [] },
+    precision: 'fp32',
+    inputs: result.layout.inputs.map((t) => ({ name: t.name, dtype: t.dtype ?? 'float32', shape: t.shape })),
+    outputs: result.layout.outputs.map((t) => ({
+      name: t.name,
+      dtype: t.dtype ?? 'float32',
+      shape: t.shape,
+    })),
+    arena: result.arena,
+    kernels: result.lowered.kernels.map((k, i) => ({
+      name: `k${i}_${k.name}`,
+      kind: k.kind,
+      op: k.name,
+      nodes: k.nodes,
+    })),
+    compiler: { passes: options.passes ?? DEFAULT_PIPELINE },
+  };
+  return writeArtifact({ manifest, files });
+}

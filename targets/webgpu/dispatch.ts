@@ -1,0 +1,7 @@
+/** One compute shader and how many workgroups to launch it with: the unit the runtime records. */
+export interface Dispatch {
+  name: string;
+  /** WGSL with one entry point, `main`, over the two bindings of wgsl.ts. */
+  source: string;
+  workgroups: [number, number, number];
+}

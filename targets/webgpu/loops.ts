@@ -1,0 +1,83 @@
+import type { LoopKernel, Stmt } from '../../compiler/kernel/ir.js';
+import type { Dispatch } from './dispatch.js';
+import { phasesOf } from './parallel.js';
+import {
+  BINDINGS,
+  ERF_FN,
+  OPAQUE_ZERO,
+  Names,
+  type Places,
+  expr,
+  grid,
+  index,
+  place,
+  usesErf,
+} from './wgsl.js';
+
+/** Threads per workgroup for loop kernels: one wave on most GPUs, small enough for lavapipe. */
+const WORKGROUP = 64;
+
+/**
+ * Render a loop kernel as one compute shader per phase (see parallel.ts): the flat thread index is
+ * split into the parallel loop variables (constants of the shape baked in), and the rest of the nest
+ * runs as ordinary WGSL loops with accumulators as function-scope variables.
+ */
+export function renderLoopKernel(k: LoopKernel, places: Places, name: string): Dispatch[] {
+  return phasesOf(k).map((phase, p) => {
+    const vars = new Names('v');
+    const accs = new Names('a');
+    const count = phase.parallel.reduce((a, l) => a * l.n, 1);
+    const groups = Math.ceil(count / WORKGROUP);
+    const [nx] = grid(groups);
+    const bind: string[] = [];
+    let stride = count;
+    for (const l of phase.parallel) {
+      stride /= l.n;
+      bind.push(`  let ${vars.get(l.v)} = i32((idx / ${stride}u) % ${l.n}u);`);
+    }
+    const body = stmts(phase.body, places, vars, accs, '  ');
+    const decls = accs.all().map((a) => `  var ${a}: f32;`);
+    const source = [
+      BINDINGS,
+      usesErf(body) ? ERF_FN : '',
+      `@compute @workgroup_size(${WORKGROUP})`,
+      `fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {`,
+      `  let idx = (wid.y * ${nx}u + wid.x) * ${WORKGROUP}u + lid;`,
+      `  if (idx >= ${count}u) { return; }`,
+      `  ${OPAQUE_ZERO}`,
+      ...bind,
+      ...decls,
+      body,
+      `}`,
+      '',
+    ].join('\n');
+    return {
+      name: phase.parallel.length ? `${name}_p${p}` : `${name}_p${p}_serial`,
+      source,
+      workgroups: grid(groups),
+    };
+  });
+}
+
+function stmts(body: Stmt[], places: Places, vars: Names, accs: Names, indent: string): string {
+  return body
+    .map((s) => {
+      switch (s.k) {
+        case 'loop': {
+          if (s.n <= 0) return '';
+          const v = vars.get(s.v);
+          const inner = stmts(s.body, places, vars, accs, indent + '  ');
+          return `${indent}for (var ${v}: i32 = 0; ${v} < ${s.n} + zero; ${v}++) {\n${inner}\n${indent}}`;
+        }
+        case 'set':
+          return `${indent}${accs.get(s.acc)} = ${expr(s.value, places, vars, accs)};`;
+        case 'store': {
+          const p = place(places, s.buf);
+          return `${indent}${p.binding}[${index(s.at, p.offset, vars)}] = ${expr(s.value, places, vars, accs)};`;
+        }
+      }
+      return '';
+    })
+    .filter((x) => x)
+    .join('\n');
+}

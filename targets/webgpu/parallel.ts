@@ -1,0 +1,142 @@
+import type { Affine, Expr, LoopKernel, Stmt } from '../../compiler/kernel/ir.js';
+import { exprLoads } from '../../compiler/kernel/ir.js';
+
+/**
+ * How a loop kernel runs on a GPU. The kernel IR is sequential; a GPU needs independent threads.
+ * Each top-level loop nest becomes one dispatch (a phase; later nests may read what earlier ones
+ * wrote, and dispatches are ordered), and the outer loops of a nest that provably never touch
+ * another iteration's data become the thread grid. What is left runs sequentially in each thread.
+ */
+export interface Phase {
+  /** Loops mapped to threads, outermost first (each thread runs one point of their product). */
+  parallel: { v: string; n: number }[];
+  /** The statements each thread runs, with the parallel loop variables bound. */
+  body: Stmt[];
+}
+
+/**
+ * Split a loop kernel into phases. A kernel whose top level is not only loops (an accumulator shared
+ * across nests), or whose nests carry an accumulator from one nest to the next, runs as one phase on
+ * one thread: correct, if slow.
+ */
+export function phasesOf(k: LoopKernel): Phase[] {
+  const onlyLoops = k.body.every((s) => s.k === 'loop');
+  if (!onlyLoops || k.body.some((s) => carriesAccumulator([s]))) return [{ parallel: [], body: k.body }];
+  return k.body.map((s) => parallelize(s as Extract<Stmt, { k: 'loop' }>));
+}
+
+/** Take the longest chain of perfectly nested outer loops that is safe to run as threads. */
+function parallelize(nest: Extract<Stmt, { k: 'loop' }>): Phase {
+  const chain: Extract<Stmt, { k: 'loop' }>[] = [nest];
+  for (let l = nest; l.body.length === 1 && l.body[0]!.k === 'loop';) {
+    l = l.body[0] as Extract<Stmt, { k: 'loop' }>;
+    chain.push(l);
+  }
+  for (let depth = chain.length; depth > 0; depth--) {
+    const loops = chain.slice(0, depth);
+    const body = loops[depth - 1]!.body;
+    if (independent(loops, body)) return { parallel: loops.map((l) => ({ v: l.v, n: l.n })), body };
+  }
+  return { parallel: [], body: [nest] };
+}
+
+/** An accumulator read before this code sets it carries a value between iterations. */
+function carriesAccumulator(body: Stmt[], defined = new Set<string>()): boolean {
+  const reads = (e: Expr): string[] => {
+    switch (e.k) {
+      case 'acc':
+        return [e.name];
+      case 'un':
+        return reads(e.a);
+      case 'bin':
+        return [...reads(e.a), ...reads(e.b)];
+      case 'select':
+        return [e.a, e.b, e.t, e.f].flatMap(reads);
+      default:
+        return [];
+    }
+  };
+  for (const s of body) {
+    if (s.k === 'loop') {
+      if (carriesAccumulator(s.body, defined)) return true;
+    } else {
+      if (reads(s.value).some((a) => !defined.has(a))) return true;
+      if (s.k === 'set') defined.add(s.acc);
+    }
+  }
+  return false;
+}
+
+interface Access {
+  buf: string;
+  at: Affine;
+  store: boolean;
+}
+
+function accesses(body: Stmt[], out: Access[] = []): Access[] {
+  for (const s of body) {
+    if (s.k === 'loop') accesses(s.body, out);
+    else {
+      exprLoads(s.value).forEach((l) => out.push({ ...l, store: false }));
+      if (s.k === 'store') out.push({ buf: s.buf, at: s.at, store: true });
+    }
+  }
+  return out;
+}
+
+/** Trip counts of every loop variable inside the body (for index ranges). */
+function tripCounts(body: Stmt[], out = new Map<string, number>()): Map<string, number> {
+  for (const s of body)
+    if (s.k === 'loop') {
+      out.set(s.v, s.n);
+      tripCounts(s.body, out);
+    }
+  return out;
+}
+
+/**
+ * Threads over `loops` are independent when no accumulator crosses iterations and, for every buffer
+ * the body stores to, all its accesses move with the parallel variables by the same coefficients,
+ * and those coefficients are spaced widely enough (mixed radix, beyond the span the sequential part
+ * covers) that two threads' address sets never meet.
+ */
+function independent(loops: { v: string; n: number }[], body: Stmt[]): boolean {
+  if (carriesAccumulator(body)) return false;
+  const par = new Map(loops.map((l) => [l.v, l.n]));
+  const inner = tripCounts(body);
+  const all = accesses(body);
+  const stored = new Set(all.filter((a) => a.store).map((a) => a.buf));
+  for (const buf of stored) {
+    const list = all.filter((a) => a.buf === buf);
+    const key = (a: Affine) => [...par.keys()].map((v) => a.terms.find((t) => t.v === v)?.c ?? 0).join(',');
+    if (new Set(list.map((a) => key(a.at))).size !== 1) return false;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const a of list) {
+      let min = a.at.c;
+      let max = a.at.c;
+      for (const t of a.at.terms) {
+        if (par.has(t.v)) continue;
+        const n = inner.get(t.v);
+        if (n === undefined) return false; // a variable bound outside this nest: be safe
+        const span = t.c * (n - 1);
+        if (span > 0) max += span;
+        else min += span;
+      }
+      lo = Math.min(lo, min);
+      hi = Math.max(hi, max);
+    }
+    const coefs = key(list[0]!.at)
+      .split(',')
+      .map(Number)
+      .map((c, i) => ({ c: Math.abs(c), n: [...par.values()][i]! }))
+      .filter((x) => x.n > 1)
+      .sort((a, b) => a.c - b.c);
+    let reach = hi - lo; // the farthest apart two addresses of one thread can be
+    for (const { c, n } of coefs) {
+      if (c <= reach) return false;
+      reach += c * (n - 1);
+    }
+  }
+  return true;
+}
