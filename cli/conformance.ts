@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { BACKENDS } from '../compiler/conformance/backend.js';
-import { DEFAULT_CONFORMANCE_DIRS, byOp, runConformance } from '../compiler/conformance/runner.js';
+import { DEFAULT_CONFORMANCE_DIRS, byOp, runConformanceAsync } from '../compiler/conformance/runner.js';
 import { KilnError } from '../runtime/errors.js';
 import { printTable } from './table.js';
 
@@ -18,7 +18,7 @@ export function conformanceCommand(): Command {
     .option('--failures', 'list every failing and unsupported case with its reason')
     .option('--quiet', 'no progress output')
     .action(
-      (
+      async (
         dirs: string[],
         opts: { backend: string; filter?: string; json?: boolean; failures?: boolean; quiet?: boolean },
       ) => {
@@ -32,7 +32,7 @@ export function conformanceCommand(): Command {
           }
         }
         const progress = !opts.quiet && process.stderr.isTTY;
-        const report = runConformance(dirs, backend, {
+        const report = await runConformanceAsync(dirs, backend, {
           filter,
           onCase: (r, i, n) => {
             if (progress)

@@ -3,6 +3,7 @@ import { GraphExecutor } from '../reference/executor.js';
 import { findOp, opsetMismatch } from '../reference/registry.js';
 import type { Value } from '../reference/value.js';
 import { wasmBackend } from './wasm-backend.js';
+import { webGpuBackend } from './webgpu-backend.js';
 
 /** A way to run models, for conformance testing: the reference executor and the targets (wasm, ...). */
 export interface Backend {
@@ -15,6 +16,21 @@ export interface Backend {
 export interface PreparedModel {
   run(feeds: Map<string, Value>): Map<string, Value>;
 }
+
+/** A backend on a device (WebGPU): preparing and running are asynchronous (runCaseAsync). */
+export interface AsyncBackend {
+  name: string;
+  unsupportedReason(model: Model): string | undefined;
+  prepare(model: Model): Promise<AsyncPreparedModel>;
+}
+
+export interface AsyncPreparedModel {
+  run(feeds: Map<string, Value>): Promise<Map<string, Value>>;
+  /** Free device resources once the case is done. */
+  release(): void;
+}
+
+export type AnyBackend = Backend | AsyncBackend;
 
 /** Domains and ops declared out of scope for inference backends: counted as unsupported, with this reason. */
 const OUT_OF_SCOPE_DOMAINS: Record<string, string> = {
@@ -72,9 +88,11 @@ export const referenceBackend: Backend = {
   },
 };
 
-export const BACKENDS: Record<string, Backend> = {
+export const BACKENDS: Record<string, AnyBackend> = {
   reference: referenceBackend,
   /** The wasm target's relaxed-SIMD (FMA) module; `wasm-simd` runs the plain SIMD128 one. */
   wasm: wasmBackend('relaxed'),
   'wasm-simd': wasmBackend('simd'),
+  /** The webgpu target on Dawn (a GPU, or Mesa's lavapipe on the CPU). */
+  webgpu: webGpuBackend(),
 };

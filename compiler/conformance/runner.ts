@@ -7,7 +7,13 @@ import { Tensor } from '../../runtime/tensor.js';
 import { decodeValue } from '../onnx/data-proto.js';
 import { loadModel } from '../onnx/import.js';
 import type { Value } from '../reference/value.js';
-import { type Backend, modelOps } from './backend.js';
+import {
+  type AnyBackend,
+  type AsyncPreparedModel,
+  type Backend,
+  type PreparedModel,
+  modelOps,
+} from './backend.js';
 import { type Tolerance, ONNX_TOLERANCE, compareValues } from './compare.js';
 
 export type CaseStatus = 'pass' | 'fail' | 'unsupported';
@@ -74,7 +80,18 @@ function readIndexed(dir: string, prefix: string): string[] {
     .map((f) => join(dir, f));
 }
 
-export function runCase(path: string, backend: Backend, tol: Tolerance = ONNX_TOLERANCE): CaseResult {
+/**
+ * A case as a sequence of backend calls (prepare, then one run per data set): the generator yields each
+ * call and receives its result, so one body serves synchronous backends (runCase) and asynchronous ones
+ * such as WebGPU (runCaseAsync).
+ */
+type BackendCall = () => unknown;
+
+function* caseSteps(
+  path: string,
+  backend: AnyBackend,
+  tol: Tolerance,
+): Generator<BackendCall, CaseResult, unknown> {
   const name = basename(path);
   const t0 = performance.now();
   const result = (status: CaseStatus, op: string, reason?: string): CaseResult => ({
@@ -94,8 +111,9 @@ export function runCase(path: string, backend: Backend, tol: Tolerance = ONNX_TO
   const op = caseOp(model);
   const why = backend.unsupportedReason(model);
   if (why) return result('unsupported', op, why);
+  let prepared: PreparedModel | AsyncPreparedModel | undefined;
   try {
-    const prepared = backend.prepare(model);
+    prepared = (yield () => backend.prepare(model)) as PreparedModel | AsyncPreparedModel;
     const g = model.graph;
     // Graph inputs that are not initializers take the test inputs, in order.
     const formal = g.inputs.filter((v) => !g.initializers.has(v.name));
@@ -107,7 +125,8 @@ export function runCase(path: string, backend: Backend, tol: Tolerance = ONNX_TO
         if (!vi) throw new KilnError(`test data has more inputs than the model`, { file });
         feeds.set(vi.name, legacyBfloat16(decodeValue(readFileSync(file), vi.kind, { file }), vi));
       });
-      const outputs = prepared.run(feeds);
+      const run = prepared;
+      const outputs = (yield () => run.run(feeds)) as Map<string, Value>;
       const expected = readIndexed(ds, 'output');
       for (let i = 0; i < expected.length; i++) {
         const vi = g.outputs[i];
@@ -121,7 +140,47 @@ export function runCase(path: string, backend: Backend, tol: Tolerance = ONNX_TO
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     return result('fail', op, err instanceof KilnError ? msg : `${(err as Error).name ?? 'Error'}: ${msg}`);
+  } finally {
+    if (prepared && 'release' in prepared) prepared.release();
   }
+}
+
+export function runCase(path: string, backend: Backend, tol: Tolerance = ONNX_TOLERANCE): CaseResult {
+  const steps = caseSteps(path, backend, tol);
+  let next = steps.next();
+  while (!next.done) {
+    let value: unknown;
+    try {
+      value = next.value();
+      if (value instanceof Promise)
+        throw new KilnError(`backend ${backend.name} is asynchronous`, { expected: 'runCaseAsync' });
+    } catch (err) {
+      next = steps.throw(err);
+      continue;
+    }
+    next = steps.next(value);
+  }
+  return next.value;
+}
+
+export async function runCaseAsync(
+  path: string,
+  backend: AnyBackend,
+  tol: Tolerance = ONNX_TOLERANCE,
+): Promise<CaseResult> {
+  const steps = caseSteps(path, backend, tol);
+  let next = steps.next();
+  while (!next.done) {
+    let value: unknown;
+    try {
+      value = await next.value();
+    } catch (err) {
+      next = steps.throw(err);
+      continue;
+    }
+    next = steps.next(value);
+  }
+  return next.value;
 }
 
 /** ONNX 1.12's test data store bfloat16 inputs as uint16 bit patterns; read them as the model declares. */
@@ -151,6 +210,22 @@ export function runConformance(
     cases.push(r);
     options.onCase?.(r, i, paths.length);
   });
+  return { summary: summarize(cases), cases };
+}
+
+/** runConformance for any backend, synchronous or not (the CLI uses this). */
+export async function runConformanceAsync(
+  dirs: string[],
+  backend: AnyBackend,
+  options: RunOptions = {},
+): Promise<ConformanceReport> {
+  const paths = dirs.flatMap(findCases).filter((p) => !options.filter || options.filter.test(basename(p)));
+  const cases: CaseResult[] = [];
+  for (const [i, p] of paths.entries()) {
+    const r = await runCaseAsync(p, backend, options.tolerance);
+    cases.push(r);
+    options.onCase?.(r, i, paths.length);
+  }
   return { summary: summarize(cases), cases };
 }
 

@@ -5,7 +5,7 @@ import { WebGpuInstance } from './instance.js';
 import { WEBGPU_LAYOUT_PATH, type WebGpuLayout } from './layout.js';
 
 export interface WebGpuSessionOptions {
-  /** Defaults to `navigator.gpu`; in Node pass `nodeWebGpu()` (runtime/webgpu/node-gpu.ts). */
+  /** Defaults to `navigator.gpu`; in Node pass `await nodeWebGpu()` (runtime/webgpu/node-gpu.ts). */
   gpu?: GPU;
   file?: string;
 }
@@ -37,7 +37,10 @@ export class WebGpuSession {
     const layout = JSON.parse(new TextDecoder().decode(layoutBytes)) as WebGpuLayout;
     const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
     if (!gpu)
-      throw fail('WebGPU is not available here', 'navigator.gpu, or options.gpu (in Node: nodeWebGpu())');
+      throw fail(
+        'WebGPU is not available here',
+        'navigator.gpu, or options.gpu (in Node: await nodeWebGpu())',
+      );
     const utf8 = new TextDecoder();
     const shader = (path: string) => {
       const file = artifact.files.get(path);
