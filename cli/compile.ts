@@ -6,7 +6,8 @@ import { loadModel } from '../compiler/onnx/import.js';
 import { DEFAULT_PIPELINE } from '../compiler/passes/index.js';
 import { KilnError } from '../runtime/errors.js';
 import { saveArtifactFile } from '../runtime/artifact/node-fs.js';
-import { compileWasm, wasmArtifact } from '../targets/wasm/compile.js';
+import { type WasmCompileOptions, compileWasm, wasmArtifact } from '../targets/wasm/compile.js';
+import { compileWebGpu, webGpuArtifact } from '../targets/webgpu/compile.js';
 import { formatBytes } from './inspect.js';
 import { parseThreads } from './run.js';
 import { VERSION } from './version.js';
@@ -26,7 +27,7 @@ export function compileCommand(): Command {
       'compile an ONNX model into a .kiln artifact for a target (nothing is written if compilation fails)',
     )
     .argument('<model>', 'an ONNX model file (static shapes)')
-    .addOption(new Option('--target <name>', 'target').choices(['wasm']).default('wasm'))
+    .addOption(new Option('--target <name>', 'target').choices(['wasm', 'webgpu']).default('wasm'))
     .option('-o, --output <file>', 'artifact path (default: <model name>.kiln)')
     .option('--dump-ir', 'print the graph IR after import and after each pass')
     .option(
@@ -55,17 +56,35 @@ export function compileCommand(): Command {
       if (opts.dumpIr) console.log(`== imported\n${printModel(model)}`);
       const passes = opts.passes === undefined ? undefined : opts.passes.split(',').filter(Boolean);
       step('optimising the graph and lowering to kernels');
-      const result = compileWasm(model, {
-        passes,
-        optimize: opts.optimize,
-        threads,
-        onPass: (name, m, r) => {
-          if (opts.dumpIr)
-            console.log(
-              `== after ${name} (${r.changed} change${r.changed === 1 ? '' : 's'})\n${printModel(m)}`,
-            );
-        },
-      });
+      const onPass: WasmCompileOptions['onPass'] = (name, m, r) => {
+        if (opts.dumpIr)
+          console.log(
+            `== after ${name} (${r.changed} change${r.changed === 1 ? '' : 's'})\n${printModel(m)}`,
+          );
+      };
+      if (opts.target === 'webgpu') {
+        const result = compileWebGpu(model, { passes, onPass });
+        step(`rendered ${result.layout.dispatches.length} WGSL dispatches; packaging`);
+        const bytes = await webGpuArtifact(result, {
+          sourceBytes,
+          sourceName: basename(file),
+          kilnVersion: VERSION,
+          passes,
+        });
+        await saveArtifactFile(out, bytes);
+        step(`wrote ${out}`);
+        console.log(
+          [
+            `${out}: ${formatBytes(bytes.length)}`,
+            `  ${result.shaders.size} WGSL shaders for ${result.layout.dispatches.length} dispatches`,
+            `  weights.bin ${formatBytes(result.weights.length)}`,
+            `  arena ${formatBytes(result.arena.bytes)} (naive ${formatBytes(result.arena.naiveBytes)})`,
+            `  kernels ${result.lowered.kernels.length}, compiled in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
+          ].join('\n'),
+        );
+        return;
+      }
+      const result = compileWasm(model, { passes, optimize: opts.optimize, threads, onPass });
       step(`rendered ${result.lowered.kernels.length} kernels; packaging`);
       const bytes = await wasmArtifact(result, {
         sourceBytes,

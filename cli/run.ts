@@ -8,7 +8,10 @@ import { type Value, isTensor } from '../compiler/reference/value.js';
 import { type TrustStore, parseTrustStore, verifySignedArtifact } from '../runtime/artifact/signature.js';
 import { KilnError } from '../runtime/errors.js';
 import { MAX_THREADS } from '../runtime/wasm/layout.js';
+import { readArtifact } from '../runtime/artifact/index.js';
 import { WasmSession } from '../runtime/wasm/session.js';
+import { nodeWebGpu } from '../runtime/webgpu/node-gpu.js';
+import { WebGpuSession } from '../runtime/webgpu/session.js';
 import { parseNpy, serializeNpy } from '../runtime/npy.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { printTable } from './table.js';
@@ -60,8 +63,15 @@ export function runCommand(): Command {
           const { keyId } = await verifySignedArtifact(bytes, readTrustStore(opts.trust), { file });
           process.stderr.write(`${file}: signature ok (key ${keyId})\n`);
         }
-        const session = await WasmSession.create(bytes, { file, threads });
-        backend = `wasm (${session.variant}${session.threads > 1 ? `, ${session.threads} threads` : ''})`;
+        const { manifest } = await readArtifact(bytes, { file });
+        const session =
+          manifest.target.name === 'webgpu'
+            ? await WebGpuSession.create(bytes, { file, gpu: await nodeWebGpu() })
+            : await WasmSession.create(bytes, { file, threads });
+        backend =
+          session instanceof WasmSession
+            ? `wasm (${session.variant}${session.threads > 1 ? `, ${session.threads} threads` : ''})`
+            : 'webgpu';
         const inputs: ValueInfo[] = session.manifest.inputs.map((t) => ({
           name: t.name,
           type: { dtype: t.dtype, shape: t.shape },

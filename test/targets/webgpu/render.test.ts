@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { type LoopKernel, type Stmt, affine } from '../../../compiler/kernel/ir.js';
+import { phasesOf } from '../../../targets/webgpu/parallel.js';
+import { renderWebGpu } from '../../../targets/webgpu/render.js';
+import { type Places, f32 } from '../../../targets/webgpu/wgsl.js';
+
+/** What the WGSL renderer decides without a GPU: thread grids, literals, shader structure. */
+const loops = (body: Stmt[]): LoopKernel => ({ kind: 'loops', name: 'k', nodes: [], buffers: [], body });
+const places: Places = new Map([
+  ['x', { binding: 'arena', offset: 0 }],
+  ['y', { binding: 'arena', offset: 1024 }],
+  ['w', { binding: 'weights', offset: 4 }],
+]);
+
+describe('webgpu: which loops become threads', () => {
+  it('an elementwise nest runs one thread per element', () => {
+    const k = loops([
+      {
+        k: 'loop',
+        v: 'i',
+        n: 8,
+        body: [
+          {
+            k: 'loop',
+            v: 'j',
+            n: 16,
+            body: [{ k: 'store', buf: 'y', at: affine(0, ['i', 16], ['j', 1]), value: { k: 'const', v: 1 } }],
+          },
+        ],
+      },
+    ]);
+    expect(phasesOf(k)[0]!.parallel).toEqual([
+      { v: 'i', n: 8 },
+      { v: 'j', n: 16 },
+    ]);
+  });
+
+  it('a row reduction runs one thread per row, the reduction sequential in it', () => {
+    const k = loops([
+      {
+        k: 'loop',
+        v: 'r',
+        n: 4,
+        body: [
+          { k: 'set', acc: 's', value: { k: 'const', v: 0 } },
+          {
+            k: 'loop',
+            v: 'c',
+            n: 10,
+            body: [
+              {
+                k: 'set',
+                acc: 's',
+                value: {
+                  k: 'bin',
+                  op: 'add',
+                  a: { k: 'acc', name: 's' },
+                  b: { k: 'load', buf: 'x', at: affine(0, ['r', 10], ['c', 1]) },
+                },
+              },
+            ],
+          },
+          { k: 'store', buf: 'y', at: affine(0, ['r', 1]), value: { k: 'acc', name: 's' } },
+        ],
+      },
+    ]);
+    const [phase] = phasesOf(k);
+    expect(phase!.parallel).toEqual([{ v: 'r', n: 4 }]);
+  });
+
+  it('an accumulator carried across iterations keeps its loop sequential', () => {
+    const k = loops([
+      {
+        k: 'loop',
+        v: 'i',
+        n: 4,
+        body: [
+          {
+            k: 'set',
+            acc: 's',
+            value: { k: 'bin', op: 'add', a: { k: 'acc', name: 's' }, b: { k: 'const', v: 1 } },
+          },
+        ],
+      },
+    ]);
+    expect(phasesOf(k)[0]!.parallel).toEqual([]);
+  });
+
+  it('threads whose stores could overlap are not split (y[i + j] over i and j)', () => {
+    const k = loops([
+      {
+        k: 'loop',
+        v: 'i',
+        n: 4,
+        body: [
+          {
+            k: 'loop',
+            v: 'j',
+            n: 4,
+            body: [{ k: 'store', buf: 'y', at: affine(0, ['i', 1], ['j', 1]), value: { k: 'const', v: 1 } }],
+          },
+        ],
+      },
+    ]);
+    expect(phasesOf(k)[0]!.parallel).toEqual([]);
+  });
+
+  it('a read of another iteration of a buffer the nest writes keeps the loop sequential', () => {
+    // y[i] = y[i - 1] + 1: a prefix sum, not parallel
+    const k = loops([
+      {
+        k: 'loop',
+        v: 'i',
+        n: 4,
+        body: [
+          {
+            k: 'store',
+            buf: 'y',
+            at: affine(1, ['i', 1]),
+            value: {
+              k: 'bin',
+              op: 'add',
+              a: { k: 'load', buf: 'y', at: affine(0, ['i', 1]) },
+              b: { k: 'const', v: 1 },
+            },
+          },
+        ],
+      },
+    ]);
+    expect(phasesOf(k)[0]!.parallel).toEqual([]);
+  });
+});
+
+describe('webgpu: WGSL text', () => {
+  it('float literals round-trip f32 values; non-finite ones are read from the weights buffer', () => {
+    expect(f32(1)).toBe('1.0f');
+    expect(f32(0.1)).toBe(`${Math.fround(0.1)}f`);
+    expect(f32(-Infinity)).toBe('weights[1]');
+    expect(f32(NaN)).toBe('weights[2]');
+  });
+
+  it('a GEMM is one shader tiled in workgroup memory, every shape a constant', () => {
+    const [d] = renderWebGpu(
+      [
+        {
+          kind: 'gemm',
+          name: 'Gemm',
+          nodes: ['g'],
+          buffers: [],
+          m: 33,
+          n: 70,
+          k: 9,
+          a: 'w',
+          aLayout: 'rowmajor',
+          b: 'x',
+          bLayout: 'rowmajor',
+          c: 'y',
+          biasPer: 'row',
+          activation: { kind: 'relu' },
+          tile: { mr: 5, nr: 8 },
+        },
+      ],
+      places,
+    );
+    expect(d!.source).toMatch(/var<workgroup> tileA/);
+    expect(d!.source).toMatch(/const M = 33;/);
+    expect(d!.source).toMatch(/max\(v, 0\.0f\)/);
+    expect(d!.workgroups).toEqual([3, 2, 1]);
+  });
+});
