@@ -5,6 +5,7 @@ import { DEFAULT_PIPELINE, type PipelineOptions, runPipeline } from '../../compi
 import { kernelTensors } from '../../compiler/plan/kernel-tensors.js';
 import { planMemory } from '../../compiler/plan/memory.js';
 import { type ManifestDraft, writeArtifact } from '../../runtime/artifact/index.js';
+import { KilnError } from '../../runtime/errors.js';
 import { WEBGPU_LAYOUT_PATH, type WebGpuLayout } from '../../runtime/webgpu/layout.js';
 import { renderWebGpu } from './render.js';
 import { type Places, SPECIAL_WORDS, specialWords } from './wgsl.js';
@@ -36,7 +37,7 @@ const align4 = (n: number) => Math.ceil(n / 4) * 4;
  */
 export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}): WebGpuCompileResult {
   runPipeline(model, { passes: options.passes ?? DEFAULT_PIPELINE, onPass: options.onPass });
-  const lowered = lowerModel(model);
+  const lowered = lowerForWebGpu(model);
   const plan = planMemory(kernelTensors(lowered), { stepCount: Math.max(1, lowered.kernels.length) });
   const places: Places = new Map();
   for (const [id, bytes] of plan.offsets) places.set(id, { binding: 'arena', offset: bytes / 4 });
@@ -87,6 +88,22 @@ export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}):
     weights: new Uint8Array(weightsF32.buffer),
     arena: { bytes: plan.arenaBytes, naiveBytes: plan.naiveBytes },
   };
+}
+
+/** The shared lowering, whose refusals name the wasm target it was written for: say webgpu instead. */
+function lowerForWebGpu(model: Model): LoweredModel {
+  try {
+    return lowerModel(model);
+  } catch (err) {
+    if (!(err instanceof KilnError)) throw err;
+    const renamed = new KilnError(
+      err.message.replaceAll('the wasm target', 'the webgpu target'),
+      {},
+      { cause: err },
+    );
+    Object.assign(renamed, { context: err.context });
+    throw renamed;
+  }
 }
 
 /** Package a compiled model as a .kiln artifact (manifest, WGSL shaders, weights, layout). */

@@ -2,12 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { expect, it } from 'vitest';
-import type { Backend } from '../../compiler/conformance/backend.js';
+import type { AnyBackend } from '../../compiler/conformance/backend.js';
 import {
   type CaseResult,
   DEFAULT_CONFORMANCE_DIRS,
   findCases,
-  runCase,
+  runCaseAsync,
 } from '../../compiler/conformance/runner.js';
 import { PROJECT_ROOT, hasConformanceData } from './paths.js';
 
@@ -24,7 +24,7 @@ export const caseId = (path: string): string => `${basename(join(path, '..'))}/$
  * Returns the results array the tests fill, for coverage checks declared after it.
  */
 export function declareConformanceCases(
-  backend: Backend,
+  backend: AnyBackend,
   knownFailuresFile: string,
   cases = conformanceCases(),
 ): CaseResult[] {
@@ -35,8 +35,8 @@ export function declareConformanceCases(
   const results: CaseResult[] = [];
   for (const path of cases) {
     const id = caseId(path);
-    it(id, (ctx) => {
-      const r = runCase(path, backend);
+    it(id, async (ctx) => {
+      const r = await runCaseAsync(path, backend);
       results.push(r);
       if (r.status === 'unsupported') {
         ctx.skip(r.reason);

@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCaseAsync, summarize } from '../../../compiler/conformance/runner.js';
+import { webGpuBackend } from '../../../compiler/conformance/webgpu-backend.js';
+import { conformanceCases, declareConformanceCases } from '../../helpers/conformance-suite.js';
+import { CONFORMANCE_ROOT, hasConformanceData, skipNote } from '../../helpers/paths.js';
+import { gpuNote, hasAdapter } from './adapter.js';
+
+/**
+ * The ONNX backend conformance suite on the webgpu target (Dawn; lavapipe in CI). A case the lowering
+ * refuses is unsupported (skipped, with the compile error); every case it compiles must match the
+ * expected outputs, except the known failures listed with their reasons in known-failures.json.
+ */
+const cases = conformanceCases();
+
+describe.skipIf(!hasConformanceData || !hasAdapter)(
+  gpuNote(skipNote('ONNX conformance, webgpu backend', CONFORMANCE_ROOT)),
+  () => {
+    const results = declareConformanceCases(
+      webGpuBackend(),
+      'test/targets/webgpu/known-failures.json',
+      cases,
+    );
+
+    it('compiles and passes a floor of the suite (guards against lowering silently refusing more)', () => {
+      expect(results.length).toBe(cases.length);
+      expect(summarize(results).passed).toBeGreaterThanOrEqual(PASS_FLOOR);
+    });
+
+    it('a model the lowering refuses is unsupported with the compile error as the reason', async () => {
+      const r = await runCaseAsync(join(CONFORMANCE_ROOT, 'node/test_gather_0'), webGpuBackend());
+      expect(r.status).toBe('unsupported');
+      expect(r.reason).toMatch(/int64/);
+    });
+  },
+);
+
+/** Cases the webgpu backend passed when this floor was set (as many as wasm: the lowering is shared). */
+const PASS_FLOOR = 509;
