@@ -1,3 +1,4 @@
+import { elemBytes } from '../kernel/ir.js';
 import type { LoweredModel } from '../kernel/lower/index.js';
 import { kernelUses } from '../kernel/uses.js';
 import type { PlanTensor } from './memory.js';
@@ -6,7 +7,11 @@ import type { PlanTensor } from './memory.js';
  * The activation tensors of a lowered model as the memory planner sees them: each non-weight buffer
  * with the steps (kernels) that first write and last read it. Every target plans its arena from this.
  */
-export function kernelTensors(lowered: LoweredModel, bytesPerElement = 4): PlanTensor[] {
+export function kernelTensors(lowered: LoweredModel): PlanTensor[] {
+  const bytesOf = (name: string) => {
+    const b = lowered.buffers.get(name)!;
+    return b.size * elemBytes(b.dtype ?? 'f32');
+  };
   const tensors = new Map<string, PlanTensor>();
   lowered.kernels.forEach((k, step) => {
     const { reads, writes } = kernelUses(k);
@@ -19,7 +24,7 @@ export function kernelTensors(lowered: LoweredModel, bytesPerElement = 4): PlanT
         const kind = b.role === 'input' ? 'input' : b.role === 'output' ? 'output' : 'intermediate';
         tensors.set(name, {
           id: name,
-          bytes: b.size * bytesPerElement,
+          bytes: bytesOf(name),
           firstStep: step,
           lastStep: step,
           kind,
@@ -33,7 +38,7 @@ export function kernelTensors(lowered: LoweredModel, bytesPerElement = 4): PlanT
       const b = lowered.buffers.get(io.buffer)!;
       tensors.set(io.buffer, {
         id: io.buffer,
-        bytes: b.size * bytesPerElement,
+        bytes: bytesOf(io.buffer),
         firstStep: 0,
         lastStep: 0,
         kind: b.role === 'input' ? 'input' : 'output',

@@ -8,6 +8,7 @@ import { type ManifestDraft, writeArtifact } from '../../runtime/artifact/index.
 import { KilnError } from '../../runtime/errors.js';
 import { WEBGPU_LAYOUT_PATH, type WebGpuLayout } from '../../runtime/webgpu/layout.js';
 import { renderWebGpu } from './render.js';
+import { checkWebGpuSupport } from './support.js';
 import { type Places, SPECIAL_WORDS, specialWords } from './wgsl.js';
 
 export interface WebGpuCompileOptions {
@@ -38,6 +39,7 @@ const align4 = (n: number) => Math.ceil(n / 4) * 4;
 export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}): WebGpuCompileResult {
   runPipeline(model, { passes: options.passes ?? DEFAULT_PIPELINE, onPass: options.onPass });
   const lowered = lowerForWebGpu(model);
+  checkWebGpuSupport(lowered);
   const plan = planMemory(kernelTensors(lowered), { stepCount: Math.max(1, lowered.kernels.length) });
   const places: Places = new Map();
   for (const [id, bytes] of plan.offsets) places.set(id, { binding: 'arena', offset: bytes / 4 });
@@ -46,7 +48,7 @@ export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}):
   for (const b of lowered.buffers.values()) {
     if (b.role !== 'weight') continue;
     places.set(b.name, { binding: 'weights', offset: words });
-    parts.push({ offset: words, data: b.data! });
+    parts.push({ offset: words, data: b.data as Float32Array }); // f32: checkWebGpuSupport
     words = align4(words + b.size);
   }
   const weightsF32 = new Float32Array(words);
@@ -71,13 +73,13 @@ export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}):
       name: t.name,
       offset: byteOffset(t.buffer),
       shape: t.shape,
-      ...(t.dtype === 'bool' ? { dtype: t.dtype } : {}),
+      ...(t.dtype === 'bool' ? { dtype: 'bool' as const } : {}),
     })),
     outputs: lowered.outputs.map((t) => ({
       name: t.name,
       offset: byteOffset(t.buffer),
       shape: t.shape,
-      ...(t.dtype !== 'float32' ? { dtype: t.dtype } : {}),
+      ...(t.dtype === 'int64' || t.dtype === 'bool' ? { dtype: t.dtype } : {}),
     })),
     dispatches: layoutDispatches,
   };

@@ -102,6 +102,9 @@ const UNARY: Record<UnaryOp, (a: string) => string> = {
   acos: (a) => `acos(${a})`,
   // WGSL round() rounds half to even, as ONNX Round does
   round: (a) => `round(${a})`,
+  not: () => {
+    throw new KilnError('internal error: integer op not reached the WGSL renderer (see support.ts)');
+  },
 };
 
 const CMP = { lt: '<', le: '<=', gt: '>', ge: '>=', eq: '==' } as const;
