@@ -136,7 +136,7 @@ export function registryCommand(): Command {
           });
           output(o.json, v, () =>
             console.log(
-              `compiled ${v.model}@${v.version} for ${v.target} (${v.precision}, ${v.features.join(' ')}): artifact ${shortSha(v.artifact.sha256)}, ${formatBytes(v.artifact.bytes)}, signed by ${v.signatures.map((s) => s.keyId).join(', ')}`,
+              `compiled ${v.model}@${v.version} for ${v.target} (${[v.precision, ...v.features].join(', ')}): artifact ${shortSha(v.artifact.sha256)}, ${formatBytes(v.artifact.bytes)}, signed by ${v.signatures.map((s) => s.keyId).join(', ')}`,
             ),
           );
         }),

@@ -2,6 +2,7 @@ import type { Model } from '../compiler/ir/graph.js';
 import type { JsonValue } from '../runtime/artifact/manifest.js';
 import { KilnError } from '../runtime/errors.js';
 import { compileWasm, wasmArtifact } from '../targets/wasm/compile.js';
+import { compileWebGpu, webGpuArtifact } from '../targets/webgpu/compile.js';
 
 export interface TargetCompileOptions {
   sourceBytes: Uint8Array;
@@ -36,7 +37,7 @@ const common = (o: TargetCompileOptions): Record<string, JsonValue> => ({
 });
 
 /**
- * The targets `registry compile` dispatches to. A new target (webgpu, jetson) plugs in here with
+ * The targets `registry compile` dispatches to. A new target (jetson) plugs in here with
  * its compile function; until then it is listed with the reason it cannot be used.
  */
 export const REGISTRY_TARGETS: Record<string, RegistryTarget> = {
@@ -52,7 +53,18 @@ export const REGISTRY_TARGETS: Record<string, RegistryTarget> = {
       }),
     recordedOptions: common,
   },
-  webgpu: notBuilt('webgpu'),
+  webgpu: {
+    name: 'webgpu',
+    compile: async (model, o) =>
+      webGpuArtifact(compileWebGpu(model, { passes: o.passes }), {
+        sourceBytes: o.sourceBytes,
+        sourceName: o.sourceName,
+        kilnVersion: o.kilnVersion,
+        passes: o.passes,
+      }),
+    // WGSL is not run through binaryen: --optimize has no meaning here and is not recorded
+    recordedOptions: (o) => common({ ...o, optimize: undefined }),
+  },
   jetson: notBuilt('jetson'),
 };
 

@@ -1,11 +1,12 @@
 import type { ArtifactContents } from './artifact/index.js';
 import type { Tensor } from './tensor.js';
 import { WasmSession, type WasmSessionOptions } from './wasm/session.js';
+import { WebGpuSession } from './webgpu/session.js';
 
 /**
  * What InferenceSession needs from a target's runtime: names, and `run` on internal tensors that
  * InferenceSession has already checked against the manifest. A target plugs in by registering a
- * factory under its manifest `target.name` (wasm is built in; webgpu registers itself).
+ * factory under its manifest `target.name` (wasm and webgpu are built in).
  */
 export interface TargetSession {
   readonly inputNames: readonly string[];
@@ -14,8 +15,13 @@ export interface TargetSession {
   release?(): void | Promise<void>;
 }
 
-/** Options every target receives; each reads its own part (wasm: relaxedSimd, threads, spawnThread). */
+/**
+ * Options every target receives; each reads its own part (wasm: relaxedSimd, threads, spawnThread;
+ * webgpu: gpu).
+ */
 export interface TargetSessionOptions extends WasmSessionOptions {
+  /** webgpu: the GPU object (default `navigator.gpu`, in Node Dawn from the `webgpu` package). */
+  gpu?: GPU;
   /** The artifact's name (path or URL) for error messages. */
   file?: string;
 }
@@ -27,6 +33,7 @@ export type TargetSessionFactory = (
 
 const factories = new Map<string, TargetSessionFactory>([
   ['wasm', (artifact, options) => WasmSession.fromArtifact(artifact, options)],
+  ['webgpu', (artifact, options) => WebGpuSession.fromArtifact(artifact, options)],
 ]);
 
 /** Make artifacts whose manifest names `target` runnable by InferenceSession. */

@@ -5,7 +5,7 @@ import { WebGpuInstance } from './instance.js';
 import { WEBGPU_LAYOUT_PATH, type WebGpuLayout } from './layout.js';
 
 export interface WebGpuSessionOptions {
-  /** Defaults to `navigator.gpu`; in Node pass `await nodeWebGpu()` (runtime/webgpu/node-gpu.ts). */
+  /** Defaults to `navigator.gpu`, and in Node to Dawn from the `webgpu` package (node-gpu.ts). */
   gpu?: GPU;
   file?: string;
 }
@@ -28,18 +28,25 @@ export class WebGpuSession {
   }
 
   static async create(bytes: Uint8Array, options: WebGpuSessionOptions = {}): Promise<WebGpuSession> {
-    const artifact = await readArtifact(bytes, { file: options.file });
+    return WebGpuSession.fromArtifact(await readArtifact(bytes, { file: options.file }), options);
+  }
+
+  /** From an artifact already read and verified (InferenceSession reads it once to pick the target). */
+  static async fromArtifact(
+    artifact: ArtifactContents,
+    options: WebGpuSessionOptions = {},
+  ): Promise<WebGpuSession> {
     const fail = (msg: string, expected?: string) => new KilnError(msg, { file: options.file, expected });
     if (artifact.manifest.target.name !== 'webgpu')
       throw fail(`artifact targets ${artifact.manifest.target.name}`, 'a webgpu artifact');
     const layoutBytes = artifact.files.get(WEBGPU_LAYOUT_PATH);
     if (!layoutBytes) throw fail(`artifact has no ${WEBGPU_LAYOUT_PATH}`);
     const layout = JSON.parse(new TextDecoder().decode(layoutBytes)) as WebGpuLayout;
-    const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+    const gpu = options.gpu ?? (await defaultGpu());
     if (!gpu)
       throw fail(
         'WebGPU is not available here',
-        'navigator.gpu, or options.gpu (in Node: await nodeWebGpu())',
+        'navigator.gpu, or options.gpu (in Node the `webgpu` package: npm install webgpu)',
       );
     const utf8 = new TextDecoder();
     const shader = (path: string) => {
@@ -65,5 +72,20 @@ export class WebGpuSession {
   /** Free the device and its buffers. */
   release(): void {
     this.instance.release();
+  }
+}
+
+/** `navigator.gpu` where there is one; in Node, Dawn (imported only there). */
+async function defaultGpu(): Promise<GPU | undefined> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (nav) return nav;
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  if (typeof proc?.versions?.node !== 'string') return undefined;
+  // A computed specifier, so browser bundlers do not follow it into the native module.
+  const nodeGpu = './node-gpu.js';
+  try {
+    return await ((await import(/* @vite-ignore */ nodeGpu)) as typeof import('./node-gpu.js')).nodeWebGpu();
+  } catch {
+    return undefined;
   }
 }

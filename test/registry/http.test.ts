@@ -89,14 +89,14 @@ for (const backend of BACKENDS) {
         signature: new Uint8Array(sig.rawPayload),
       });
       expect(ok.keyId).toBe(variant.signatures[0].keyId);
-      const webgpu = await app.inject({
+      const jetson = await app.inject({
         method: 'POST',
         url: '/v1/models/cls/versions/1/variants',
         headers: auth('write'),
-        payload: { target: 'webgpu' },
+        payload: { target: 'jetson' },
       });
-      expect(webgpu.statusCode).toBe(400);
-      expect(webgpu.json().error).toMatch(/cannot compile for webgpu/);
+      expect(jetson.statusCode).toBe(400);
+      expect(jetson.json().error).toMatch(/cannot compile for jetson/);
     });
 
     it('moves aliases and approves with the right scopes', async () => {

@@ -139,9 +139,13 @@ for (const backend of BACKENDS) {
       expect(variant).toMatchObject({ target: 'wasm', precision: 'fp32' });
       expect(variant.signatures.map((s) => s.keyId)).toEqual([key.keyId]);
       await expect(compileVariant(reg, ref('det@2'), { target: 'wasm' })).rejects.toThrow(/already has/);
-      await expect(compileVariant(reg, ref('det@2'), { target: 'webgpu' })).rejects.toThrow(
-        /cannot compile for webgpu/,
+      await expect(compileVariant(reg, ref('det@2'), { target: 'jetson' })).rejects.toThrow(
+        /cannot compile for jetson/,
       );
+      // a second target's variant of the same version, signed by the same key
+      const gpuVariant = await compileVariant(reg, ref('det@2'), { target: 'webgpu' });
+      expect(gpuVariant).toMatchObject({ target: 'webgpu', precision: 'fp32' });
+      expect(gpuVariant.signatures.map((s) => s.keyId)).toEqual([key.keyId]);
       await addBenchmark(reg, variant.id, {
         hardwareId: 'rpi5',
         hardware: 'Raspberry Pi 5, Cortex-A76 4x2.4GHz',
@@ -154,19 +158,22 @@ for (const backend of BACKENDS) {
         hardwareId: 'rpi5',
         latencyP90Ms: 2.1,
       });
-      expect((await verifyVersion(reg, ref('det@2'))).map((r) => r.ok)).toEqual([true]);
+      expect((await verifyVersion(reg, ref('det@2'))).map((r) => r.ok)).toEqual([true, true]);
 
       const bundle = await exportBundle(reg);
       const other = await openFresh(backend);
       try {
         const summary = await importBundle(other, bundle);
-        expect(summary).toMatchObject({ models: ['det'], versionsAdded: 2, variantsAdded: 1 });
+        expect(summary).toMatchObject({ models: ['det'], versionsAdded: 2, variantsAdded: 2 });
         expect(await getVersion(other, ref('det@2'))).toEqual(await getVersion(reg, ref('det@2')));
         expect(await aliasHistory(other, 'det')).toEqual(await aliasHistory(reg, 'det'));
         expect(await approvalHistory(other, ref('det@1'))).toEqual(await approvalHistory(reg, ref('det@1')));
-        const [imported] = await listVariants(other, ref('det@2'));
-        expect(imported!.artifact).toEqual(variant.artifact);
-        expect((await verifyVersion(other, ref('det@2')))[0]!.ok).toBe(true);
+        const imported = await listVariants(other, ref('det@2'));
+        expect(imported.map((v) => [v.target, v.artifact])).toEqual([
+          ['wasm', variant.artifact],
+          ['webgpu', gpuVariant.artifact],
+        ]);
+        expect((await verifyVersion(other, ref('det@2'))).map((r) => r.ok)).toEqual([true, true]);
         expect((await checkIntegrity(other)).problems).toEqual([]);
         // importing again changes nothing
         expect(await importBundle(other, bundle)).toMatchObject({ versionsAdded: 0, versionsSkipped: 2 });

@@ -11,6 +11,8 @@ import { Tensor } from '../../runtime/ort-tensor.js';
 import { KilnError } from '../../runtime/errors.js';
 import { Tensor as KilnTensor } from '../../runtime/tensor.js';
 import { compileWasm, wasmArtifact } from '../../targets/wasm/compile.js';
+import { compileWebGpu, webGpuArtifact } from '../../targets/webgpu/compile.js';
+import { gpuNote, hasAdapter } from '../targets/webgpu/adapter.js';
 import { graph, model, node, value } from '../helpers/build.js';
 
 setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -136,6 +138,26 @@ describe('InferenceSession', () => {
     );
     expect(await InferenceSession.create(bytes, { executionProviders: ['cpu'] })).toBeInstanceOf(
       InferenceSession,
+    );
+  });
+});
+
+describe.skipIf(!hasAdapter)(gpuNote('InferenceSession on a webgpu artifact'), () => {
+  it('runs on Dawn without options, matching onnxruntime-node; provider checks name webgpu', async () => {
+    const bytes = await webGpuArtifact(compileWebGpu(smallModel()));
+    const ort = await ortNode.InferenceSession.create(exportModel(smallModel()));
+    const want = await ort.run({ x: new ortNode.Tensor('float32', x().data as Float32Array, [2, 4]) });
+    const session = await InferenceSession.create(bytes, { executionProviders: ['webgpu'] });
+    expect(session.manifest.target.name).toBe('webgpu');
+    const out = await session.run({ x: x() });
+    for (const name of ['y', 'z']) {
+      const got = out[name]!.data as Float32Array;
+      const ref = want[name]!.data as Float32Array;
+      got.forEach((v, i) => expect(v).toBeCloseTo(ref[i]!, 4));
+    }
+    await session.release();
+    await expect(InferenceSession.create(bytes, { executionProviders: ['cpu', 'wasm'] })).rejects.toThrow(
+      /artifact targets webgpu, not one of the execution providers cpu, wasm/,
     );
   });
 });

@@ -84,10 +84,10 @@ describe('webgpu target: errors at compile time', () => {
     );
   });
 
-  it('without navigator.gpu or options.gpu, create fails clearly', async () => {
-    const session = WebGpuSession.create(await artifactOf(tiny()), { gpu: undefined });
-    // no navigator.gpu in Node: a clear error, after the artifact was verified
-    await expect(session).rejects.toThrow(/WebGPU is not available here/);
+  it('a GPU object that finds no adapter fails clearly, after the artifact was verified', async () => {
+    const gpu = { requestAdapter: async () => null } as unknown as GPU;
+    const session = WebGpuSession.create(await artifactOf(tiny()), { gpu, file: 'tiny.kiln' });
+    await expect(session).rejects.toThrow(/tiny\.kiln.*no WebGPU adapter/s);
   });
 });
 
