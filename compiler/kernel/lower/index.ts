@@ -8,6 +8,7 @@ import type { Activation, Kernel } from '../ir.js';
 import { type BufferInfo, LowerContext } from './context.js';
 import { lowerArgExtreme } from './argmax.js';
 import { lowerConv } from './conv.js';
+import { lowerConvTranspose } from './conv-transpose.js';
 import { checkDtypes } from './dtypes.js';
 import { lowerDepthToSpace, lowerExpand, lowerSpaceToDepth, lowerSplit, lowerTile } from './copies.js';
 import { isElementwise, lowerElementwise } from './elementwise.js';
@@ -58,6 +59,7 @@ const LOWERINGS: Record<string, Lowering> = {
   Gemm: lowerMatMul,
   MatMul: lowerMatMul,
   Conv: as2d(lowerConv),
+  ConvTranspose: lowerConvTranspose,
   MaxPool: as2d(lowerPool),
   AveragePool: as2d(lowerPool),
   Softmax: lowerSoftmax,

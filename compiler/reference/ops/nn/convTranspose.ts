@@ -22,7 +22,7 @@ function outputPadding(node: Node, n: number): number[] {
 }
 
 /** Spatial output sizes and begin pads, following the ConvTranspose-11 equations. */
-function transposeGeometry(node: Node, inSp: readonly number[], w: WindowAttrs): TransposeGeometry {
+export function transposeGeometry(node: Node, inSp: readonly number[], w: WindowAttrs): TransposeGeometry {
   const n = inSp.length;
   const outPad = outputPadding(node, n);
   let target = attrIntsOpt(node, 'output_shape');
