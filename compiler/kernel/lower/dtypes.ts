@@ -59,6 +59,7 @@ export const ANY_TYPE = new Set([
   'LessOrEqual',
   'Where',
   'Trilu',
+  'CumSum',
 ]);
 const BOOL_PRODUCERS = new Set([
   'Greater',

@@ -9,6 +9,7 @@ import { type BufferInfo, LowerContext } from './context.js';
 import { lowerArgExtreme } from './argmax.js';
 import { lowerConv } from './conv.js';
 import { lowerConvTranspose } from './conv-transpose.js';
+import { lowerCumSum } from './cumsum.js';
 import { checkDtypes } from './dtypes.js';
 import { lowerDepthToSpace, lowerExpand, lowerSpaceToDepth, lowerSplit, lowerTile } from './copies.js';
 import { isElementwise, lowerElementwise } from './elementwise.js';
@@ -60,6 +61,7 @@ const LOWERINGS: Record<string, Lowering> = {
   MatMul: lowerMatMul,
   Conv: as2d(lowerConv),
   ConvTranspose: lowerConvTranspose,
+  CumSum: lowerCumSum,
   MaxPool: as2d(lowerPool),
   AveragePool: as2d(lowerPool),
   Softmax: lowerSoftmax,
