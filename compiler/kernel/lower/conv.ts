@@ -6,6 +6,7 @@ import { type LowerContext, constantF32 } from './context.js';
 import { type ConvGeometry, lowerConvGemm } from './conv-gemm.js';
 import { strides } from './loops.js';
 import { padSpatial } from './pad.js';
+import { lowerConvNd } from './conv-nd.js';
 
 /** Kernel geometry shared by Conv and pooling: pads resolved from auto_pad, output sizes. */
 export interface Window {
@@ -60,12 +61,10 @@ export function lowerConv(node: Node, ctx: LowerContext, activation: Activation 
   const [xName, wName, bName] = node.inputs;
   const xShape = ctx.shape(node, xName!);
   const wShape = ctx.shape(node, wName!);
-  if (xShape.length !== 4) {
-    throw new KilnError(`Conv input has rank ${xShape.length}`, {
-      node: node.name,
-      op: node.op,
-      expected: '2-D convolution (rank 4 input) on the wasm target',
-    });
+  // 3-D convs and W/B fed at run time: direct loops (conv-nd.ts)
+  if (xShape.length !== 4 || !ctx.constant(wName!) || (bName && !ctx.constant(bName))) {
+    lowerConvNd(node, ctx, activation);
+    return;
   }
   const [N, C, H, W] = xShape as [number, number, number, number];
   const [M, icpg, KH, KW] = wShape as [number, number, number, number];
