@@ -33,11 +33,14 @@ export function lowerConvTranspose(node: Node, ctx: LowerContext): void {
   const group = attrInt(node, 'group', 1);
   const win = readWindow(node, nsp, ws.slice(2));
   if (win.kernel.some((k, i) => k !== ws[i + 2]))
-    throw new KilnError(`kernel_shape [${win.kernel.join(',')}] differs from W's [${ws.slice(2).join(',')}]`, {
-      node: node.name,
-      op: node.op,
-      expected: "kernel_shape equal to W's spatial dims on the wasm target",
-    });
+    throw new KilnError(
+      `kernel_shape [${win.kernel.join(',')}] differs from W's [${ws.slice(2).join(',')}]`,
+      {
+        node: node.name,
+        op: node.op,
+        expected: "kernel_shape equal to W's spatial dims on the wasm target",
+      },
+    );
   const inSp = xs.slice(2);
   const geo = transposeGeometry(node, inSp, win);
   const [N, C] = [xs[0]!, xs[1]!];
@@ -117,7 +120,12 @@ export function lowerConvTranspose(node: Node, ctx: LowerContext): void {
         },
       ],
     },
-    { k: 'store', buf: T, at: tAt, value: { k: 'bin', op: 'add', a: { k: 'load', buf: T, at: tAt }, b: acc } },
+    {
+      k: 'store',
+      buf: T,
+      at: tAt,
+      value: { k: 'bin', op: 'add', a: { k: 'load', buf: T, at: tAt }, b: acc },
+    },
   ];
   const loops: [string, number][] = [
     ['n', N],
@@ -126,7 +134,8 @@ export function lowerConvTranspose(node: Node, ctx: LowerContext): void {
     ...kv.map((v, i): [string, number] => [v, win.kernel[i]!]),
     ...iv.map((v, i): [string, number] => [v, inSp[i]!]),
   ];
-  for (let i = loops.length - 1; i >= 0; i--) scatter = [{ k: 'loop', v: loops[i]![0], n: loops[i]![1], body: scatter }];
+  for (let i = loops.length - 1; i >= 0; i--)
+    scatter = [{ k: 'loop', v: loops[i]![0], n: loops[i]![1], body: scatter }];
 
   const ySt = strides(ys);
   const crop = loopNest(ys, 'y', (v) => {
@@ -137,7 +146,12 @@ export function lowerConvTranspose(node: Node, ctx: LowerContext): void {
     );
     const t: Expr = { k: 'load', buf: T, at: from };
     const value: Expr = bName
-      ? { k: 'bin', op: 'add', a: t, b: { k: 'load', buf: source(ctx, node, bName), at: affine(0, [v[1]!, 1]) } }
+      ? {
+          k: 'bin',
+          op: 'add',
+          a: t,
+          b: { k: 'load', buf: source(ctx, node, bName), at: affine(0, [v[1]!, 1]) },
+        }
       : t;
     return [{ k: 'store', buf: out, at, value }];
   });

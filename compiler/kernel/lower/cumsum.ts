@@ -51,7 +51,14 @@ export function lowerCumSum(node: Node, ctx: LowerContext): void {
     const s: Expr = { k: 'acc', name: 's' };
     const guarded = (v: Expr): Expr =>
       fedAxis
-        ? { k: 'select', cmp: 'eq', a: fedAxis, b: { k: 'const', v: a }, t: v, f: { k: 'load', buf: out, at } }
+        ? {
+            k: 'select',
+            cmp: 'eq',
+            a: fedAxis,
+            b: { k: 'const', v: a },
+            t: v,
+            f: { k: 'load', buf: out, at },
+          }
         : v;
     const sum: Stmt = {
       k: 'set',

@@ -60,6 +60,10 @@ export const ANY_TYPE = new Set([
   'Where',
   'Trilu',
   'CumSum',
+  'ScatterElements',
+  'Scatter',
+  'ScatterND',
+  'GatherND',
 ]);
 const BOOL_PRODUCERS = new Set([
   'Greater',

@@ -14,7 +14,7 @@ const source = (ctx: LowerContext, node: Node, v: string) =>
  * A run-time index read from `indices`, negative values counted from the end of an axis of size
  * `dim` (as the reference does). Indices outside [-dim, dim) are not checked at run time.
  */
-function normalised(index: Expr, dim: number): Expr {
+export function normalised(index: Expr, dim: number): Expr {
   return {
     k: 'select',
     cmp: 'lt',

@@ -10,6 +10,7 @@ import { lowerArgExtreme } from './argmax.js';
 import { lowerConv } from './conv.js';
 import { lowerConvTranspose } from './conv-transpose.js';
 import { lowerCumSum } from './cumsum.js';
+import { lowerGatherND, lowerScatterElements, lowerScatterND } from './scatter.js';
 import { checkDtypes } from './dtypes.js';
 import { lowerDepthToSpace, lowerExpand, lowerSpaceToDepth, lowerSplit, lowerTile } from './copies.js';
 import { isElementwise, lowerElementwise } from './elementwise.js';
@@ -62,6 +63,10 @@ const LOWERINGS: Record<string, Lowering> = {
   Conv: as2d(lowerConv),
   ConvTranspose: lowerConvTranspose,
   CumSum: lowerCumSum,
+  ScatterElements: lowerScatterElements,
+  Scatter: lowerScatterElements,
+  ScatterND: lowerScatterND,
+  GatherND: lowerGatherND,
   MaxPool: as2d(lowerPool),
   AveragePool: as2d(lowerPool),
   Softmax: lowerSoftmax,
