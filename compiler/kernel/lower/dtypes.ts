@@ -64,6 +64,7 @@ export const ANY_TYPE = new Set([
   'Scatter',
   'ScatterND',
   'GatherND',
+  'EyeLike',
 ]);
 const BOOL_PRODUCERS = new Set([
   'Greater',

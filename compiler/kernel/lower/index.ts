@@ -24,7 +24,7 @@ import { as2d } from './one-d.js';
 import { lowerPad } from './pad.js';
 import { lowerResize } from './resize.js';
 import { checkShapeInputs } from './shape-inputs.js';
-import { lowerTrilu } from './trilu.js';
+import { lowerEyeLike, lowerTrilu } from './trilu.js';
 import { lowerPool } from './pool.js';
 import { REDUCE_OPS, lowerBatchNorm, lowerLayerNorm, lowerReduce, lowerSoftmax } from './reduce.js';
 
@@ -90,6 +90,7 @@ const LOWERINGS: Record<string, Lowering> = {
   Resize: lowerResize,
   GatherElements: lowerGatherElements,
   Trilu: lowerTrilu,
+  EyeLike: lowerEyeLike,
   ArgMax: lowerArgExtreme,
   NegativeLogLikelihoodLoss: lowerNllLoss,
   SoftmaxCrossEntropyLoss: lowerSoftmaxCrossEntropy,

@@ -90,3 +90,56 @@ export function lowerTrilu(node: Node, ctx: LowerContext): void {
     ],
   });
 }
+
+/**
+ * EyeLike on any element type: out[i, j] = 1 where j - i = k, else 0 (the output's dtype from the
+ * `dtype` attribute or the input's; only the input's static shape is read).
+ */
+export function lowerEyeLike(node: Node, ctx: LowerContext): void {
+  const [N, M] = ctx.shape(node, node.inputs[0]!) as [number, number];
+  const k = attrInt(node, 'k', 0);
+  const rows = iota(ctx, node, 'rows', N);
+  const cols = iota(ctx, node, 'cols', M);
+  const out = ctx.activation(node.outputs[0]!, N * M);
+  const diag: Expr = {
+    k: 'bin',
+    op: 'sub',
+    a: { k: 'load', buf: cols, at: affine(0, ['j', 1]) },
+    b: { k: 'load', buf: rows, at: affine(0, ['i', 1]) },
+  };
+  ctx.emit({
+    kind: 'loops',
+    name: 'eye_like',
+    nodes: [node.name],
+    buffers: [],
+    body: [
+      {
+        k: 'loop',
+        v: 'i',
+        n: N,
+        body: [
+          {
+            k: 'loop',
+            v: 'j',
+            n: M,
+            body: [
+              {
+                k: 'store',
+                buf: out,
+                at: affine(0, ['i', M], ['j', 1]),
+                value: {
+                  k: 'select',
+                  cmp: 'eq',
+                  a: diag,
+                  b: { k: 'const', v: k },
+                  t: { k: 'const', v: 1 },
+                  f: { k: 'const', v: 0 },
+                },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+}
