@@ -65,6 +65,8 @@ export const ANY_TYPE = new Set([
   'ScatterND',
   'GatherND',
   'EyeLike',
+  'QuantizeLinear',
+  'DequantizeLinear',
 ]);
 const BOOL_PRODUCERS = new Set([
   'Greater',

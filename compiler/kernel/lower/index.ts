@@ -10,6 +10,7 @@ import { lowerArgExtreme } from './argmax.js';
 import { lowerConv } from './conv.js';
 import { lowerConvTranspose } from './conv-transpose.js';
 import { lowerCumSum } from './cumsum.js';
+import { lowerDequantizeLinear, lowerQuantizeLinear } from './quantize.js';
 import { lowerGatherND, lowerScatterElements, lowerScatterND } from './scatter.js';
 import { checkDtypes } from './dtypes.js';
 import { lowerDepthToSpace, lowerExpand, lowerSpaceToDepth, lowerSplit, lowerTile } from './copies.js';
@@ -63,6 +64,8 @@ const LOWERINGS: Record<string, Lowering> = {
   Conv: as2d(lowerConv),
   ConvTranspose: lowerConvTranspose,
   CumSum: lowerCumSum,
+  QuantizeLinear: lowerQuantizeLinear,
+  DequantizeLinear: lowerDequantizeLinear,
   ScatterElements: lowerScatterElements,
   Scatter: lowerScatterElements,
   ScatterND: lowerScatterND,
