@@ -86,6 +86,7 @@ const BOOL_PRODUCERS = new Set([
   'Squeeze',
   'Unsqueeze',
   'Identity',
+  'Dropout',
 ]);
 /** Ops that may read a bool value, and at which input positions (undefined: any). */
 const BOOL_CONSUMERS: Record<string, number[] | undefined> = {
@@ -101,6 +102,7 @@ const BOOL_CONSUMERS: Record<string, number[] | undefined> = {
   Squeeze: [0],
   Unsqueeze: [0],
   Identity: undefined,
+  Dropout: [2],
 };
 /** Refuse a node whose result or operand dtypes its lowering cannot handle. */
 export function checkDtypes(node: Node, types: Map<string, TypeInfo>): void {

@@ -10,6 +10,7 @@ import { lowerArgExtreme } from './argmax.js';
 import { lowerConv } from './conv.js';
 import { lowerConvTranspose } from './conv-transpose.js';
 import { lowerCumSum } from './cumsum.js';
+import { lowerDropout } from './dropout.js';
 import { lowerDequantizeLinear, lowerQuantizeLinear } from './quantize.js';
 import { lowerGatherND, lowerScatterElements, lowerScatterND } from './scatter.js';
 import { checkDtypes } from './dtypes.js';
@@ -53,7 +54,7 @@ const WASM_DTYPES = new Set<string>([
 ]);
 
 /** Ops that only reinterpret the shape: their output shares the input's buffer. */
-const VIEWS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout']);
+const VIEWS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']);
 
 type Lowering = (node: Node, ctx: LowerContext, activation?: Activation) => void;
 
@@ -184,6 +185,10 @@ export function lowerModel(model: Model): LoweredModel {
       (node.op === 'Cast' || node.op === 'CastLike') &&
       ctx.dtype(node.outputs[0]!) !== 'bool' &&
       ctx.elemType(node, node.inputs[0]!) === ctx.elemType(node, node.outputs[0]!);
+    if (node.op === 'Dropout') {
+      lowerDropout(node, ctx);
+      continue;
+    }
     if (VIEWS.has(node.op) || castView) {
       ctx.alias(node.outputs[0]!, node.inputs[0]!);
       continue;
