@@ -2,6 +2,7 @@ import binaryen from 'binaryen';
 import type { Affine, ElemType, Expr, ScalarType } from '../../compiler/kernel/ir.js';
 import { type BufferTypes, exprType } from '../../compiler/kernel/types.js';
 import { KilnError } from '../../runtime/errors.js';
+import { callF64Math } from './f64-math.js';
 
 type M = binaryen.Module;
 type X = binaryen.ExpressionRef;
@@ -218,6 +219,7 @@ export class ScalarTyped {
       }[op as 'neg'];
       if (f) return f(a);
       if (op === 'recip') return m.f64.div(m.f64.const(1), a);
+      if (op === 'exp' || op === 'log') return callF64Math(m, op, a);
       throw new KilnError(`${op} on float64 is not rendered by the wasm target`);
     }
     if (t === 'f32') throw new KilnError(`internal error: ${op} on f32 in the typed path`);

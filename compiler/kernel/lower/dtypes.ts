@@ -107,6 +107,13 @@ const BOOL_CONSUMERS: Record<string, number[] | undefined> = {
 /** Refuse a node whose result or operand dtypes its lowering cannot handle. */
 export function checkDtypes(node: Node, types: Map<string, TypeInfo>): void {
   if (ANY_TYPE.has(node.op)) return;
+  // reductions also run on float64 (data in, result out; axes are int64 side inputs)
+  if (
+    node.op.startsWith('Reduce') &&
+    types.get(node.inputs[0]!)?.dtype === 'float64' &&
+    types.get(node.outputs[0]!)?.dtype === 'float64'
+  )
+    return;
   const fail = (msg: string) =>
     new KilnError(msg, { node: node.name, op: node.op, expected: 'float32 values on the wasm target' });
   for (const o of node.outputs) {

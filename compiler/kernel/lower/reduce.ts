@@ -1,7 +1,7 @@
 import { KilnError } from '../../../runtime/errors.js';
 import { attrFloat, attrInt, attrIntsOpt } from '../../ir/attrs.js';
 import type { Node } from '../../ir/graph.js';
-import { type Expr, type Stmt, affine } from '../ir.js';
+import { type Expr, type Stmt, affine, computeType } from '../ir.js';
 import { type LowerContext, constantF32 } from './context.js';
 import { splitAxes } from './axes.js';
 import { strides } from './loops.js';
@@ -83,16 +83,19 @@ export function lowerReduce(node: Node, ctx: LowerContext): void {
   const sp = splitAxes(shape, axes ?? []);
   const out = ctx.activation(node.outputs[0]!, sp.outer);
   const xi: Expr = { k: 'load', buf: x, at: sp.inAt };
+  // accumulators start from constants of the input's compute type (float64 reductions too)
+  const t = computeType(ctx.elemType(node, node.inputs[0]!));
+  const init = (v: number): Expr => ({ k: 'const', v, t });
   const body: Stmt[] = [];
   let result: Expr;
   if (!axes) {
     result = xi; // noop_with_empty_axes: a copy
   } else if (node.op === 'ReduceLogSumExp') {
     // log Σ exp(x) = m + log Σ exp(x - m), m = max x (0 for an empty reduction)
-    body.push({ k: 'set', acc: 'm', value: c(-Infinity) });
+    body.push({ k: 'set', acc: 'm', value: init(-Infinity) });
     body.push(...sp.reduceLoops([{ k: 'set', acc: 'm', value: bin('max', acc('m'), xi) }]));
-    if (sp.n === 0) body.push({ k: 'set', acc: 'm', value: c(0) });
-    body.push({ k: 'set', acc: 's', value: c(0) });
+    if (sp.n === 0) body.push({ k: 'set', acc: 'm', value: init(0) });
+    body.push({ k: 'set', acc: 's', value: init(0) });
     body.push(
       ...sp.reduceLoops([
         { k: 'set', acc: 's', value: bin('add', acc('s'), un('exp', bin('sub', xi, acc('m')))) },
@@ -100,7 +103,7 @@ export function lowerReduce(node: Node, ctx: LowerContext): void {
     );
     result = bin('add', acc('m'), un('log', acc('s')));
   } else {
-    body.push({ k: 'set', acc: 's', value: c(spec.init) });
+    body.push({ k: 'set', acc: 's', value: init(spec.init) });
     const v = spec.pre ? spec.pre(xi) : xi;
     body.push(...sp.reduceLoops([{ k: 'set', acc: 's', value: bin(spec.combine, acc('s'), v) }]));
     result = spec.post ? spec.post(acc('s'), sp.n) : acc('s');
