@@ -67,6 +67,7 @@ export const ANY_TYPE = new Set([
   'EyeLike',
   'QuantizeLinear',
   'DequantizeLinear',
+  'Einsum',
 ]);
 const BOOL_PRODUCERS = new Set([
   'Greater',

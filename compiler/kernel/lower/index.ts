@@ -11,6 +11,7 @@ import { lowerConv } from './conv.js';
 import { lowerConvTranspose } from './conv-transpose.js';
 import { lowerCumSum } from './cumsum.js';
 import { lowerDropout } from './dropout.js';
+import { lowerEinsum } from './einsum.js';
 import { lowerDequantizeLinear, lowerQuantizeLinear } from './quantize.js';
 import { lowerGatherND, lowerScatterElements, lowerScatterND } from './scatter.js';
 import { checkDtypes } from './dtypes.js';
@@ -65,6 +66,7 @@ const LOWERINGS: Record<string, Lowering> = {
   Conv: as2d(lowerConv),
   ConvTranspose: lowerConvTranspose,
   CumSum: lowerCumSum,
+  Einsum: lowerEinsum,
   QuantizeLinear: lowerQuantizeLinear,
   DequantizeLinear: lowerDequantizeLinear,
   ScatterElements: lowerScatterElements,
