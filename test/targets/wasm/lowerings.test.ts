@@ -49,6 +49,8 @@ function oneNode(
 }
 
 const str = (v: string): Attribute => ({ type: 'string', value: v });
+const int = (v: number): Attribute => ({ type: 'int', value: v });
+const ints = (v: number[]): Attribute => ({ type: 'ints', value: v });
 const f32 = (shape: number[], v: number[]) => tensorFrom('float32', shape, v);
 const i64 = (v: number[]) => new Tensor('int64', [v.length], BigInt64Array.from(v.map(BigInt)));
 
@@ -97,6 +99,33 @@ const CASES: [string, () => Model, Tensor][] = (() => {
       x,
     ],
     [
+      'CumSum over a constant axis 1, exclusive and reversed',
+      oneNode('CumSum', rand([3, 5], 4), [3, 5], [i64([1])], { exclusive: int(1), reverse: int(1) }, 14),
+      rand([3, 5], 4),
+    ],
+    [
+      'ConvTranspose with constant W and B: 2 groups, stride 2, pads, output_padding',
+      oneNode('ConvTranspose', rand([1, 4, 3, 3], 5), [1, 6, 6, 6], [rand([4, 3, 3, 3], 6), rand([6], 7)], {
+        group: int(2),
+        strides: ints([2, 2]),
+        pads: ints([1, 1, 1, 1]),
+        output_padding: ints([1, 1]),
+      }),
+      rand([1, 4, 3, 3], 5),
+    ],
+    [
+      'ScatterElements with constant indices (one negative, one repeated) and reduction add',
+      oneNode(
+        'ScatterElements',
+        rand([3, 4], 8),
+        [3, 4],
+        [new Tensor('int64', [2, 4], BigInt64Array.from([0n, -1n, 2n, 1n, 0n, 2n, 2n, 0n])), rand([2, 4], 9)],
+        { axis: int(0), reduction: str('add') },
+        18,
+      ),
+      rand([3, 4], 8),
+    ],
+    [
       'Pow with a general constant exponent',
       oneNode('Pow', rand([2, 9], 3, 0.1, 3), [2, 9], [f32([], [2.7])], {}),
       rand([2, 9], 3, 0.1, 3),
@@ -116,6 +145,22 @@ describe('wasm lowerings against the reference executor', () => {
       expect(compareValues(ours, want!, { rtol: 1e-4, atol: 1e-5 })).toBeUndefined();
     });
   }
+});
+
+describe('wasm lowerings refused at compile time', () => {
+  it('Dropout in training mode with a non-zero ratio (random) is refused naming node and op', () => {
+    const x = rand([2, 3], 10);
+    const make = oneNode(
+      'Dropout',
+      x,
+      [2, 3],
+      [f32([], [0.5]), new Tensor('bool', [], Uint8Array.of(1))],
+      {},
+    );
+    expect(wasmBackend('simd').unsupportedReason(make())).toMatch(
+      /op Dropout\].*training_mode \('c1'\) is true with ratio 0\.5.*random dropout is not compiled/,
+    );
+  });
 });
 
 describe('wasm artifacts with bool and int64 values', () => {
