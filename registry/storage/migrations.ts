@@ -129,6 +129,86 @@ CREATE INDEX variants_artifact ON variants (artifact_sha256);
 CREATE INDEX alias_history_model ON alias_history (model, alias, id);
 `,
   },
+  {
+    version: 2,
+    why: 'fleet: groups, single-use enrollment tokens, devices with hashed credentials, staged deployments with their device assignments, events and device reports',
+    sql: `
+CREATE TABLE fleet_groups (
+  name TEXT PRIMARY KEY,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE fleet_enrollment_tokens (
+  id {{id}},
+  token_sha256 TEXT NOT NULL UNIQUE,
+  group_name TEXT NOT NULL REFERENCES fleet_groups(name),
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  used_at TEXT,
+  used_by TEXT
+);
+CREATE TABLE fleet_devices (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  group_name TEXT NOT NULL REFERENCES fleet_groups(name),
+  credential_sha256 TEXT NOT NULL UNIQUE,
+  target TEXT NOT NULL,
+  features TEXT NOT NULL,
+  runtime_version TEXT NOT NULL,
+  enrolled_at TEXT NOT NULL,
+  last_seen_at TEXT NOT NULL,
+  current_model TEXT,
+  current_version INTEGER
+);
+CREATE TABLE fleet_deployments (
+  id {{id}},
+  group_name TEXT NOT NULL REFERENCES fleet_groups(name),
+  model TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  previous_version INTEGER,
+  strategy TEXT NOT NULL,
+  waves TEXT NOT NULL,
+  max_failure_rate DOUBLE PRECISION NOT NULL,
+  soak_ms BIGINT NOT NULL,
+  wave_timeout_ms BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  wave INTEGER NOT NULL,
+  state_since TEXT NOT NULL,
+  deadline TEXT,
+  reason TEXT,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  FOREIGN KEY (model, version) REFERENCES versions(model, version)
+);
+CREATE TABLE fleet_assignments (
+  deployment_id BIGINT NOT NULL REFERENCES fleet_deployments(id),
+  device_id TEXT NOT NULL REFERENCES fleet_devices(id),
+  wave INTEGER NOT NULL,
+  PRIMARY KEY (deployment_id, device_id)
+);
+CREATE TABLE fleet_events (
+  id {{id}},
+  deployment_id BIGINT NOT NULL REFERENCES fleet_deployments(id),
+  at TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  wave INTEGER NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE TABLE fleet_reports (
+  id {{id}},
+  device_id TEXT NOT NULL REFERENCES fleet_devices(id),
+  deployment_id BIGINT,
+  model TEXT,
+  version INTEGER,
+  outcome TEXT NOT NULL,
+  reason TEXT,
+  at TEXT NOT NULL
+);
+CREATE INDEX fleet_devices_group ON fleet_devices (group_name);
+CREATE INDEX fleet_deployments_group ON fleet_deployments (group_name, id);
+CREATE INDEX fleet_reports_deployment ON fleet_reports (deployment_id, device_id, id);
+CREATE INDEX fleet_events_deployment ON fleet_events (deployment_id, id)
+`,
+  },
 ];
 
 const ID_COLUMN: Record<Dialect, string> = {

@@ -1,0 +1,276 @@
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { VERSION } from '../../cli/version.js';
+import { sha256Hex } from '../../runtime/artifact/sha256.js';
+import { type TrustStore, verifySignedArtifact } from '../../runtime/artifact/signature.js';
+import { KilnError } from '../../runtime/errors.js';
+import { InferenceSession } from '../../runtime/inference-session.js';
+import type { DesiredState } from '../desired.js';
+import { nextDelay } from './backoff.js';
+import { FleetClient } from './client.js';
+import { downloadResumable } from './download.js';
+import { type Identity, loadIdentity, pinnedTrust, saveIdentity } from './identity.js';
+import { selfTest } from './self-test.js';
+import { type SlotPointer, Slots } from './slots.js';
+
+export interface AgentOptions {
+  /** The fleet server's base URL (e.g. http://127.0.0.1:8700). */
+  server: string;
+  /** The agent's folder: identity, A/B slots, staging. */
+  dir: string;
+  /** A one-time enrollment token; needed only before the first enrollment. */
+  enrollmentToken?: string;
+  name?: string;
+  target?: 'wasm' | 'webgpu' | 'jetson';
+  features?: string[];
+  pollMs?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  random?: () => number;
+}
+
+/** What one sync did. */
+export type SyncResult =
+  | { action: 'none' | 'current' | 'skipped' }
+  | { action: 'installed'; version: number; resumedFrom: number }
+  | { action: 'refused'; version: number; reason: string };
+
+/**
+ * The device agent: enrolls once, then polls its desired state; a new version is downloaded into
+ * staging (resumable), checked (sha256, then the signature against the trust store pinned at
+ * enrollment), loaded and self-tested, and only then written to the spare slot and switched to.
+ * A version that fails any check is reported and never switched to; the running model keeps
+ * serving, as it does while the server is unreachable.
+ */
+export class Agent {
+  private live: InferenceSession | undefined;
+  private current: SlotPointer | undefined;
+  private readonly refused = new Map<string, string>();
+  private lastReported = '';
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+
+  private constructor(
+    private readonly options: AgentOptions,
+    readonly identity: Identity,
+    private readonly trust: TrustStore,
+    private readonly client: FleetClient,
+    private readonly slots: Slots,
+  ) {}
+
+  static async start(options: AgentOptions): Promise<Agent> {
+    await mkdir(join(options.dir, 'staging'), { recursive: true });
+    let identity = await loadIdentity(options.dir);
+    if (!identity) {
+      if (!options.enrollmentToken) {
+        throw new KilnError(`the agent in ${options.dir} is not enrolled`, {
+          expected: 'an enrollment token (kiln fleet enroll GROUP) for the first start',
+        });
+      }
+      const e = await new FleetClient(options.server).enroll(options.enrollmentToken, {
+        name: options.name ?? 'device',
+        ...description(options),
+      });
+      identity = {
+        server: options.server,
+        deviceId: e.deviceId,
+        credential: e.credential,
+        group: e.group,
+        trust: e.trust,
+      };
+      await saveIdentity(options.dir, identity);
+    }
+    const agent = new Agent(
+      options,
+      identity,
+      pinnedTrust(identity, options.dir),
+      new FleetClient(options.server, identity.credential),
+      new Slots(options.dir),
+    );
+    await agent.loadCurrent();
+    return agent;
+  }
+
+  get deviceId(): string {
+    return this.identity.deviceId;
+  }
+
+  /** The model the application should use now (undefined until a first version is installed). */
+  get session(): InferenceSession | undefined {
+    return this.live;
+  }
+
+  get running(): SlotPointer | undefined {
+    return this.current;
+  }
+
+  /** Come back on the slot the pointer names, checked again as if it were new. */
+  private async loadCurrent(): Promise<void> {
+    const p = await this.slots.pointer();
+    if (!p) return;
+    const { artifact, signature } = await this.slots.read(p.slot);
+    await verifySignedArtifact(artifact, this.trust, { signature, file: this.slots.artifactPath(p.slot) });
+    this.live = await InferenceSession.create(artifact);
+    this.current = p;
+  }
+
+  /** One poll: fetch the desired state and act on it. Network and server errors are thrown. */
+  async syncOnce(): Promise<SyncResult> {
+    const desired = await this.client.desired(this.deviceId);
+    const v = desired.variant;
+    if (!v || desired.version === undefined || desired.model === undefined) return { action: 'none' };
+    const key = `${desired.deploymentId}:${v.sha256}`;
+    if (this.current?.sha256 === v.sha256) {
+      if (this.lastReported !== key) {
+        await this.report(desired, 'installed');
+        this.lastReported = key;
+      }
+      return { action: 'current' };
+    }
+    if (this.refused.has(v.sha256)) return { action: 'skipped' };
+    let refusal: string | undefined;
+    let resumedFrom = 0;
+    if (
+      this.current &&
+      this.current.model === desired.model &&
+      desired.version < this.current.version &&
+      !desired.rollback
+    ) {
+      refusal = `refusing ${desired.model}@${desired.version}: older than the running version ${this.current.version} and not a rollback (versions only move forward unless the server orders a rollback)`;
+    } else {
+      // transport problems (server down, HTTP errors) are thrown: the poll loop backs off and retries
+      const fetched = await this.fetch(desired);
+      resumedFrom = fetched.resumedFrom;
+      try {
+        await this.checkAndSwitch(desired, fetched.bytes, fetched.signature);
+      } catch (err) {
+        // anything wrong with the artifact itself is final for this artifact: report it, keep serving
+        refusal = err instanceof Error ? err.message : String(err);
+      } finally {
+        await rm(fetched.part, { force: true });
+      }
+    }
+    if (refusal !== undefined) {
+      this.refused.set(v.sha256, refusal);
+      await this.report(desired, 'failed', refusal);
+      return { action: 'refused', version: desired.version, reason: refusal };
+    }
+    await this.report(desired, 'installed');
+    this.lastReported = key;
+    return { action: 'installed', version: desired.version, resumedFrom };
+  }
+
+  private async fetch(
+    desired: DesiredState,
+  ): Promise<{ part: string; bytes: Uint8Array; signature: Uint8Array; resumedFrom: number }> {
+    const v = desired.variant!;
+    const part = join(this.options.dir, 'staging', `${v.sha256}.part`);
+    const { resumedFrom } = await downloadResumable(
+      this.client.base + v.artifactUrl,
+      this.client.authHeaders,
+      part,
+      v.bytes,
+    );
+    const signature = await this.client.bytes(v.signatureUrl);
+    return { part, bytes: new Uint8Array(await readFile(part)), signature, resumedFrom };
+  }
+
+  /** sha256, signature, load, self-test; only then the spare slot is written and switched to. */
+  private async checkAndSwitch(
+    desired: DesiredState,
+    bytes: Uint8Array,
+    signature: Uint8Array,
+  ): Promise<void> {
+    const v = desired.variant!;
+    const sha = await sha256Hex(bytes);
+    if (sha !== v.sha256) {
+      throw new KilnError(`the downloaded artifact's sha256 is ${sha}`, {
+        expected: `${v.sha256} as the desired state says (the file was altered or truncated)`,
+      });
+    }
+    await verifySignedArtifact(bytes, this.trust, { signature, file: `${desired.model}@${desired.version}` });
+    const session = await InferenceSession.create(bytes);
+    try {
+      await selfTest(session);
+    } catch (err) {
+      await session.release();
+      throw err;
+    }
+    const slot = await this.slots.spare();
+    await this.slots.write(slot, bytes, signature);
+    const pointer: SlotPointer = {
+      slot,
+      model: desired.model!,
+      version: desired.version!,
+      variantId: v.id,
+      sha256: v.sha256,
+    };
+    await this.slots.point(pointer);
+    const old = this.live;
+    this.live = session;
+    this.current = pointer;
+    await old?.release();
+  }
+
+  private async report(
+    desired: DesiredState,
+    outcome: 'installed' | 'failed',
+    reason?: string,
+  ): Promise<void> {
+    await this.client.report(this.deviceId, {
+      ...(desired.deploymentId !== undefined ? { deploymentId: desired.deploymentId } : {}),
+      ...(desired.model !== undefined ? { model: desired.model } : {}),
+      ...(desired.version !== undefined ? { version: desired.version } : {}),
+      outcome,
+      ...(reason ? { reason } : {}),
+      device: description(this.options),
+    });
+  }
+
+  /** Poll until stop(): the poll interval while healthy, exponential backoff with jitter on errors. */
+  run(onError: (err: unknown) => void = () => undefined): Promise<void> {
+    const o = this.options;
+    const random = o.random ?? Math.random;
+    this.loop ??= (async () => {
+      let failures = 0;
+      while (!this.stopped) {
+        try {
+          await this.syncOnce();
+          failures = 0;
+        } catch (err) {
+          failures++;
+          onError(err);
+        }
+        if (this.stopped) break;
+        const delay = nextDelay(
+          failures,
+          o.pollMs ?? 30_000,
+          o.backoffBaseMs ?? 1000,
+          o.backoffMaxMs ?? 300_000,
+          random,
+        );
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, delay);
+          this.wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+      }
+    })();
+    return this.loop;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    await this.live?.release();
+    this.live = undefined;
+  }
+}
+
+function description(o: AgentOptions): { target: string; features: string[]; runtimeVersion: string } {
+  return { target: o.target ?? 'wasm', features: o.features ?? [], runtimeVersion: VERSION };
+}

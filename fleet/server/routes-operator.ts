@@ -1,0 +1,114 @@
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from '../../registry/registry.js';
+import { waveHealth } from '../advance.js';
+import {
+  type DeploymentInput,
+  controlDeployment,
+  createDeployment,
+  getDeployment,
+  listDeployments,
+} from '../deployments.js';
+import { getDevice, listDevices } from '../devices.js';
+import { createEnrollmentToken } from '../enrollment.js';
+import { createGroup, listGroups } from '../groups.js';
+
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'integer', minimum: 1 } },
+} as const;
+const groupQuery = { type: 'object', properties: { group: { type: 'string', maxLength: 128 } } } as const;
+
+/** Routes for operators (registry tokens): groups, enrollment tokens, devices, deployments. */
+export function operatorRoutes(app: FastifyInstance, reg: Registry, afterChange: () => void): void {
+  app.get('/groups', { config: { fleet: { scope: 'read' } }, handler: async () => listGroups(reg) });
+
+  app.post<{ Body: { name: string } }>('/groups', {
+    config: { fleet: { scope: 'write' } },
+    schema: {
+      body: {
+        type: 'object',
+        required: ['name'],
+        additionalProperties: false,
+        properties: { name: { type: 'string' } },
+      },
+    },
+    handler: async (req, reply) => reply.code(201).send(await createGroup(reg, req.body.name)),
+  });
+
+  app.post<{ Body: { group: string; ttlSeconds?: number } }>('/enrollment-tokens', {
+    config: { fleet: { scope: 'admin' } },
+    schema: {
+      body: {
+        type: 'object',
+        required: ['group'],
+        additionalProperties: false,
+        properties: { group: { type: 'string' }, ttlSeconds: { type: 'integer', minimum: 1 } },
+      },
+    },
+    handler: async (req, reply) =>
+      reply.code(201).send(await createEnrollmentToken(reg, req.body.group, req.body.ttlSeconds)),
+  });
+
+  app.get<{ Querystring: { group?: string } }>('/devices', {
+    config: { fleet: { scope: 'read' } },
+    schema: { querystring: groupQuery },
+    handler: async (req) => listDevices(reg, req.query.group),
+  });
+
+  app.get<{ Params: { deviceId: string } }>('/devices/:deviceId', {
+    config: { fleet: { scope: 'read', device: true } },
+    handler: async (req) => getDevice(reg, req.params.deviceId),
+  });
+
+  app.get<{ Querystring: { group?: string } }>('/deployments', {
+    config: { fleet: { scope: 'read' } },
+    schema: { querystring: groupQuery },
+    handler: async (req) => listDeployments(reg, req.query.group),
+  });
+
+  app.get<{ Params: { id: number } }>('/deployments/:id', {
+    config: { fleet: { scope: 'read' } },
+    schema: { params: idParams },
+    handler: async (req) => {
+      const d = await getDeployment(reg, req.params.id);
+      return { ...d, health: await waveHealth(reg.db, d.id, d.wave) };
+    },
+  });
+
+  app.post<{ Body: Omit<DeploymentInput, 'actor'> }>('/deployments', {
+    config: { fleet: { scope: 'write' } },
+    schema: {
+      body: {
+        type: 'object',
+        required: ['group', 'model', 'strategy'],
+        additionalProperties: false,
+        properties: {
+          group: { type: 'string' },
+          model: { type: 'string', maxLength: 200 },
+          strategy: { type: 'object', required: ['kind'], additionalProperties: true },
+          maxFailureRate: { type: 'number' },
+          soakMs: { type: 'integer' },
+          waveTimeoutMs: { type: 'integer' },
+        },
+      },
+    },
+    handler: async (req, reply) => {
+      const d = await createDeployment(reg, { ...req.body, actor: req.operator!.name });
+      afterChange();
+      return reply.code(201).send(d);
+    },
+  });
+
+  for (const action of ['pause', 'resume', 'abort'] as const) {
+    app.post<{ Params: { id: number } }>(`/deployments/:id/${action}`, {
+      config: { fleet: { scope: 'write' } },
+      schema: { params: idParams },
+      handler: async (req) => {
+        const d = await controlDeployment(reg, req.params.id, action, req.operator!.name);
+        afterChange();
+        return d;
+      },
+    });
+  }
+}
