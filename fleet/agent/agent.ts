@@ -166,14 +166,17 @@ export class Agent {
   ): Promise<{ part: string; bytes: Uint8Array; signature: Uint8Array; resumedFrom: number }> {
     const v = desired.variant!;
     const part = join(this.options.dir, 'staging', `${v.sha256}.part`);
-    const { resumedFrom } = await downloadResumable(
-      this.client.base + v.artifactUrl,
-      this.client.authHeaders,
-      part,
-      v.bytes,
-    );
+    const url = this.client.base + v.artifactUrl;
+    const { resumedFrom } = await downloadResumable(url, this.client.authHeaders, part, v.bytes);
+    let bytes = new Uint8Array(await readFile(part));
+    if (resumedFrom > 0 && (await sha256Hex(bytes)) !== v.sha256) {
+      // the kept prefix may be what a crash left half-written: one fresh download before judging
+      await rm(part, { force: true });
+      await downloadResumable(url, this.client.authHeaders, part, v.bytes);
+      bytes = new Uint8Array(await readFile(part));
+    }
     const signature = await this.client.bytes(v.signatureUrl);
-    return { part, bytes: new Uint8Array(await readFile(part)), signature, resumedFrom };
+    return { part, bytes, signature, resumedFrom };
   }
 
   /** sha256, signature, load, self-test; only then the spare slot is written and switched to. */
