@@ -1,19 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import { exportModel } from '../../compiler/onnx/export.js';
 import { buildFleetServer } from '../../fleet/server/app.js';
-import type { Registry } from '../../registry/registry.js';
 import { createToken } from '../../registry/tokens.js';
 import { generateKey } from '../../registry/trust.js';
 import { compileVariant } from '../../registry/variants.js';
 import { addVersion } from '../../registry/versions.js';
 import { tensorFrom } from '../../runtime/tensor.js';
 import { graph, model, node, value } from '../helpers/build.js';
-import { type Backend, openFresh, tinyOnnx } from '../registry/fixtures.js';
+import { Registry } from '../../registry/registry.js';
+import { type Backend, type TestRegistryLocation, freshLocation, tinyOnnx } from '../registry/fixtures.js';
 
 export { BACKENDS, dropTestDatabases, suiteTitle, tinyOnnx } from '../registry/fixtures.js';
 
 export interface TestFleet {
   reg: Registry;
+  /** Where the registry lives, to open it again as another process would. */
+  location: TestRegistryLocation;
   app: FastifyInstance;
   /** http://127.0.0.1:PORT */
   url: string;
@@ -28,7 +30,8 @@ export interface TestFleet {
 
 /** A fleet server on 127.0.0.1 over a fresh registry with a signing key and an admin token. */
 export async function startFleet(b: Backend, advanceIntervalMs = 25): Promise<TestFleet> {
-  const reg = await openFresh(b);
+  const location = await freshLocation(b);
+  const reg = await Registry.open({ ...location, actor: 'tester' });
   await generateKey(reg);
   const adminToken = (await createToken(reg, 'ops', 'admin')).token;
   const readToken = (await createToken(reg, 'viewer', 'read')).token;
@@ -36,6 +39,7 @@ export async function startFleet(b: Backend, advanceIntervalMs = 25): Promise<Te
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     reg,
+    location,
     app,
     url,
     adminToken,
