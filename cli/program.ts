@@ -1,13 +1,16 @@
 import { Command } from 'commander';
 import { KilnError } from '../runtime/errors.js';
+import { agentCommand } from './agent.js';
 import { benchCommand } from './bench.js';
 import { compileCommand } from './compile.js';
 import { conformanceCommand } from './conformance.js';
+import { fleetCommand } from './fleet.js';
 import { inspectCommand } from './inspect.js';
 import { keysCommand } from './keys.js';
 import { opsCommand } from './ops.js';
 import { registryCommand } from './registry.js';
 import { runCommand } from './run.js';
+import { serveCommand } from './serve.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(): Command {
@@ -23,6 +26,9 @@ export function buildProgram(): Command {
   program.addCommand(benchCommand());
   program.addCommand(registryCommand());
   program.addCommand(keysCommand());
+  program.addCommand(serveCommand());
+  program.addCommand(agentCommand());
+  program.addCommand(fleetCommand());
   return program;
 }
 

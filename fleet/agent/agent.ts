@@ -232,18 +232,19 @@ export class Agent {
   }
 
   /** Poll until stop(): the poll interval while healthy, exponential backoff with jitter on errors. */
-  run(onError: (err: unknown) => void = () => undefined): Promise<void> {
+  run(hooks: { onResult?: (r: SyncResult) => void; onError?: (err: unknown) => void } = {}): Promise<void> {
     const o = this.options;
     const random = o.random ?? Math.random;
     this.loop ??= (async () => {
       let failures = 0;
       while (!this.stopped) {
         try {
-          await this.syncOnce();
+          const result = await this.syncOnce();
           failures = 0;
+          hooks.onResult?.(result);
         } catch (err) {
           failures++;
-          onError(err);
+          hooks.onError?.(err);
         }
         if (this.stopped) break;
         const delay = nextDelay(

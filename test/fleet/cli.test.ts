@@ -1,0 +1,132 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildProgram, main } from '../../cli/program.js';
+import { type TestFleet, eventually, modelV, publish, startFleet } from './fixtures.js';
+
+/** Run the CLI in this process, capturing what it prints. */
+async function kiln(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  const code = await main(['node', 'kiln', ...args]);
+  vi.restoreAllMocks();
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('kiln serve, kiln agent and kiln fleet commands', () => {
+  let f: TestFleet;
+  const ops = () => ['--server', f.url, '--token', f.adminToken];
+
+  beforeAll(async () => {
+    f = await startFleet({ name: 'sqlite' });
+    await publish(f.reg, 'det', modelV(1));
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  it('have --help on every subcommand', () => {
+    const program = buildProgram();
+    for (const name of ['serve', 'agent', 'fleet']) {
+      const cmd = program.commands.find((c) => c.name() === name)!;
+      const walk = (c: Command): void => {
+        expect(c.description(), c.name()).not.toBe('');
+        expect(c.helpInformation()).toMatch(/^Usage: /);
+        c.commands.forEach(walk);
+      };
+      walk(cmd);
+    }
+    const fleet = program.commands.find((c) => c.name() === 'fleet')!;
+    expect(fleet.commands.map((c) => c.name())).toEqual([
+      'groups',
+      'enroll',
+      'devices',
+      'deploy',
+      'status',
+      'pause',
+      'resume',
+      'abort',
+    ]);
+  });
+
+  it('creates a group, enrolls an agent, deploys a canary and shows its status as a table and JSON', async () => {
+    expect((await kiln(['fleet', ...ops(), 'groups', 'create', 'cams'])).stdout).toBe('created group cams');
+    const token = JSON.parse((await kiln(['fleet', ...ops(), 'enroll', 'cams', '--json'])).stdout)
+      .token as string;
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-cli-agent-'));
+    const first = await kiln([
+      'agent',
+      '--server',
+      f.url,
+      '--dir',
+      dir,
+      '--token',
+      token,
+      '--name',
+      'cam-1',
+      '--once',
+    ]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^agent [0-9a-f-]{36} \(group cams\)[\s\S]*running no model yet$/);
+    const reused = await kiln([
+      'agent',
+      '--server',
+      f.url,
+      '--dir',
+      mkdtempSync(join(tmpdir(), 'k-')),
+      '--token',
+      token,
+      '--once',
+    ]);
+    expect(reused.code).toBe(1);
+    expect(reused.stderr).toMatch(/already used/);
+
+    const dep = await kiln([
+      'fleet',
+      ...ops(),
+      'deploy',
+      'cams',
+      'det@1',
+      '--canary',
+      '1',
+      '--soak',
+      '0',
+      '--json',
+    ]);
+    expect(dep.code, dep.stderr).toBe(0);
+    const id = JSON.parse(dep.stdout).id as number;
+    const second = await kiln(['agent', '--server', f.url, '--dir', dir, '--once']);
+    expect(second.stdout).toMatch(/installed version 1$/);
+    await eventually(async () => {
+      const s = JSON.parse((await kiln(['fleet', ...ops(), 'status', String(id), '--json'])).stdout);
+      return s.state === 'succeeded' ? s : undefined;
+    });
+    const table = (await kiln(['fleet', ...ops(), 'status', String(id)])).stdout;
+    expect(table).toMatch(/^id\s+group\s+model\s+version\s+from\s+strategy\s+state\s+wave/);
+    expect(table).toMatch(/cams\s+det\s+1\s+-\s+canary\s+succeeded\s+2\/2/);
+    expect(table).toMatch(/gate-passed/);
+    const devices = (await kiln(['fleet', ...ops(), 'devices', '--group', 'cams'])).stdout;
+    expect(devices).toMatch(/cam-1\s+cams\s+wasm\s+\S+\s+det@1/);
+    const groups = JSON.parse((await kiln(['fleet', ...ops(), 'groups', '--json'])).stdout);
+    expect(groups).toEqual([expect.objectContaining({ name: 'cams', devices: 1 })]);
+  });
+
+  it('explains bad input: a missing token, a bad --canary, a control on a finished deployment', async () => {
+    const noToken = await kiln(['fleet', '--server', f.url, 'groups']);
+    expect(noToken.code).toBe(1);
+    expect(noToken.stderr).toMatch(/no API token.*KILN_TOKEN/);
+    const badCanary = await kiln(['fleet', ...ops(), 'deploy', 'cams', 'det@1', '--canary', 'ten']);
+    expect(badCanary.stderr).toMatch(/invalid --canary 'ten'/);
+    const pause = await kiln(['fleet', ...ops(), 'pause', '1']);
+    expect(pause.code).toBe(1);
+    expect(pause.stderr).toMatch(/HTTP 409: cannot pause deployment 1: it is succeeded/);
+    const down = await kiln(['fleet', '--server', 'http://127.0.0.1:9', '--token', 'x', 'devices']);
+    expect(down.stderr).toMatch(/cannot reach the fleet server at http:\/\/127\.0\.0\.1:9/);
+  });
+});
