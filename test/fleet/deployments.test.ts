@@ -126,6 +126,45 @@ for (const backend of BACKENDS) {
       ]);
     });
 
+    it('a device that enrolls during a rollout joins its last wave and ends on the new version', async () => {
+      const g = await group(2);
+      const base = await deploy(g.name, 1);
+      await reportAll(g.devices, () => 'installed');
+      await state(base, 'succeeded');
+      const id = await deploy(g.name, 2, { strategy: { kind: 'waves', percents: [50, 100] } });
+      await f.api('POST', `/deployments/${id}/pause`, f.adminToken);
+      const t = await f.api('POST', '/enrollment-tokens', f.adminToken, { group: g.name });
+      const r = await fetch(`${f.url}/fleet/v1/enroll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          token: t.json.token,
+          name: 'late',
+          target: 'wasm',
+          features: [],
+          runtimeVersion: '0',
+        }),
+      });
+      const late = (await r.json()) as Device;
+      await eventually(async () => {
+        const a = await f.reg.db.get<{ wave: number }>(
+          'SELECT wave FROM fleet_assignments WHERE deployment_id = ? AND device_id = ?',
+          [id, late.deviceId],
+        );
+        return a ? Number(a.wave) : undefined;
+      }).then((wave) => expect(wave).toBe(1));
+      expect((await desired(late)).version).toBe(1); // the group's current version until its wave
+      await f.api('POST', `/deployments/${id}/resume`, f.adminToken);
+      const all = [...g.devices, late];
+      for (let i = 0; i < 50 && (await get(id)).state === 'running'; i++) {
+        await reportAll(all, () => 'installed');
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      expect((await get(id)).state).toBe('succeeded');
+      expect((await get(id)).events.at(-2).detail).toMatch(/^3\/3 installed/);
+      expect((await desired(late)).version).toBe(2);
+    });
+
     it('a wave that does not report in time rolls back; a pause that outlives its timeout aborts', async () => {
       const g = await group(2);
       const id = await deploy(g.name, 1, { waveTimeoutMs: 200 });
