@@ -142,7 +142,7 @@ export function fleetCommand(): Command {
       );
       output(o.json, list, () =>
         printTable(
-          ['id', 'name', 'group', 'target', 'runtime', 'running', 'last seen'],
+          ['id', 'name', 'group', 'target', 'runtime', 'running', 'last report'],
           list.map((d) => [
             d.id,
             d.name,

@@ -11,6 +11,7 @@ export interface DeviceRecord {
   features: string[];
   runtimeVersion: string;
   enrolledAt: string;
+  /** When the device last enrolled or reported (polls do not write). */
   lastSeenAt: string;
   current?: { model: string; version: number };
 }
@@ -86,8 +87,4 @@ export async function updateDescription(
     'UPDATE fleet_devices SET target = ?, features = ?, runtime_version = ?, last_seen_at = ? WHERE id = ?',
     [d.target, JSON.stringify([...d.features].sort()), d.runtimeVersion, now(), id],
   );
-}
-
-export async function touchDevice(reg: Registry, id: string): Promise<void> {
-  await reg.db.run('UPDATE fleet_devices SET last_seen_at = ? WHERE id = ?', [now(), id]);
 }
