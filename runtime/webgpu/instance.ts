@@ -11,6 +11,8 @@ export interface WebGpuInstanceOptions {
 }
 
 const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+/** 32-bit words per element on the GPU: int64 outputs are two (low, high), everything else one. */
+const words = (io: { shape: number[]; dtype?: string }) => numel(io.shape) * (io.dtype === 'int64' ? 2 : 1);
 
 /**
  * A compiled model on a GPU device. At creation: the device, both storage buffers (the activation
@@ -78,7 +80,7 @@ export class WebGpuInstance {
         usage: BufferUsage.STORAGE | BufferUsage.COPY_DST,
       });
       if (weights.length) device.queue.writeBuffer(weightBuffer, 0, weights);
-      const outBytes = layout.outputs.reduce((n, o) => n + numel(o.shape) * 4, 0);
+      const outBytes = layout.outputs.reduce((n, o) => n + words(o) * 4, 0);
       const readback = device.createBuffer({
         size: Math.max(4, outBytes),
         usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
@@ -175,7 +177,7 @@ export class WebGpuInstance {
     pass.end();
     let at = 0;
     for (const o of this.layout.outputs) {
-      const bytes = numel(o.shape) * 4;
+      const bytes = words(o) * 4;
       if (bytes) encoder.copyBufferToBuffer(this.arena, o.offset, this.readback, at, bytes);
       at += bytes;
     }
@@ -195,23 +197,21 @@ export class WebGpuInstance {
     const out: Record<string, Tensor> = {};
     at = 0;
     for (const io of this.layout.outputs) {
-      const n = numel(io.shape);
+      const n = words(io);
       const values = all.subarray(at, at + n);
       at += n;
       out[io.name] =
         io.dtype === 'int64'
-          ? new Tensor(
-              'int64',
-              io.shape,
-              BigInt64Array.from(values, (v) => BigInt(v)),
-            )
-          : io.dtype === 'bool'
-            ? new Tensor(
-                'bool',
-                io.shape,
-                Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0)),
-              )
-            : new Tensor('float32', io.shape, values.slice());
+          ? new Tensor('int64', io.shape, new BigInt64Array(values.slice().buffer))
+          : io.dtype === 'int32'
+            ? new Tensor('int32', io.shape, new Int32Array(values.slice().buffer))
+            : io.dtype === 'bool'
+              ? new Tensor(
+                  'bool',
+                  io.shape,
+                  Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0)),
+                )
+              : new Tensor('float32', io.shape, values.slice());
     }
     return out;
   }
@@ -238,7 +238,9 @@ export class WebGpuInstance {
           file: this.file,
           expected: want,
         });
-      return t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as Uint8Array);
+      if (t.data instanceof Float32Array) return t.data;
+      if (t.data instanceof Int32Array) return new Float32Array(t.data.slice().buffer); // the bits
+      return Float32Array.from(t.data as Uint8Array);
     });
   }
 }

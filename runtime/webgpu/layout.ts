@@ -1,14 +1,23 @@
 /**
  * How a compiled WebGPU model uses its two storage buffers and which shaders it dispatches (the
- * artifact's webgpu-layout.json). Offsets are in bytes; every value is f32 on the GPU.
+ * artifact's webgpu-layout.json). Offsets are in bytes; every value is one 32-bit word on the GPU (f32,
+ * or an int32's bits).
  */
 export interface WebGpuLayout {
   /** Bytes of the read-write storage buffer holding activations, inputs and outputs. */
   arenaBytes: number;
-  /** Inputs: `dtype` bool (absent means float32) is uploaded as 0/1 floats. */
-  inputs: { name: string; offset: number; shape: number[]; dtype?: 'float32' | 'bool' }[];
-  /** Outputs: `dtype` int64 or bool (absent means float32) are floats on the GPU, converted on read-back. */
-  outputs: { name: string; offset: number; shape: number[]; dtype?: 'float32' | 'int64' | 'bool' }[];
+  /** Inputs: `dtype` bool (absent means float32) is uploaded as 0/1 floats, int32 as its bits. */
+  inputs: { name: string; offset: number; shape: number[]; dtype?: 'float32' | 'int32' | 'bool' }[];
+  /**
+   * Outputs: bool is 0/1 floats on the GPU, int32 its bits, int64 two words (low, high: the
+   * little-endian int64); absent means float32.
+   */
+  outputs: {
+    name: string;
+    offset: number;
+    shape: number[];
+    dtype?: 'float32' | 'int32' | 'int64' | 'bool';
+  }[];
   /** In order; `shader` is the path of a WGSL file in the artifact (shared by identical kernels). */
   dispatches: { name: string; shader: string; workgroups: [number, number, number] }[];
 }

@@ -42,13 +42,23 @@ export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}):
   checkWebGpuSupport(lowered);
   const plan = planMemory(kernelTensors(lowered), { stepCount: Math.max(1, lowered.kernels.length) });
   const places: Places = new Map();
-  for (const [id, bytes] of plan.offsets) places.set(id, { binding: 'arena', offset: bytes / 4 });
+  // f32 or i32 (checkWebGpuSupport): one word per element either way, i32 as its bits
+  const typeOf = (name: string) => {
+    const t = lowered.buffers.get(name)?.dtype;
+    return t === 'i32' || t === 'i64' ? { type: t } : {};
+  };
+  for (const [id, bytes] of plan.offsets)
+    places.set(id, { binding: 'arena', offset: bytes / 4, ...typeOf(id) });
   let words = SPECIAL_WORDS;
   const parts: { offset: number; data: Float32Array }[] = [{ offset: 0, data: specialWords() }];
   for (const b of lowered.buffers.values()) {
     if (b.role !== 'weight') continue;
-    places.set(b.name, { binding: 'weights', offset: words });
-    parts.push({ offset: words, data: b.data as Float32Array }); // f32: checkWebGpuSupport
+    places.set(b.name, { binding: 'weights', offset: words, ...typeOf(b.name) });
+    const data =
+      b.data instanceof Float32Array
+        ? b.data
+        : new Float32Array((b.data as Uint8Array).slice(0, b.size * 4).buffer); // i32 bytes
+    parts.push({ offset: words, data });
     words = align4(words + b.size);
   }
   const weightsF32 = new Float32Array(words);
@@ -73,13 +83,13 @@ export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}):
       name: t.name,
       offset: byteOffset(t.buffer),
       shape: t.shape,
-      ...(t.dtype === 'bool' ? { dtype: 'bool' as const } : {}),
+      ...(t.dtype === 'bool' || t.dtype === 'int32' ? { dtype: t.dtype } : {}),
     })),
     outputs: lowered.outputs.map((t) => ({
       name: t.name,
       offset: byteOffset(t.buffer),
       shape: t.shape,
-      ...(t.dtype === 'int64' || t.dtype === 'bool' ? { dtype: t.dtype } : {}),
+      ...(t.dtype === 'int32' || t.dtype === 'int64' || t.dtype === 'bool' ? { dtype: t.dtype } : {}),
     })),
     dispatches: layoutDispatches,
   };

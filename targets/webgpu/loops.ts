@@ -7,10 +7,14 @@ import {
   OPAQUE_ZERO,
   Names,
   type Places,
+  accumulatorTypes,
   expr,
   grid,
   index,
   place,
+  storeI64,
+  storeWord,
+  typeOf,
   usesErf,
 } from './wgsl.js';
 
@@ -35,8 +39,9 @@ export function renderLoopKernel(k: LoopKernel, places: Places, name: string): D
       stride /= l.n;
       bind.push(`  let ${vars.get(l.v)} = i32((idx / ${stride}u) % ${l.n}u);`);
     }
+    accumulatorTypes(phase.body, places, accs);
     const body = stmts(phase.body, places, vars, accs, '  ');
-    const decls = accs.all().map((a) => `  var ${a}: f32;`);
+    const decls = [...accs.entries()].map(([ir, a]) => `  var ${a}: ${accs.types.get(ir) ?? 'f32'};`);
     const source = [
       BINDINGS,
       usesErf(body) ? ERF_FN : '',
@@ -73,7 +78,13 @@ function stmts(body: Stmt[], places: Places, vars: Names, accs: Names, indent: s
           return `${indent}${accs.get(s.acc)} = ${expr(s.value, places, vars, accs)};`;
         case 'store': {
           const p = place(places, s.buf);
-          return `${indent}${p.binding}[${index(s.at, p.offset, vars)}] = ${expr(s.value, places, vars, accs)};`;
+          if (p.type === 'i64' && s.value.k === 'cast') {
+            const from = typeOf(s.value.a, places, accs);
+            const at = index(s.at, 0, vars);
+            return `${indent}${storeI64(p, at, expr(s.value.a, places, vars, accs), from)}`;
+          }
+          const value = storeWord(p, expr(s.value, places, vars, accs));
+          return `${indent}${p.binding}[${index(s.at, p.offset, vars)}] = ${value};`;
         }
       }
       return '';

@@ -3,23 +3,29 @@ import type { LoweredModel } from '../../compiler/kernel/lower/index.js';
 import { kernelUses } from '../../compiler/kernel/uses.js';
 import { KilnError } from '../../runtime/errors.js';
 
-const INTEGER_OPS = new Set(['rem', 'and', 'or', 'xor', 'shl', 'shr_u', 'not']);
+/** Element types WGSL stores as one 32-bit word of the arena or weights (i32 as its bits). */
+const WORD_TYPES = new Set(['f32', 'i32']);
+/** Graph I/O dtypes the runtime converts (bool is f32 0/1 in the IR). */
+const IO_DTYPES = ['float32', 'int32', 'bool'];
+/** Output dtypes: also int64, written as two words by a cast (see storeOnlyI64). */
+const OUTPUT_DTYPES = [...IO_DTYPES, 'int64'];
 
 /**
- * What the WGSL renderer handles today: f32 buffers and expressions, affine indexes. The shared kernel
- * IR also has integer/f64 element types, casts and run-time index terms (the wasm target renders them);
- * a kernel that needs them is refused here, at compile time, naming its op and node.
+ * What the WGSL renderer handles today: f32 and i32 buffers and expressions (casts between them,
+ * integer ops on i32), affine indexes and run-time index terms. The shared kernel IR also has i64/f64
+ * (WGSL has neither) and 8/16-bit/u32 element types (stored narrow or computed as i64); a kernel that
+ * needs them is refused here, at compile time, naming its op and node.
  */
 export function checkWebGpuSupport(lowered: LoweredModel): void {
   for (const io of lowered.inputs)
-    if (io.dtype !== 'float32' && io.dtype !== 'bool')
+    if (!IO_DTYPES.includes(io.dtype))
       throw new KilnError(`input '${io.name}' is ${io.dtype}`, {
-        expected: 'float32 or bool inputs on the webgpu target',
+        expected: 'float32, int32 or bool inputs on the webgpu target',
       });
   for (const io of lowered.outputs)
-    if (!['float32', 'int64', 'bool'].includes(io.dtype))
+    if (!OUTPUT_DTYPES.includes(io.dtype))
       throw new KilnError(`output '${io.name}' is ${io.dtype}`, {
-        expected: 'float32, bool or int64 (ArgMax) outputs on the webgpu target',
+        expected: 'float32, int32, int64 or bool outputs on the webgpu target',
       });
   for (const k of lowered.kernels) {
     const need = unsupported(k, lowered);
@@ -27,47 +33,84 @@ export function checkWebGpuSupport(lowered: LoweredModel): void {
       throw new KilnError(`${k.name} needs ${need}, which the webgpu target does not render yet`, {
         node: k.nodes[0],
         op: k.name,
-        expected: 'float32 kernels with affine indexes',
+        expected: 'kernels on float32 and int32 values',
       });
   }
 }
 
 function unsupported(k: Kernel, lowered: LoweredModel): string | undefined {
   const { reads, writes } = kernelUses(k);
-  for (const name of [...reads, ...writes]) {
-    const t = lowered.buffers.get(name)?.dtype ?? 'f32';
-    if (t !== 'f32') return `a ${t} buffer ('${name}')`;
+  const typeOf = (name: string) => lowered.buffers.get(name)?.dtype ?? 'f32';
+  for (const name of reads) if (!WORD_TYPES.has(typeOf(name))) return `a ${typeOf(name)} buffer ('${name}')`;
+  for (const name of writes) {
+    const t = typeOf(name);
+    if (WORD_TYPES.has(t)) continue;
+    if (t !== 'i64' || k.kind !== 'loops' || !storeOnlyI64(k.body, name)) return `a ${t} buffer ('${name}')`;
   }
-  return k.kind === 'loops' ? stmts(k.body) : undefined;
+  if (k.kind !== 'loops') return undefined;
+  // run-time index terms: loads only, and not from a buffer the kernel writes (the thread grid of
+  // parallel.ts is derived from affine accesses; scatters store in order, one after another)
+  const load = (buf: string, at: Affine): string | undefined =>
+    !at.dyn?.length
+      ? undefined
+      : writes.has(buf)
+        ? `run-time indexes into '${buf}', which it also writes`
+        : at.dyn.map((d) => expr(d.e, load)).find((x) => x);
+  return stmts(k.body, load);
 }
 
-function stmts(body: Stmt[]): string | undefined {
+type LoadCheck = (buf: string, at: Affine) => string | undefined;
+
+function stmts(body: Stmt[], load: LoadCheck): string | undefined {
   for (const s of body) {
     const why =
-      s.k === 'loop' ? stmts(s.body) : s.k === 'store' ? (index(s.at) ?? expr(s.value)) : expr(s.value);
+      s.k === 'loop'
+        ? stmts(s.body, load)
+        : s.k === 'store'
+          ? s.at.dyn?.length
+            ? 'run-time indexes in stores'
+            : // a cast to i64 stored whole is rendered exactly (the buffer was checked: storeOnlyI64)
+              s.value.k === 'cast' && s.value.to === 'i64'
+              ? expr(s.value.a, load)
+              : expr(s.value, load)
+          : expr(s.value, load);
     if (why) return why;
   }
   return undefined;
 }
 
-const index = (at: Affine): string | undefined => (at.dyn?.length ? 'run-time indexes' : undefined);
+const scalar = (t: string | undefined): string | undefined =>
+  t === undefined || t === 'f32' || t === 'i32' ? undefined : `${t} arithmetic`;
 
-function expr(e: Expr): string | undefined {
+function expr(e: Expr, load: LoadCheck): string | undefined {
+  const r = (x: Expr) => expr(x, load);
   switch (e.k) {
     case 'const':
-      return e.t && e.t !== 'f32' ? `${e.t} arithmetic` : undefined;
+      return scalar(e.t);
     case 'cast':
-      return `a cast to ${e.to}`;
+      return scalar(e.to) ?? r(e.a);
     case 'load':
-      return index(e.at);
+      return load(e.buf, e.at);
     case 'acc':
       return undefined;
     case 'un':
-      return INTEGER_OPS.has(e.op) ? `integer op ${e.op}` : expr(e.a);
+      return r(e.a);
     case 'bin':
-      return INTEGER_OPS.has(e.op) ? `integer op ${e.op}` : (expr(e.a) ?? expr(e.b));
+      return r(e.a) ?? r(e.b);
     case 'select':
-      return [e.a, e.b, e.t, e.f].map(expr).find((x) => x);
+      return [e.a, e.b, e.t, e.f].map(r).find((x) => x);
   }
   return undefined;
+}
+
+/**
+ * An i64 buffer WGSL can write: never read on the GPU, every store a cast to i64 of an f32/i32 value
+ * (ArgMax's indices, Cast to int64), rendered as the exact low and high words (wgsl.ts storeI64).
+ */
+function storeOnlyI64(body: Stmt[], buf: string): boolean {
+  return body.every((s) =>
+    s.k === 'loop'
+      ? storeOnlyI64(s.body, buf)
+      : s.k !== 'store' || s.buf !== buf || (s.value.k === 'cast' && s.value.to === 'i64'),
+  );
 }

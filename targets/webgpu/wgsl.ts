@@ -1,4 +1,4 @@
-import type { Affine, Expr, UnaryOp } from '../../compiler/kernel/ir.js';
+import type { Affine, Expr, ScalarType, Stmt, UnaryOp } from '../../compiler/kernel/ir.js';
 import { KilnError } from '../../runtime/errors.js';
 
 /**
@@ -11,6 +11,11 @@ import { KilnError } from '../../runtime/errors.js';
 export interface BufferPlace {
   binding: 'arena' | 'weights';
   offset: number;
+  /**
+   * i32 elements are stored as their bits in the f32 word (bitcast on load and store); i64 ones (store
+   * only, see support.ts) as two words, low then high; default f32.
+   */
+  type?: 'i32' | 'i64';
 }
 
 export type Places = Map<string, BufferPlace>;
@@ -54,6 +59,8 @@ export function f32(v: number): string {
 /** A WGSL identifier for an IR name (loop variable or accumulator), distinct per IR name. */
 export class Names {
   private readonly map = new Map<string, string>();
+  /** Accumulators' types (f32 unless set to i32). */
+  readonly types = new Map<string, ScalarType>();
   constructor(private readonly prefix: string) {}
   get(name: string): string {
     let id = this.map.get(name);
@@ -66,19 +73,100 @@ export class Names {
   all(): string[] {
     return [...this.map.values()];
   }
+  /** [IR name, WGSL identifier] pairs, in first-use order. */
+  entries(): [string, string][] {
+    return [...this.map.entries()];
+  }
 }
 
-/** An i32 index expression: the affine form plus the buffer's offset in its binding. */
-export function index(at: Affine, offset: number, vars: Names): string {
+/** WGSL has no literal for i32's minimum (-2147483648i is a negated out-of-range literal). */
+export const i32 = (v: number): string => (v === -2147483648 ? '(-2147483647i - 1i)' : `${v}i`);
+
+/**
+ * An i32 index expression: the affine form, run-time terms (`dyn`, rendered by `dyn`) and the
+ * buffer's offset in its binding.
+ */
+export function index(at: Affine, offset: number, vars: Names, dyn?: (e: Expr) => string): string {
   const parts = at.terms.map((t) => (t.c === 1 ? vars.get(t.v) : `${vars.get(t.v)} * ${t.c}`));
+  for (const d of at.dyn ?? []) {
+    if (!dyn) throw new KilnError('internal error: a run-time index term outside a loop kernel');
+    parts.push(d.c === 1 ? dyn(d.e) : `${dyn(d.e)} * ${d.c}`);
+  }
   const c = at.c + offset;
   if (c !== 0 || parts.length === 0) parts.push(String(c));
   return parts.join(' + ').replace(/\+ -/g, '- ');
 }
 
-export function load(places: Places, buf: string, at: Affine, vars: Names): string {
+export function load(
+  places: Places,
+  buf: string,
+  at: Affine,
+  vars: Names,
+  dyn?: (e: Expr) => string,
+): string {
   const p = place(places, buf);
-  return `${p.binding}[${index(at, p.offset, vars)}]`;
+  const word = `${p.binding}[${index(at, p.offset, vars, dyn)}]`;
+  return p.type === 'i32' ? `bitcast<i32>(${word})` : word;
+}
+
+/** The f32 word stored for a value of the buffer's type. */
+export const storeWord = (p: BufferPlace, value: string): string =>
+  p.type === 'i32' ? `bitcast<f32>(${value})` : value;
+
+/**
+ * Store a cast to i64 of an f32 or i32 value as its two little-endian words. From f32: truncated; in
+ * i32 range through i32, beyond it (where every f32 is a multiple of 256) high = floor(t / 2^32) and
+ * low = t - high·2^32, both exact; saturating at ±2^63 only approximately (i32() clamps high).
+ */
+export function storeI64(p: BufferPlace, at: string, value: string, from: ScalarType | undefined): string {
+  const big = 'abs(t) >= 2147483648.0f';
+  const hiBig = 'i32(floor(t / 4294967296.0f))';
+  const [lo, hi] =
+    from === 'i32'
+      ? ['bitcast<f32>(q)', 'bitcast<f32>(q >> 31u)']
+      : [
+          `bitcast<f32>(select(bitcast<u32>(i32(t)), u32(t - f32(${hiBig}) * 4294967296.0f), ${big}))`,
+          `bitcast<f32>(select(select(0i, -1i, t < 0.0f), ${hiBig}, ${big}))`,
+        ];
+  const q = from === 'i32' ? `let q = ${value};` : `let t = trunc(${value});`;
+  return `{ ${q} let w = ${p.offset} + 2 * (${at}); ${p.binding}[w] = ${lo}; ${p.binding}[w + 1] = ${hi}; }`;
+}
+
+/**
+ * The type of an expression (constants are typed by resolveTypes); undefined only when it depends on
+ * an accumulator whose type is not known yet (see accumulatorTypes).
+ */
+export function typeOf(e: Expr, places: Places, accs: Names): ScalarType | undefined {
+  switch (e.k) {
+    case 'const':
+      return e.t ?? 'f32';
+    case 'load':
+      return place(places, e.buf).type ?? 'f32';
+    case 'acc':
+      return accs.types.get(e.name);
+    case 'cast':
+      return e.to;
+    case 'un':
+      return typeOf(e.a, places, accs);
+    case 'bin':
+      return typeOf(e.a, places, accs) ?? typeOf(e.b, places, accs);
+    case 'select':
+      return typeOf(e.t, places, accs) ?? typeOf(e.f, places, accs);
+  }
+}
+
+/** Fill `accs.types` from the statements that set each accumulator. */
+export function accumulatorTypes(body: Stmt[], places: Places, accs: Names): void {
+  const walk = (b: Stmt[]): void => {
+    for (const s of b) {
+      if (s.k === 'loop') walk(s.body);
+      else if (s.k === 'set' && !accs.types.has(s.acc)) {
+        const t = typeOf(s.value, places, accs);
+        if (t) accs.types.set(s.acc, t);
+      }
+    }
+  };
+  for (let pass = 0; pass < 3; pass++) walk(body);
 }
 
 const UNARY: Record<UnaryOp, (a: string) => string> = {
@@ -102,9 +190,7 @@ const UNARY: Record<UnaryOp, (a: string) => string> = {
   acos: (a) => `acos(${a})`,
   // WGSL round() rounds half to even, as ONNX Round does
   round: (a) => `round(${a})`,
-  not: () => {
-    throw new KilnError('internal error: integer op not reached the WGSL renderer (see support.ts)');
-  },
+  not: (a) => `(~${a})`,
 };
 
 const CMP = { lt: '<', le: '<=', gt: '>', ge: '>=', eq: '==' } as const;
@@ -114,9 +200,12 @@ export function expr(e: Expr, places: Places, vars: Names, accs: Names): string 
   const r = (x: Expr) => expr(x, places, vars, accs);
   switch (e.k) {
     case 'const':
-      return f32(e.v);
+      return e.t === 'i32' ? i32(e.v) : f32(e.v);
     case 'load':
-      return load(places, e.buf, e.at, vars);
+      return load(places, e.buf, e.at, vars, r);
+    case 'cast':
+      // f32 → i32 truncates toward zero and saturates (WGSL's conversion), as the IR specifies
+      return typeOf(e.a, places, accs) === e.to ? r(e.a) : `${e.to}(${r(e.a)})`;
     case 'acc':
       return accs.get(e.name);
     case 'un':
@@ -135,6 +224,19 @@ export function expr(e: Expr, places: Places, vars: Names, accs: Names): string 
           return `max(${r(e.a)}, ${r(e.b)})`;
         case 'min':
           return `min(${r(e.a)}, ${r(e.b)})`;
+        // i32 only (support.ts): % takes the dividend's sign; shift amounts are taken mod 32, as on wasm
+        case 'rem':
+          return `(${r(e.a)} % ${r(e.b)})`;
+        case 'and':
+          return `(${r(e.a)} & ${r(e.b)})`;
+        case 'or':
+          return `(${r(e.a)} | ${r(e.b)})`;
+        case 'xor':
+          return `(${r(e.a)} ^ ${r(e.b)})`;
+        case 'shl':
+          return `(${r(e.a)} << (u32(${r(e.b)}) & 31u))`;
+        case 'shr_u':
+          return `bitcast<i32>(bitcast<u32>(${r(e.a)}) >> (u32(${r(e.b)}) & 31u))`;
       }
       break;
     case 'select':
