@@ -168,3 +168,55 @@ describe('webgpu: WGSL text', () => {
     expect(d!.workgroups).toEqual([3, 2, 1]);
   });
 });
+
+describe('webgpu: integer element types', () => {
+  const typed: Places = new Map([
+    ['xi', { binding: 'arena', offset: 0, type: 'i32' }],
+    ['f', { binding: 'arena', offset: 64 }],
+    ['idx', { binding: 'weights', offset: 8, type: 'i32' }],
+    ['o64', { binding: 'arena', offset: 128, type: 'i64' }],
+  ]);
+  const one = (s: Stmt) => renderWebGpu([loops([{ k: 'loop', v: 'i', n: 4, body: [s] }])], typed)[0]!.source;
+
+  it('i32 values are bitcast from and to the f32 words; integer ops and casts are WGSL i32', () => {
+    const src = one({
+      k: 'store',
+      buf: 'xi',
+      at: affine(0, ['i', 1]),
+      value: {
+        k: 'bin',
+        op: 'shr_u',
+        a: { k: 'cast', to: 'i32', a: { k: 'load', buf: 'f', at: affine(0, ['i', 1]) } },
+        b: { k: 'const', v: -2147483648, t: 'i32' },
+      },
+    });
+    expect(src).toContain(
+      'arena[v0_i] = bitcast<f32>(bitcast<i32>(bitcast<u32>(i32(arena[v0_i + 64])) >> (u32((-2147483647i - 1i)) & 31u)));',
+    );
+  });
+
+  it('a run-time index term reads its i32 index inside the address', () => {
+    const src = one({
+      k: 'store',
+      buf: 'f',
+      at: affine(0, ['i', 1]),
+      value: {
+        k: 'load',
+        buf: 'f',
+        at: { ...affine(0), dyn: [{ e: { k: 'load', buf: 'idx', at: affine(0, ['i', 1]) }, c: 3 }] },
+      },
+    });
+    expect(src).toContain('arena[v0_i + 64] = arena[bitcast<i32>(weights[v0_i + 8]) * 3 + 64];');
+  });
+
+  it('an i64 store writes the low and high words of the truncated value', () => {
+    const src = one({
+      k: 'store',
+      buf: 'o64',
+      at: affine(0, ['i', 1]),
+      value: { k: 'cast', to: 'i64', a: { k: 'load', buf: 'f', at: affine(0, ['i', 1]) } },
+    });
+    expect(src).toContain('let t = trunc(arena[v0_i + 64]); let w = 128 + 2 * (v0_i);');
+    expect(src).toContain('arena[w + 1] = bitcast<f32>(select(select(0i, -1i, t < 0.0f)');
+  });
+});
