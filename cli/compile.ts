@@ -18,6 +18,7 @@ interface CompileOpts {
   dumpIr?: boolean;
   passes?: string;
   optimize: boolean;
+  selfTest: boolean;
   threads?: string;
 }
 
@@ -35,6 +36,10 @@ export function compileCommand(): Command {
       `comma-separated graph passes (default: ${DEFAULT_PIPELINE.join(',')}; '' for none)`,
     )
     .option('--no-optimize', "skip binaryen's optimiser")
+    .option(
+      '--no-self-test',
+      "store no self-test sample (seeded inputs with the reference executor's outputs; for models whose reference run is too slow)",
+    )
     .option(
       '--threads <n>',
       'also build the threaded module variants (shared memory, WebAssembly threads); N is the default thread count at run time',
@@ -55,6 +60,7 @@ export function compileCommand(): Command {
       const model = loadModel(file);
       if (opts.dumpIr) console.log(`== imported\n${printModel(model)}`);
       const passes = opts.passes === undefined ? undefined : opts.passes.split(',').filter(Boolean);
+      if (opts.selfTest && opts.target !== 'webgpu') step('computing the self-test sample on the reference executor');
       step('optimising the graph and lowering to kernels');
       const onPass: WasmCompileOptions['onPass'] = (name, m, r) => {
         if (opts.dumpIr)
@@ -84,7 +90,13 @@ export function compileCommand(): Command {
         );
         return;
       }
-      const result = compileWasm(model, { passes, optimize: opts.optimize, threads, onPass });
+      const result = compileWasm(model, {
+        passes,
+        optimize: opts.optimize,
+        threads,
+        onPass,
+        selfTest: opts.selfTest,
+      });
       step(`rendered ${result.lowered.kernels.length} kernels; packaging`);
       const bytes = await wasmArtifact(result, {
         sourceBytes,

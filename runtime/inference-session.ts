@@ -94,6 +94,11 @@ export class InferenceSession {
     return new InferenceSession(artifact, await factory(artifact, { ...options, file }), file);
   }
 
+  /** The artifact's files by path (verified when the session was created), e.g. its self-test sample. */
+  get files(): ReadonlyMap<string, Uint8Array> {
+    return this.artifact.files;
+  }
+
   get manifest(): KilnManifest {
     return this.artifact.manifest;
   }

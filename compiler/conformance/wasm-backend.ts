@@ -24,7 +24,7 @@ export function wasmBackend(variant: 'simd' | 'relaxed'): Backend {
     unsupportedReason(model) {
       if (variant === 'relaxed' && !hasRelaxedSimd()) return 'engine lacks relaxed SIMD';
       try {
-        compiled.set(model, compileWasm(model));
+        compiled.set(model, compileWasm(model, { selfTest: false }));
         return undefined;
       } catch (err) {
         if (err instanceof KilnError && !err.message.includes('internal error')) return err.message;
@@ -32,7 +32,7 @@ export function wasmBackend(variant: 'simd' | 'relaxed'): Backend {
       }
     },
     prepare(model) {
-      const c = compiled.get(model) ?? compileWasm(model);
+      const c = compiled.get(model) ?? compileWasm(model, { selfTest: false });
       compiled.delete(model);
       const instance = WasmInstance.instantiateSync(c.modules[variant], c.weights, c.layout);
       return {

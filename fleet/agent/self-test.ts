@@ -2,16 +2,25 @@ import type { InferenceSession } from '../../runtime/inference-session.js';
 import { Tensor } from '../../runtime/ort-tensor.js';
 import { seededRandom } from '../../runtime/prng.js';
 import { KilnError } from '../../runtime/errors.js';
+import { storedSelfTest } from './stored-self-test.js';
 
 const SEED = 0x6b696c6e;
 
 /**
- * The agent's self-test of a freshly downloaded model before switching to it: run it on a seeded
- * float input (symbolic dims 1) and require every output to have the manifest's static dims and
- * only finite values. (Artifacts do not yet carry a stored sample with its expected output, the
- * manifest's optional `selfTest`; this catches models that do not load, crash, or produce NaN/Inf.)
+ * The agent's self-test of a freshly downloaded model before switching to it: the artifact's stored
+ * sample (`storedSelfTest`) when it has one; otherwise the fallback below.
  */
 export async function selfTest(session: InferenceSession): Promise<void> {
+  if (session.manifest.selfTest) return storedSelfTest(session);
+  return finiteSelfTest(session);
+}
+
+/**
+ * Fallback for artifacts without a stored sample: run the model on a seeded float input (symbolic
+ * dims 1) and require every output to have the manifest's static dims and only finite values. This
+ * catches models that do not load, crash, or produce NaN/Inf, not wrong ones.
+ */
+export async function finiteSelfTest(session: InferenceSession): Promise<void> {
   const rng = seededRandom(SEED);
   const feeds: Record<string, Tensor> = {};
   for (const input of session.manifest.inputs) {

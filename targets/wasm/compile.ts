@@ -15,6 +15,7 @@ import {
   wasmPages,
 } from '../../runtime/wasm/layout.js';
 import { KilnError } from '../../runtime/errors.js';
+import { type SelfTestSample, addSelfTestFiles, makeSelfTestSample } from '../../compiler/self-test.js';
 import { renderWasm } from './render.js';
 
 export interface WasmCompileOptions {
@@ -33,6 +34,11 @@ export interface WasmCompileOptions {
    * artifact's default thread count (manifest `compiler.threads`); 1 or absent: single-threaded only.
    */
   threads?: number;
+  /**
+   * Store a self-test sample in the artifact (default true): seeded inputs and the reference
+   * executor's outputs on the model before any pass. `false` for models whose reference run is slow.
+   */
+  selfTest?: boolean;
 }
 
 export interface WasmCompileResult {
@@ -44,6 +50,8 @@ export interface WasmCompileResult {
   arena: { bytes: number; naiveBytes: number };
   /** Default thread count (1: no threaded variants). */
   threads: number;
+  /** The sample `wasmArtifact` stores (absent with `selfTest: false`). */
+  selfTest?: SelfTestSample;
 }
 
 const align = (n: number, a = 16) => Math.ceil(n / a) * a;
@@ -53,6 +61,8 @@ const align = (n: number, a = 16) => Math.ceil(n / a) * a;
  * lay the weights out after it, and render both module variants.
  */
 export function compileWasm(model: Model, options: WasmCompileOptions = {}): WasmCompileResult {
+  // before the pipeline, which rewrites the model in place
+  const selfTest = options.selfTest === false ? undefined : makeSelfTestSample(model);
   runPipeline(model, { passes: options.passes ?? DEFAULT_PIPELINE, onPass: options.onPass });
   const lowered = lowerModel(model);
   const bytesOf = (name: string) => {
@@ -142,6 +152,7 @@ export function compileWasm(model: Model, options: WasmCompileOptions = {}): Was
     weights,
     arena: { bytes: plan.arenaBytes, naiveBytes: plan.naiveBytes },
     threads,
+    ...(selfTest ? { selfTest } : {}),
   };
 }
 
@@ -177,6 +188,7 @@ export async function wasmArtifact(
     files.set(THREADED_MODULES.simd, threaded.simd);
     files.set(THREADED_MODULES.relaxed, threaded.relaxed);
   }
+  const selfTest = result.selfTest ? addSelfTestFiles(files, result.selfTest) : undefined;
   const manifest: ManifestDraft = {
     format: 'kiln-artifact',
     formatVersion: 1,
@@ -210,6 +222,7 @@ export async function wasmArtifact(
       op: k.name,
       nodes: k.nodes,
     })),
+    ...(selfTest ? { selfTest } : {}),
     compiler: {
       optimize: options.optimize ?? true,
       passes: options.passes ?? DEFAULT_PIPELINE,

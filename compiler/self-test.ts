@@ -1,0 +1,62 @@
+/**
+ * The self-test sample stored in every compiled artifact (both targets' artifact writers use this):
+ * seeded inputs (`randomTensor`, so integer and bool inputs work too; symbolic dims 1) and the
+ * outputs of the reference executor, the spec-exact oracle, on them. Compute it from the model as
+ * imported, before the pass pipeline rewrites it.
+ */
+import type { KilnManifest } from '../runtime/artifact/manifest.js';
+import { KilnError } from '../runtime/errors.js';
+import { randomTensor, seededRandom } from '../runtime/prng.js';
+import {
+  SELF_TEST_INPUTS,
+  SELF_TEST_OUTPUTS,
+  SELF_TEST_TOLERANCE,
+  packTensors,
+} from '../runtime/self-test-sample.js';
+import type { Tensor } from '../runtime/tensor.js';
+import type { Model } from './ir/graph.js';
+import { ReferenceSession } from './reference/session.js';
+import { isTensor } from './reference/value.js';
+
+export const SELF_TEST_SEED = 0x6b696c6e;
+
+export interface SelfTestSample {
+  inputs: Tensor[];
+  outputs: Tensor[];
+}
+
+export function makeSelfTestSample(model: Model, seed = SELF_TEST_SEED): SelfTestSample {
+  const session = ReferenceSession.create(model);
+  const rng = seededRandom(seed);
+  const feeds: Record<string, Tensor> = {};
+  for (const v of session.inputs) {
+    if (!v.type?.shape) {
+      throw new KilnError(`self-test: input '${v.name}' has no known type or shape`, {
+        expected: 'typed inputs with a known rank (or compile with --no-self-test)',
+      });
+    }
+    const dims = v.type.shape.map((d) => (typeof d === 'number' ? d : 1));
+    feeds[v.name] = randomTensor(v.type.dtype, dims, rng);
+  }
+  const results = session.run(feeds);
+  const outputs = session.outputNames.map((name) => {
+    const r = results[name];
+    if (!isTensor(r)) {
+      throw new KilnError(`self-test: output '${name}' is not a tensor`, {
+        expected: 'tensor outputs (or compile with --no-self-test)',
+      });
+    }
+    return r;
+  });
+  return { inputs: session.inputNames.map((n) => feeds[n]!), outputs };
+}
+
+/** Adds the sample's files to an artifact's files and returns the manifest's `selfTest` field. */
+export function addSelfTestFiles(
+  files: Map<string, Uint8Array>,
+  sample: SelfTestSample,
+): NonNullable<KilnManifest['selfTest']> {
+  files.set(SELF_TEST_INPUTS, packTensors(sample.inputs));
+  files.set(SELF_TEST_OUTPUTS, packTensors(sample.outputs));
+  return { inputs: SELF_TEST_INPUTS, outputs: SELF_TEST_OUTPUTS, ...SELF_TEST_TOLERANCE };
+}
