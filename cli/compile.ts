@@ -60,7 +60,8 @@ export function compileCommand(): Command {
       const model = loadModel(file);
       if (opts.dumpIr) console.log(`== imported\n${printModel(model)}`);
       const passes = opts.passes === undefined ? undefined : opts.passes.split(',').filter(Boolean);
-      if (opts.selfTest && opts.target !== 'webgpu') step('computing the self-test sample on the reference executor');
+      if (opts.selfTest && opts.target !== 'webgpu')
+        step('computing the self-test sample on the reference executor');
       step('optimising the graph and lowering to kernels');
       const onPass: WasmCompileOptions['onPass'] = (name, m, r) => {
         if (opts.dumpIr)
