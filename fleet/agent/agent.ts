@@ -11,6 +11,7 @@ import { FleetClient } from './client.js';
 import { downloadResumable } from './download.js';
 import { type Identity, loadIdentity, pinnedTrust, saveIdentity } from './identity.js';
 import { selfTest } from './self-test.js';
+import { pauseHook } from './pause-hook.js';
 import { type SlotPointer, Slots } from './slots.js';
 
 export interface AgentOptions {
@@ -202,6 +203,7 @@ export class Agent {
     }
     const slot = await this.slots.spare();
     await this.slots.write(slot, bytes, signature);
+    await pauseHook('before-pointer');
     const pointer: SlotPointer = {
       slot,
       model: desired.model!,
