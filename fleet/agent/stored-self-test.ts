@@ -7,7 +7,7 @@ import type { Tensor } from '../../runtime/ort-tensor.js';
 /**
  * Runs the artifact's stored self-test (manifest `selfTest`): its sample inputs through the session,
  * each output compared with the reference executor's at the recorded tolerance,
- * |got − expected| ≤ atol + rtol·|expected| (non-finite values always fail). Throws naming the output, the worst element and the
+ * |got − expected| ≤ atol + rtol·|expected| (a non-finite output always fails, also where the reference gave one). Throws naming the output, the worst element and the
  * max error when one is off.
  */
 export async function storedSelfTest(session: InferenceSession): Promise<void> {
@@ -38,9 +38,13 @@ export async function storedSelfTest(session: InferenceSession): Promise<void> {
     let maxErr = 0;
     for (let k = 0; k < want.data.length; k++) {
       const a = Number(actual.data[k]);
+      if (!Number.isFinite(a)) {
+        throw new KilnError(`self-test: output '${m.name}' has a non-finite value (${a}) at index ${k}`, {
+          expected: 'finite outputs on the stored sample input',
+        });
+      }
       const e = Number(want.data[k]);
       const err = Math.abs(a - e);
-      // NaN/Inf anywhere fails (also where the reference gave them: a model must be healthy on its sample)
       const bad = !(err <= st.atol + st.rtol * Math.abs(e));
       maxErr = Math.max(maxErr, Number.isFinite(err) ? err : Infinity);
       if (bad && worst < 0) worst = k;
