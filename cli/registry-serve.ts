@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import { SCOPES, type Scope, createToken, listTokens, revokeToken } from '../registry/tokens.js';
 import { output, withRegistry } from './registry-shared.js';
+import { serveUntilSignal } from './serve-shared.js';
 import { printTable } from './table.js';
-import { Registry } from '../registry/registry.js';
 
 /** The server's default upload limit (registry/http/server.ts DEFAULT_MAX_UPLOAD_BYTES), here without loading fastify. */
 const MAX_UPLOAD_DEFAULT = 2 * 1024 ** 3;
@@ -20,26 +20,13 @@ export function registryServeCommand(): Command {
       (v) => Number(v),
       MAX_UPLOAD_DEFAULT,
     )
-    .action(async (o: { host: string; port: number; maxUploadBytes: number }, cmd: Command) => {
-      const g = cmd.optsWithGlobals<{ home?: string; db?: string }>();
-      const registry = await Registry.open({
-        ...(g.home ? { home: g.home } : {}),
-        ...(g.db ? { db: g.db } : {}),
-      });
-      // fastify is loaded only by this command, not by every kiln invocation
-      const { buildRegistryServer } = await import('../registry/http/server.js');
-      const app = await buildRegistryServer({ registry, maxUploadBytes: o.maxUploadBytes, logger: true });
-      const close = async () => {
-        await app.close();
-        await registry.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', close);
-      process.once('SIGTERM', close);
-      await app.listen({ host: o.host, port: o.port });
-      // keep running until a signal arrives
-      await new Promise(() => undefined);
-    });
+    .action(async (o: { host: string; port: number; maxUploadBytes: number }, cmd: Command) =>
+      serveUntilSignal(cmd, o, async (registry) => {
+        // fastify is loaded only by this command, not by every kiln invocation
+        const { buildRegistryServer } = await import('../registry/http/server.js');
+        return buildRegistryServer({ registry, maxUploadBytes: o.maxUploadBytes, logger: true });
+      }),
+    );
 }
 
 export function registryTokenCommand(): Command {

@@ -14,10 +14,15 @@ export function addRegistryOptions(cmd: Command): Command {
     );
 }
 
+/** Open the registry named by the command's (global) `--home`/`--db` options. */
+export function openRegistry(cmd: Command): Promise<Registry> {
+  const o = cmd.optsWithGlobals<{ home?: string; db?: string }>();
+  return Registry.open({ ...(o.home ? { home: o.home } : {}), ...(o.db ? { db: o.db } : {}) });
+}
+
 /** Open the registry the command's options name, run `fn`, and close it whatever happens. */
 export async function withRegistry<T>(cmd: Command, fn: (reg: Registry) => Promise<T>): Promise<T> {
-  const o = cmd.optsWithGlobals<{ home?: string; db?: string }>();
-  const reg = await Registry.open({ ...(o.home ? { home: o.home } : {}), ...(o.db ? { db: o.db } : {}) });
+  const reg = await openRegistry(cmd);
   try {
     return await fn(reg);
   } finally {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { Registry } from '../registry/registry.js';
 import { addRegistryOptions } from './registry-shared.js';
+import { serveUntilSignal } from './serve-shared.js';
 
 export function serveCommand(): Command {
   return addRegistryOptions(
@@ -16,24 +16,11 @@ export function serveCommand(): Command {
         (v) => Number(v),
         1000,
       ),
-  ).action(
-    async (o: { host: string; port: number; advanceIntervalMs: number; home?: string; db?: string }) => {
-      const registry = await Registry.open({
-        ...(o.home ? { home: o.home } : {}),
-        ...(o.db ? { db: o.db } : {}),
-      });
+  ).action(async (o: { host: string; port: number; advanceIntervalMs: number }, cmd: Command) =>
+    serveUntilSignal(cmd, o, async (registry) => {
       // fastify is loaded only by this command, not by every kiln invocation
       const { buildFleetServer } = await import('../fleet/server/app.js');
-      const app = await buildFleetServer({ registry, advanceIntervalMs: o.advanceIntervalMs, logger: true });
-      const close = async () => {
-        await app.close();
-        await registry.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', close);
-      process.once('SIGTERM', close);
-      await app.listen({ host: o.host, port: o.port });
-      await new Promise(() => undefined); // until a signal arrives
-    },
+      return buildFleetServer({ registry, advanceIntervalMs: o.advanceIntervalMs, logger: true });
+    }),
   );
 }
