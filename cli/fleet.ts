@@ -201,6 +201,26 @@ export function fleetCommand(): Command {
     );
 
   fleet
+    .command('rollback')
+    .description(
+      'send a whole group back to the version it ran before (at once, no soak); undo a live deployment with abort instead',
+    )
+    .argument('<group>', 'device group')
+    .option('--to <version>', 'the older version to go back to (default: the previous one)', (v) => Number(v))
+    .option('--json', 'print JSON')
+    .action(async (group: string, o: { to?: number; json?: boolean }, cmd: Command) => {
+      const d = await call<DeploymentRecord>(
+        conn(cmd),
+        'POST',
+        `/groups/${encodeURIComponent(group)}/rollback`,
+        o.to === undefined ? {} : { to: o.to },
+      );
+      output(o.json, d, () =>
+        console.log(`deployment ${d.id}: ${d.group} back to ${d.model}@${d.version}, ${d.state}`),
+      );
+    });
+
+  fleet
     .command('status')
     .description('deployments, or one deployment with its waves, gates and events')
     .argument('[id]', 'deployment id', (v) => Number(v))

@@ -33,6 +33,8 @@ export interface DeploymentInput {
   /** How long a wave may take to report before the deployment rolls back. */
   waveTimeoutMs?: number;
   actor: string;
+  /** Why, recorded in the deployment's first event (e.g. "rollback from det@3"). */
+  note?: string;
 }
 
 export const later = (at: string, ms: number): string => new Date(Date.parse(at) + ms).toISOString();
@@ -125,7 +127,7 @@ export async function createDeployment(reg: Registry, input: DeploymentInput): P
       at,
       'created',
       0,
-      `${ref.name}@${version} to '${input.group}' by ${input.actor}`,
+      `${ref.name}@${version} to '${input.group}' by ${input.actor}${input.note ? ` (${input.note})` : ''}`,
     );
     await addEvent(
       tx,

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { rollbackGroup } from '../rollback.js';
 import type { Registry } from '../../registry/registry.js';
 import { waveHealth } from '../advance.js';
 import {
@@ -99,6 +100,29 @@ export function operatorRoutes(app: FastifyInstance, reg: Registry, afterChange:
       return reply.code(201).send(d);
     },
   });
+
+  app.post<{ Params: { group: string }; Body: { to?: number; waveTimeoutMs?: number } }>(
+    '/groups/:group/rollback',
+    {
+      config: { fleet: { scope: 'write' } },
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { to: { type: 'integer', minimum: 1 }, waveTimeoutMs: { type: 'integer', minimum: 1 } },
+        },
+      },
+      handler: async (req, reply) => {
+        const d = await rollbackGroup(reg, {
+          group: req.params.group,
+          ...req.body,
+          actor: req.operator!.name,
+        });
+        afterChange();
+        return reply.code(201).send(d);
+      },
+    },
+  );
 
   for (const action of ['pause', 'resume', 'abort'] as const) {
     app.post<{ Params: { id: number } }>(`/deployments/:id/${action}`, {
