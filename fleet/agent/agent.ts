@@ -11,6 +11,8 @@ import { FleetClient } from './client.js';
 import { downloadResumable } from './download.js';
 import { type Identity, loadIdentity, pinnedTrust, saveIdentity } from './identity.js';
 import { selfTest } from './self-test.js';
+import { type CrashLoopPolicy, DEFAULT_CRASH_LOOP, StartJournal } from './crash-loop.js';
+import { Refusals } from './refusals.js';
 import { pauseHook } from './pause-hook.js';
 import { type SlotPointer, Slots } from './slots.js';
 
@@ -28,6 +30,8 @@ export interface AgentOptions {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   random?: () => number;
+  /** When a newly installed version counts as crash-looping (default: more than 3 starts in 10 min). */
+  crashLoop?: CrashLoopPolicy;
 }
 
 /** What one sync did. */
@@ -46,7 +50,6 @@ export type SyncResult =
 export class Agent {
   private live: InferenceSession | undefined;
   private current: SlotPointer | undefined;
-  private readonly refused = new Map<string, string>();
   private lastReported = '';
   private stopped = false;
   private wake: (() => void) | undefined;
@@ -58,6 +61,7 @@ export class Agent {
     private readonly trust: TrustStore,
     private readonly client: FleetClient,
     private readonly slots: Slots,
+    private readonly refusals: Refusals,
   ) {}
 
   static async start(options: AgentOptions): Promise<Agent> {
@@ -88,6 +92,7 @@ export class Agent {
       pinnedTrust(identity, options.dir),
       new FleetClient(options.server, identity.credential),
       new Slots(options.dir),
+      await Refusals.open(options.dir),
     );
     await agent.loadCurrent();
     return agent;
@@ -106,10 +111,32 @@ export class Agent {
     return this.current;
   }
 
-  /** Come back on the slot the pointer names, checked again as if it were new. */
+  /**
+   * Come back on the slot the pointer names, checked again as if it were new; or, when this is one
+   * start too many soon after that version was installed (a crash loop), on the previous slot.
+   */
   private async loadCurrent(): Promise<void> {
-    const p = await this.slots.pointer();
+    let p = await this.slots.pointer();
     if (!p) return;
+    if (p.installedAt !== undefined && p.previous) {
+      const policy = this.options.crashLoop ?? DEFAULT_CRASH_LOOP;
+      const starts = await new StartJournal(this.options.dir).record(
+        p.sha256,
+        p.installedAt,
+        Date.now(),
+        policy,
+      );
+      if (starts > policy.maxStarts) {
+        const back = p.previous;
+        await this.refusals.add(
+          p.sha256,
+          `crash loop: ${starts} starts within ${Math.round(policy.windowMs / 1000)} s of installing ${p.model}@${p.version}; went back to ${back.model}@${back.version}`,
+          'disk',
+        );
+        p = { ...back };
+        await this.slots.point(p);
+      }
+    }
     const { artifact, signature } = await this.slots.read(p.slot);
     await verifySignedArtifact(artifact, this.trust, { signature, file: this.slots.artifactPath(p.slot) });
     this.live = await InferenceSession.create(artifact);
@@ -129,7 +156,15 @@ export class Agent {
       }
       return { action: 'current' };
     }
-    if (this.refused.has(v.sha256)) return { action: 'skipped' };
+    const refusedBefore = this.refusals.reason(v.sha256);
+    if (refusedBefore !== undefined) {
+      // reported once per process and deployment (a crash-loop revert is first reported after the restart)
+      if (this.lastReported !== key) {
+        await this.report(desired, 'failed', refusedBefore);
+        this.lastReported = key;
+      }
+      return { action: 'skipped' };
+    }
     let refusal: string | undefined;
     let resumedFrom = 0;
     if (
@@ -153,8 +188,9 @@ export class Agent {
       }
     }
     if (refusal !== undefined) {
-      this.refused.set(v.sha256, refusal);
+      await this.refusals.add(v.sha256, refusal);
       await this.report(desired, 'failed', refusal);
+      this.lastReported = key;
       return { action: 'refused', version: desired.version, reason: refusal };
     }
     await this.report(desired, 'installed');
@@ -210,6 +246,18 @@ export class Agent {
       version: desired.version!,
       variantId: v.id,
       sha256: v.sha256,
+      installedAt: Date.now(),
+      ...(this.current
+        ? {
+            previous: {
+              slot: this.current.slot,
+              model: this.current.model,
+              version: this.current.version,
+              variantId: this.current.variantId,
+              sha256: this.current.sha256,
+            },
+          }
+        : {}),
     };
     await this.slots.point(pointer);
     const old = this.live;

@@ -12,6 +12,10 @@ export interface SlotPointer {
   version: number;
   variantId: number;
   sha256: string;
+  /** When it was switched to (epoch ms): starts soon after count towards a crash loop. */
+  installedAt?: number;
+  /** What the other slot holds: where a crash loop goes back to. */
+  previous?: Omit<SlotPointer, 'previous' | 'installedAt'>;
 }
 
 /**
