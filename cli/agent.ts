@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { compileWasmEagerly } from './eager-wasm.js';
 import { Agent, type SyncResult } from '../fleet/agent/agent.js';
 import { TARGET_NAMES } from '../runtime/artifact/manifest.js';
 
@@ -33,6 +34,7 @@ export function agentCommand(): Command {
         pollMs: number;
         once?: boolean;
       }) => {
+        compileWasmEagerly(); // a device's first inference after a (re)start should not be the slow one
         const agent = await Agent.start({
           server: o.server,
           dir: o.dir,

@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { compileWasmEagerly } from './eager-wasm.js';
 import { basename, extname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { ValueInfo } from '../compiler/ir/graph.js';
@@ -57,6 +58,7 @@ export function runCommand(): Command {
       let backend = opts.backend;
       if (file.toLowerCase().endsWith('.kiln')) {
         // A compiled artifact: verified on load, run by its target's runtime.
+        compileWasmEagerly();
         const threads = opts.threads === undefined ? undefined : parseThreads(opts.threads);
         const bytes = readArtifactBytes(file);
         if (opts.trust) {
