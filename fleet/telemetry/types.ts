@@ -106,8 +106,8 @@ export interface ChannelBaseline {
 export interface Baseline {
   model: string;
   version: number;
-  /** `data`: uploaded sample data; `self-test`: the artifact's stored self-test inputs (few values). */
-  source: 'data' | 'self-test';
+  /** `data`: sample data uploaded for the version (the only source; see docs/monitoring.md). */
+  source: 'data';
   createdAt: string;
   inputs: Record<string, { channels: ChannelBaseline[] }>;
 }
