@@ -2,6 +2,7 @@ import { type Registry, now } from '../registry/registry.js';
 import type { Queryable } from '../registry/storage/db.js';
 import { type DeploymentRow, addEvent, lockFleet } from './deployment-rows.js';
 import { later } from './deployments.js';
+import { gateRegressions } from './monitoring/monitor.js';
 import { type WaveTarget, reach } from './strategy.js';
 
 export interface WaveHealth {
@@ -65,6 +66,14 @@ async function step(tx: Queryable, d: DeploymentRow): Promise<boolean> {
   );
   const soakedAt = later(started?.at ?? d.state_since, Number(d.soak_ms));
   if (h.installed + h.failed === h.released && soakedAt <= at) {
+    // the telemetry part of the gate: the new version against the previous one (docs/monitoring.md)
+    const regressed = await gateRegressions(tx, d, Date.parse(at));
+    if (regressed.length > 0) {
+      const why = regressed.map((r) => r.message).join('; ');
+      await addEvent(tx, id, at, 'gate-failed', wave, `${summary}; ${why}`);
+      await finish(tx, id, 'rolled_back', at, wave, `wave ${wave + 1} gate failed: ${why}`);
+      return true;
+    }
     await addEvent(tx, id, at, 'gate-passed', wave, `${summary}; soaked ${Number(d.soak_ms)} ms`);
     if (wave === last) {
       await finish(tx, id, 'succeeded', at, wave, `all ${h.released} devices on ${d.model}@${d.version}`);

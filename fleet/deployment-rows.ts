@@ -23,6 +23,8 @@ export interface DeploymentRow {
   reason: string | null;
   created_at: string;
   created_by: string;
+  max_error_rate_increase: number | null;
+  max_p95_ratio: number | null;
 }
 
 export interface DeploymentEvent {
@@ -51,6 +53,9 @@ export interface DeploymentRecord {
   reason?: string;
   createdAt: string;
   createdBy: string;
+  /** Regression gate thresholds set for this deployment (defaults in docs/monitoring.md when absent). */
+  maxErrorRateIncrease?: number;
+  maxP95Ratio?: number;
   events: DeploymentEvent[];
 }
 
@@ -73,6 +78,10 @@ export function deploymentRecord(r: DeploymentRow, events: DeploymentEvent[]): D
     ...(r.reason !== null ? { reason: r.reason } : {}),
     createdAt: r.created_at,
     createdBy: r.created_by,
+    ...(r.max_error_rate_increase !== null
+      ? { maxErrorRateIncrease: Number(r.max_error_rate_increase) }
+      : {}),
+    ...(r.max_p95_ratio !== null ? { maxP95Ratio: Number(r.max_p95_ratio) } : {}),
     events,
   };
 }

@@ -32,6 +32,10 @@ export interface DeploymentInput {
   soakMs?: number;
   /** How long a wave may take to report before the deployment rolls back. */
   waveTimeoutMs?: number;
+  /** Regression gate: the largest error-rate increase over the previous version (default 0.05). */
+  maxErrorRateIncrease?: number;
+  /** Regression gate: the largest p95 latency ratio to the previous version (default 1.5). */
+  maxP95Ratio?: number;
   actor: string;
   /** Why, recorded in the deployment's first event (e.g. "rollback from det@3"). */
   note?: string;
@@ -55,6 +59,19 @@ export async function createDeployment(reg: Registry, input: DeploymentInput): P
     throw new KilnError(
       `the wave timeout (${waveTimeoutMs} ms) must be longer than the soak time (${soakMs} ms)`,
     );
+  }
+  if (
+    input.maxErrorRateIncrease !== undefined &&
+    !(input.maxErrorRateIncrease >= 0 && input.maxErrorRateIncrease <= 1)
+  ) {
+    throw new KilnError(`invalid maximum error-rate increase ${input.maxErrorRateIncrease}`, {
+      expected: 'a number in [0, 1]',
+    });
+  }
+  if (input.maxP95Ratio !== undefined && !(input.maxP95Ratio >= 1 && Number.isFinite(input.maxP95Ratio))) {
+    throw new KilnError(`invalid maximum p95 latency ratio ${input.maxP95Ratio}`, {
+      expected: 'a finite number ≥ 1',
+    });
   }
   const ref = parseVersionRef(input.model);
   const id = await reg.db.transaction(async (tx) => {
@@ -90,8 +107,9 @@ export async function createDeployment(reg: Registry, input: DeploymentInput): P
     const at = now();
     const row = await tx.get<{ id: number }>(
       `INSERT INTO fleet_deployments (group_name, model, version, previous_version, strategy, waves, max_failure_rate,
-         soak_ms, wave_timeout_ms, state, wave, state_since, deadline, created_at, created_by)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', 0, ?, ?, ?, ?) RETURNING id`,
+         soak_ms, wave_timeout_ms, state, wave, state_since, deadline, created_at, created_by,
+         max_error_rate_increase, max_p95_ratio)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', 0, ?, ?, ?, ?, ?, ?) RETURNING id`,
       [
         input.group,
         ref.name,
@@ -106,6 +124,8 @@ export async function createDeployment(reg: Registry, input: DeploymentInput): P
         later(at, waveTimeoutMs),
         at,
         input.actor,
+        input.maxErrorRateIncrease ?? null,
+        input.maxP95Ratio ?? null,
       ],
     );
     const depId = Number(row!.id);

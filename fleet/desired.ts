@@ -2,6 +2,7 @@ import { NotFoundError } from '../registry/errors.js';
 import type { Registry } from '../registry/registry.js';
 import { baselineDeployment, liveDeployment } from './deployment-rows.js';
 import { getDevice } from './devices.js';
+import type { TelemetryConfig } from './telemetry/types.js';
 
 export interface DesiredVariant {
   id: number;
@@ -22,6 +23,8 @@ export interface DesiredState {
   /** True when the device is told to go back to an older version (a rollback, not a replay). */
   rollback: boolean;
   variant?: DesiredVariant;
+  /** How often to send telemetry and the desired version's input bins (docs/monitoring.md). */
+  telemetry?: TelemetryConfig;
 }
 
 /**

@@ -14,6 +14,8 @@ export interface DeviceRecord {
   /** When the device last enrolled or reported (polls do not write). */
   lastSeenAt: string;
   current?: { model: string; version: number };
+  /** Telemetry batches the device dropped (its spool was full), as it reported. */
+  telemetryDropped: number;
 }
 
 interface DeviceRow {
@@ -27,10 +29,11 @@ interface DeviceRow {
   last_seen_at: string;
   current_model: string | null;
   current_version: number | null;
+  telemetry_dropped: number;
 }
 
 const COLUMNS =
-  'id, name, group_name, target, features, runtime_version, enrolled_at, last_seen_at, current_model, current_version';
+  'id, name, group_name, target, features, runtime_version, enrolled_at, last_seen_at, current_model, current_version, telemetry_dropped';
 
 function record(r: DeviceRow): DeviceRecord {
   return {
@@ -45,6 +48,7 @@ function record(r: DeviceRow): DeviceRecord {
     ...(r.current_model !== null && r.current_version !== null
       ? { current: { model: r.current_model, version: Number(r.current_version) } }
       : {}),
+    telemetryDropped: Number(r.telemetry_dropped),
   };
 }
 

@@ -7,7 +7,7 @@ import { KilnError } from '../../runtime/errors.js';
 import { InferenceSession } from '../../runtime/inference-session.js';
 import type { DesiredState } from '../desired.js';
 import { nextDelay } from './backoff.js';
-import { FleetClient } from './client.js';
+import { FleetClient, FleetHttpError } from './client.js';
 import { downloadResumable } from './download.js';
 import { type Identity, loadIdentity, pinnedTrust, saveIdentity } from './identity.js';
 import { selfTest } from './self-test.js';
@@ -15,6 +15,11 @@ import { type CrashLoopPolicy, DEFAULT_CRASH_LOOP, StartJournal } from './crash-
 import { Refusals } from './refusals.js';
 import { pauseHook } from './pause-hook.js';
 import { type SlotPointer, Slots } from './slots.js';
+import { TelemetryRecorder } from './telemetry-recorder.js';
+import { type SendResult, TelemetrySender } from './telemetry-sender.js';
+import { TelemetrySpool } from './telemetry-spool.js';
+import { DEFAULT_TELEMETRY_INTERVAL_MS, type TelemetryBins } from '../telemetry/types.js';
+import type { Tensor } from '../../runtime/ort-tensor.js';
 
 export interface AgentOptions {
   /** The fleet server's base URL (e.g. http://127.0.0.1:8700). */
@@ -32,6 +37,10 @@ export interface AgentOptions {
   random?: () => number;
   /** When a newly installed version counts as crash-looping (default: more than 3 starts in 10 min). */
   crashLoop?: CrashLoopPolicy;
+  /** How often telemetry is sent; default: the server's (desired state), else 10 s. */
+  telemetryIntervalMs?: number;
+  /** The cap of the telemetry spool under `<dir>/telemetry/` (default 8 MiB). */
+  telemetrySpoolBytes?: number;
 }
 
 /** What one sync did. */
@@ -54,6 +63,12 @@ export class Agent {
   private stopped = false;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
+  private readonly recorder = new TelemetryRecorder();
+  private readonly bins = new Map<string, TelemetryBins>();
+  readonly spool: TelemetrySpool;
+  private readonly sender: TelemetrySender;
+  private telemetryTimer: NodeJS.Timeout | undefined;
+  private telemetryEvery = 0;
 
   private constructor(
     private readonly options: AgentOptions,
@@ -62,7 +77,16 @@ export class Agent {
     private readonly client: FleetClient,
     private readonly slots: Slots,
     private readonly refusals: Refusals,
-  ) {}
+  ) {
+    this.spool = new TelemetrySpool(join(options.dir, 'telemetry'), options.telemetrySpoolBytes);
+    this.sender = new TelemetrySender(
+      this.spool,
+      (u) => this.client.telemetry(this.deviceId, u),
+      // the server refuses these batches for good (malformed, too large): resending cannot help
+      (err) => err instanceof FleetHttpError && (err.status === 400 || err.status === 413),
+    );
+    this.scheduleTelemetry(options.telemetryIntervalMs ?? DEFAULT_TELEMETRY_INTERVAL_MS);
+  }
 
   static async start(options: AgentOptions): Promise<Agent> {
     await mkdir(join(options.dir, 'staging'), { recursive: true });
@@ -112,6 +136,45 @@ export class Agent {
   }
 
   /**
+   * Run the live model (as `session.run`) and record the call for telemetry: a run, its latency or
+   * its error kind (the error is rethrown), and the inputs' statistics binned over the version's
+   * baseline edges.
+   */
+  async infer(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    const session = this.live;
+    const current = this.current;
+    if (!session || !current) {
+      throw new KilnError(`device ${this.deviceId} has no model installed yet`, {
+        expected: 'a deployment to its group (kiln fleet deploy) and a completed sync',
+      });
+    }
+    const v = { model: current.model, version: current.version, variantId: current.variantId };
+    const bins = this.bins.get(`${current.model}@${current.version}`);
+    const t0 = performance.now();
+    try {
+      const out = await session.run(feeds);
+      this.recorder.record(v, feeds, { ms: performance.now() - t0 }, bins);
+      return out;
+    } catch (error) {
+      this.recorder.record(v, feeds, { error }, bins);
+      throw error;
+    }
+  }
+
+  /** Close the open telemetry batches and send them (spooled if the server is unreachable). */
+  async flushTelemetry(): Promise<SendResult> {
+    return this.sender.send(this.recorder.drain());
+  }
+
+  private scheduleTelemetry(ms: number): void {
+    if (ms === this.telemetryEvery || !(ms > 0)) return;
+    this.telemetryEvery = ms;
+    clearInterval(this.telemetryTimer);
+    this.telemetryTimer = setInterval(() => void this.flushTelemetry(), ms);
+    this.telemetryTimer.unref();
+  }
+
+  /**
    * Come back on the slot the pointer names, checked again as if it were new; or, when this is one
    * start too many soon after that version was installed (a crash loop), on the previous slot.
    */
@@ -146,6 +209,13 @@ export class Agent {
   /** One poll: fetch the desired state and act on it. Network and server errors are thrown. */
   async syncOnce(): Promise<SyncResult> {
     const desired = await this.client.desired(this.deviceId);
+    if (desired.telemetry) {
+      if (desired.telemetry.bins && desired.model !== undefined && desired.version !== undefined) {
+        this.bins.set(`${desired.model}@${desired.version}`, desired.telemetry.bins);
+      }
+      if (this.options.telemetryIntervalMs === undefined)
+        this.scheduleTelemetry(desired.telemetry.intervalMs);
+    }
     const v = desired.variant;
     if (!v || desired.version === undefined || desired.model === undefined) return { action: 'none' };
     const key = `${desired.deploymentId}:${v.sha256}`;
@@ -320,6 +390,8 @@ export class Agent {
     this.stopped = true;
     this.wake?.();
     await this.loop;
+    clearInterval(this.telemetryTimer);
+    await this.flushTelemetry();
     await this.live?.release();
     this.live = undefined;
   }

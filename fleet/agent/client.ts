@@ -2,6 +2,7 @@ import { KilnError } from '../../runtime/errors.js';
 import type { DesiredState } from '../desired.js';
 import type { DeviceDescription, Enrollment } from '../enrollment.js';
 import type { DeviceReport } from '../reports.js';
+import type { TelemetryUpload } from '../telemetry/types.js';
 
 /** The fleet API as a device sees it (`<server>/fleet/v1`), over fetch. */
 export class FleetClient {
@@ -31,6 +32,10 @@ export class FleetClient {
     r: DeviceReport & { device?: Omit<DeviceDescription, 'name'> },
   ): Promise<void> {
     await this.call('POST', `/devices/${deviceId}/reports`, r);
+  }
+
+  async telemetry(deviceId: string, upload: TelemetryUpload): Promise<void> {
+    await this.call('POST', `/devices/${deviceId}/telemetry`, upload);
   }
 
   async bytes(path: string): Promise<Uint8Array> {

@@ -6,6 +6,10 @@ import { fleetAuthHook } from './auth.js';
 import { sendFleetError } from './errors.js';
 import { deviceRoutes } from './routes-device.js';
 import { operatorRoutes } from './routes-operator.js';
+import { monitoringRoutes } from './routes-monitoring.js';
+import { DEFAULT_TELEMETRY_INTERVAL_MS } from '../telemetry/types.js';
+import { postAlert } from '../monitoring/alerts.js';
+import { evaluateMonitoring } from '../monitoring/monitor.js';
 
 export interface FleetServerOptions {
   registry: Registry;
@@ -13,15 +17,29 @@ export interface FleetServerOptions {
   advanceIntervalMs?: number;
   logger?: boolean;
   maxUploadBytes?: number;
+  /** How often agents send telemetry (told in the desired state; default 10 s). */
+  telemetryIntervalMs?: number;
+  /** How often drift and regressions are evaluated (default 5 s; 0: never). */
+  monitorIntervalMs?: number;
+  /** The telemetry window each evaluation looks at (default 5 min). */
+  monitorWindowMs?: number;
+  /** Each new alert is POSTed here as JSON. */
+  alertWebhook?: string;
 }
 
 export const DEFAULT_ADVANCE_INTERVAL_MS = 1000;
+export const DEFAULT_MONITOR_INTERVAL_MS = 5000;
 
-const fleetApi: FastifyPluginAsync<{ registry: Registry; afterChange: () => void }> = async (app, o) => {
+const fleetApi: FastifyPluginAsync<{
+  registry: Registry;
+  afterChange: () => void;
+  telemetryIntervalMs: number;
+}> = async (app, o) => {
   app.addHook('onRequest', fleetAuthHook(o.registry));
   app.setErrorHandler(sendFleetError);
   operatorRoutes(app, o.registry, o.afterChange);
-  deviceRoutes(app, o.registry, o.afterChange);
+  deviceRoutes(app, o.registry, o.afterChange, o.telemetryIntervalMs);
+  monitoringRoutes(app, o.registry);
 };
 
 /**
@@ -55,7 +73,13 @@ export async function buildFleetServer(options: FleetServerOptions): Promise<Fas
     prefix: '/registry/v1',
     ...(options.maxUploadBytes ? { maxUploadBytes: options.maxUploadBytes } : {}),
   });
-  await app.register(fleetApi, { registry: reg, afterChange: kick, prefix: '/fleet/v1' });
+  await app.register(fleetApi, {
+    registry: reg,
+    afterChange: kick,
+    telemetryIntervalMs: options.telemetryIntervalMs ?? DEFAULT_TELEMETRY_INTERVAL_MS,
+    prefix: '/fleet/v1',
+  });
+  startMonitor(app, options);
   const interval = options.advanceIntervalMs ?? DEFAULT_ADVANCE_INTERVAL_MS;
   if (interval > 0) {
     const timer = setInterval(kick, interval);
@@ -66,4 +90,31 @@ export async function buildFleetServer(options: FleetServerOptions): Promise<Fas
     await running;
   });
   return app;
+}
+
+/** Drift and regression checks on a timer, one pass at a time; new alerts go to the webhook. */
+function startMonitor(app: FastifyInstance, options: FleetServerOptions): void {
+  const every = options.monitorIntervalMs ?? DEFAULT_MONITOR_INTERVAL_MS;
+  if (!(every > 0)) return;
+  let pass: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    pass ??= evaluateMonitoring(options.registry.db, {
+      ...(options.monitorWindowMs ? { windowMs: options.monitorWindowMs } : {}),
+    })
+      .then(async (alerts) => {
+        for (const a of alerts) {
+          app.log.warn({ alert: a }, a.message);
+          if (!options.alertWebhook) continue;
+          const failure = await postAlert(options.alertWebhook, a);
+          if (failure) app.log.error(failure);
+        }
+      })
+      .catch((err: unknown) => app.log.error(err, 'monitoring pass failed'))
+      .finally(() => (pass = undefined));
+  }, every);
+  timer.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(timer);
+    await pass;
+  });
 }

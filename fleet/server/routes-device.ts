@@ -6,6 +6,7 @@ import { deviceMayRead, desiredState } from '../desired.js';
 import { updateDescription } from '../devices.js';
 import { type DeviceDescription, enrollDevice } from '../enrollment.js';
 import { ForbiddenError } from '../errors.js';
+import { baselineBins } from '../monitoring/baselines.js';
 import { type DeviceReport, recordReport } from '../reports.js';
 
 const description = {
@@ -22,7 +23,12 @@ const variantParams = {
 } as const;
 
 /** Routes for devices: enroll with a one-time token, then read their desired state, download, report. */
-export function deviceRoutes(app: FastifyInstance, reg: Registry, afterChange: () => void): void {
+export function deviceRoutes(
+  app: FastifyInstance,
+  reg: Registry,
+  afterChange: () => void,
+  telemetryIntervalMs: number,
+): void {
   app.post<{ Body: DeviceDescription & { token: string } }>('/enroll', {
     schema: {
       body: {
@@ -42,7 +48,14 @@ export function deviceRoutes(app: FastifyInstance, reg: Registry, afterChange: (
 
   app.get<{ Params: { deviceId: string } }>('/devices/:deviceId/desired', {
     config: { fleet: { device: true } },
-    handler: async (req) => desiredState(reg, req.params.deviceId),
+    handler: async (req) => {
+      const d = await desiredState(reg, req.params.deviceId);
+      const bins =
+        d.model !== undefined && d.version !== undefined
+          ? await baselineBins(reg.db, d.model, d.version)
+          : undefined;
+      return { ...d, telemetry: { intervalMs: telemetryIntervalMs, ...(bins ? { bins } : {}) } };
+    },
   });
 
   app.post<{

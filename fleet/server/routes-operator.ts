@@ -91,6 +91,8 @@ export function operatorRoutes(app: FastifyInstance, reg: Registry, afterChange:
           maxFailureRate: { type: 'number' },
           soakMs: { type: 'integer' },
           waveTimeoutMs: { type: 'integer' },
+          maxErrorRateIncrease: { type: 'number' },
+          maxP95Ratio: { type: 'number' },
         },
       },
     },

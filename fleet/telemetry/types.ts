@@ -82,6 +82,9 @@ export interface ChannelBins {
 /** What the agent needs to bin inputs of a version: per input, per channel, the edges. */
 export type TelemetryBins = Record<string, { channels: ChannelBins[] }>;
 
+/** How often agents send telemetry unless the server says otherwise. */
+export const DEFAULT_TELEMETRY_INTERVAL_MS = 10_000;
+
 /** Added to the desired state (`GET /devices/:id/desired` → `telemetry`). */
 export interface TelemetryConfig {
   /** How often the agent sends a batch. */

@@ -209,6 +209,61 @@ CREATE INDEX fleet_reports_deployment ON fleet_reports (deployment_id, device_id
 CREATE INDEX fleet_events_deployment ON fleet_events (deployment_id, id)
 `,
   },
+  {
+    version: 3,
+    why: 'monitoring: telemetry batches (idempotent by id), baselines per version, alerts; dropped telemetry per device; regression gate thresholds per deployment',
+    sql: `
+CREATE TABLE telemetry_batches (
+  id TEXT PRIMARY KEY,
+  device_id TEXT NOT NULL REFERENCES fleet_devices(id),
+  group_name TEXT NOT NULL,
+  model TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  variant_id BIGINT NOT NULL,
+  start_ms BIGINT NOT NULL,
+  end_ms BIGINT NOT NULL,
+  received_at TEXT NOT NULL,
+  runs BIGINT NOT NULL,
+  error_count BIGINT NOT NULL,
+  errors TEXT NOT NULL,
+  latency TEXT NOT NULL,
+  inputs TEXT NOT NULL
+);
+CREATE INDEX telemetry_batches_version ON telemetry_batches (model, version, group_name, end_ms);
+CREATE INDEX telemetry_batches_end ON telemetry_batches (end_ms);
+CREATE TABLE monitoring_baselines (
+  model TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (model, version),
+  FOREIGN KEY (model, version) REFERENCES versions(model, version)
+);
+CREATE TABLE monitoring_alerts (
+  id {{id}},
+  kind TEXT NOT NULL,
+  model TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  group_name TEXT NOT NULL,
+  input TEXT,
+  channel INTEGER,
+  value DOUBLE PRECISION NOT NULL,
+  threshold DOUBLE PRECISION NOT NULL,
+  message TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  state TEXT NOT NULL,
+  acked_by TEXT,
+  acked_at TEXT,
+  dedup_key TEXT NOT NULL
+);
+CREATE UNIQUE INDEX monitoring_alerts_one_open ON monitoring_alerts (dedup_key) WHERE state = 'open';
+CREATE INDEX monitoring_alerts_group ON monitoring_alerts (group_name, id);
+ALTER TABLE fleet_devices ADD COLUMN telemetry_dropped BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE fleet_deployments ADD COLUMN max_error_rate_increase DOUBLE PRECISION;
+ALTER TABLE fleet_deployments ADD COLUMN max_p95_ratio DOUBLE PRECISION
+`,
+  },
 ];
 
 const ID_COLUMN: Record<Dialect, string> = {
