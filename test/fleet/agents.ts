@@ -1,11 +1,17 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent } from '../../fleet/agent/agent.js';
+import { Agent, type AgentOptions } from '../../fleet/agent/agent.js';
 import type { TestFleet } from './fixtures.js';
 
 /** Enroll `n` in-process agents into `group`, each in its own folder, polling fast. */
-export async function startAgents(f: TestFleet, group: string, n: number, pollMs = 60): Promise<Agent[]> {
+export async function startAgents(
+  f: TestFleet,
+  group: string,
+  n: number,
+  pollMs = 60,
+  extra: Partial<AgentOptions> = {},
+): Promise<Agent[]> {
   const agents: Agent[] = [];
   for (let i = 0; i < n; i++) {
     const t = await f.api('POST', '/enrollment-tokens', f.adminToken, { group });
@@ -19,6 +25,7 @@ export async function startAgents(f: TestFleet, group: string, n: number, pollMs
         pollMs,
         backoffBaseMs: 50,
         backoffMaxMs: 500,
+        ...extra,
       }),
     );
   }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { exportModel } from '../../compiler/onnx/export.js';
-import { buildFleetServer } from '../../fleet/server/app.js';
+import { type FleetServerOptions, buildFleetServer } from '../../fleet/server/app.js';
 import { createToken } from '../../registry/tokens.js';
 import { generateKey } from '../../registry/trust.js';
 import { compileVariant } from '../../registry/variants.js';
@@ -29,13 +29,17 @@ export interface TestFleet {
 }
 
 /** A fleet server on 127.0.0.1 over a fresh registry with a signing key and an admin token. */
-export async function startFleet(b: Backend, advanceIntervalMs = 25): Promise<TestFleet> {
+export async function startFleet(
+  b: Backend,
+  advanceIntervalMs = 25,
+  server: Omit<FleetServerOptions, 'registry' | 'advanceIntervalMs'> = {},
+): Promise<TestFleet> {
   const location = await freshLocation(b);
   const reg = await Registry.open({ ...location, actor: 'tester' });
   await generateKey(reg);
   const adminToken = (await createToken(reg, 'ops', 'admin')).token;
   const readToken = (await createToken(reg, 'viewer', 'read')).token;
-  const app = await buildFleetServer({ registry: reg, advanceIntervalMs });
+  const app = await buildFleetServer({ registry: reg, advanceIntervalMs, ...server });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     reg,
