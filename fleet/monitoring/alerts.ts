@@ -48,7 +48,7 @@ function record(r: AlertRow): Alert {
  * alert, or undefined when one was already open.
  */
 export async function raiseAlert(db: Queryable, a: NewAlert): Promise<Alert | undefined> {
-  const key = [a.kind, a.model, a.version, a.group, a.input ?? '', a.channel ?? ''].join('\u0000');
+  const key = JSON.stringify([a.kind, a.model, a.version, a.group, a.input ?? null, a.channel ?? null]);
   const created = now();
   const r = await db.run(
     `INSERT INTO monitoring_alerts (kind, model, version, group_name, input, channel, value, threshold, message,

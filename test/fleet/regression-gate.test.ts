@@ -82,7 +82,8 @@ for (const backend of BACKENDS) {
         'v1 telemetry',
       );
 
-      const d = await finished(await deploy('det@2', 1500));
+      // the soak must leave several telemetry intervals for the new version's runs to arrive
+      const d = await finished(await deploy('det@2', 4000));
       expect(d.state).toBe('rolled_back');
       expect(d.reason).toMatch(/gate failed: det@2 error rate 1\.0000 vs 0\.0000 on det@1/);
       expect(d.events.map((e: { kind: string }) => e.kind)).toEqual([
