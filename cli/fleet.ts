@@ -8,6 +8,7 @@ import type { Strategy } from '../fleet/strategy.js';
 import { KilnError } from '../runtime/errors.js';
 import { output } from './registry-shared.js';
 import { printTable } from './table.js';
+import { monitoringCommands } from './fleet-monitoring.js';
 
 interface Conn {
   server: string;
@@ -15,7 +16,7 @@ interface Conn {
 }
 
 /** One call to the fleet API with the operator's token; server errors become KilnErrors. */
-async function call<T>(c: Conn, method: string, path: string, body?: unknown): Promise<T> {
+export async function call<T>(c: Conn, method: string, path: string, body?: unknown): Promise<T> {
   if (!c.token) {
     throw new KilnError('no API token', { expected: '--token T or KILN_TOKEN (kiln registry token create)' });
   }
@@ -41,7 +42,7 @@ async function call<T>(c: Conn, method: string, path: string, body?: unknown): P
   return json;
 }
 
-const conn = (cmd: Command): Conn => cmd.optsWithGlobals<Conn>();
+export const conn = (cmd: Command): Conn => cmd.optsWithGlobals<Conn>();
 
 /** `--canary 2` (devices) or `--canary 10%`; `--waves 5,25,50,100`; else all at once. */
 export function parseStrategy(o: { canary?: string; waves?: string }): Strategy {
@@ -171,6 +172,16 @@ export function fleetCommand(): Command {
       3600,
     )
     .option('--max-failure-rate <r>', 'share of self-test failures a wave tolerates', (v) => Number(v), 0)
+    .option(
+      '--max-error-rate-increase <r>',
+      "gate: the new version's error rate may exceed the previous version's by at most this (default 0.05)",
+      (v) => Number(v),
+    )
+    .option(
+      '--max-p95-ratio <x>',
+      "gate: the new version's p95 latency may be at most this times the previous version's (default 1.5)",
+      (v) => Number(v),
+    )
     .option('--json', 'print JSON')
     .action(
       async (
@@ -182,6 +193,8 @@ export function fleetCommand(): Command {
           soak: number;
           waveTimeout: number;
           maxFailureRate: number;
+          maxErrorRateIncrease?: number;
+          maxP95Ratio?: number;
           json?: boolean;
         },
         cmd: Command,
@@ -193,6 +206,8 @@ export function fleetCommand(): Command {
           soakMs: Math.round(o.soak * 1000),
           waveTimeoutMs: Math.round(o.waveTimeout * 1000),
           maxFailureRate: o.maxFailureRate,
+          ...(o.maxErrorRateIncrease !== undefined ? { maxErrorRateIncrease: o.maxErrorRateIncrease } : {}),
+          ...(o.maxP95Ratio !== undefined ? { maxP95Ratio: o.maxP95Ratio } : {}),
         });
         output(o.json, d, () =>
           console.log(`deployment ${d.id}: ${d.model}@${d.version} to ${d.group}, ${d.state}`),
@@ -266,5 +281,6 @@ export function fleetCommand(): Command {
         output(o.json, d, () => console.log(`deployment ${d.id}: ${d.state}`));
       });
   }
+  monitoringCommands(fleet);
   return fleet;
 }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildProgram, main } from '../../cli/program.js';
+import { saveNpy } from '../../runtime/npy.js';
+import { Tensor as KilnTensor } from '../../runtime/tensor.js';
 import { type TestFleet, eventually, modelV, publish, startFleet } from './fixtures.js';
 
 /** Run the CLI in this process, capturing what it prints. */
@@ -54,6 +56,9 @@ describe('kiln serve, kiln agent and kiln fleet commands', () => {
         'pause',
         'resume',
         'abort',
+        'baseline',
+        'alerts',
+        'ack',
       ]),
     );
   });
@@ -131,5 +136,25 @@ describe('kiln serve, kiln agent and kiln fleet commands', () => {
     expect(pause.stderr).toMatch(/HTTP 409: cannot pause deployment 1: it is succeeded/);
     const down = await kiln(['fleet', '--server', 'http://127.0.0.1:9', '--token', 'x', 'devices']);
     expect(down.stderr).toMatch(/cannot reach the fleet server at http:\/\/127\.0\.0\.1:9/);
+  });
+
+  it('records a baseline from a folder of .npy files, lists alerts and explains a bad ack', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-baseline-'));
+    const data = Float32Array.from({ length: 600 * 3 }, (_, i) => (i * 7919) % 1000);
+    saveNpy(join(dir, 'x.npy'), new KilnTensor('float32', [600, 3], data));
+    const b = await kiln(['fleet', ...ops(), 'baseline', 'det@1', '--data', dir, '--json']);
+    expect(b.code, b.stderr).toBe(0);
+    const baseline = JSON.parse(b.stdout);
+    expect(baseline).toMatchObject({ model: 'det', version: 1, source: 'data' });
+    expect(baseline.inputs.x.channels.map((c: { count: number }) => c.count)).toEqual([600, 600, 600]);
+    const table = await kiln(['fleet', ...ops(), 'baseline', 'det@1', '--data', dir]);
+    expect(table.stdout).toMatch(/^input\s+channel\s+count\s+mean/);
+    const bad = await kiln(['fleet', ...ops(), 'baseline', 'det', '--data', dir]);
+    expect(bad.stderr).toMatch(/invalid version 'det'/);
+    const alerts = await kiln(['fleet', ...ops(), 'alerts', '--json']);
+    expect(JSON.parse(alerts.stdout)).toEqual([]);
+    const ack = await kiln(['fleet', ...ops(), 'ack', '42']);
+    expect(ack.code).toBe(1);
+    expect(ack.stderr).toMatch(/HTTP 404: alert 42 does not exist/);
   });
 });
