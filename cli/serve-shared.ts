@@ -11,6 +11,8 @@ export async function serveUntilSignal(
   cmd: Command,
   listen: { host: string; port: number },
   build: (registry: Registry) => Promise<FastifyInstance>,
+  /** Called with the listening address (http://HOST:PORT), e.g. to print where to go. */
+  ready?: (address: string) => void,
 ): Promise<never> {
   const registry = await openRegistry(cmd);
   const app = await build(registry);
@@ -21,6 +23,7 @@ export async function serveUntilSignal(
   };
   process.once('SIGINT', close);
   process.once('SIGTERM', close);
-  await app.listen(listen);
+  const address = await app.listen(listen);
+  ready?.(address);
   return new Promise<never>(() => undefined); // until a signal arrives
 }

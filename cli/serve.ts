@@ -7,7 +7,7 @@ export function serveCommand(): Command {
   return addRegistryOptions(
     new Command('serve')
       .description(
-        'run the fleet server: the registry API under /registry/v1 and the fleet API under /fleet/v1 (bearer tokens from `kiln registry token create`)',
+        'run the fleet server: the registry API under /registry/v1, the fleet API under /fleet/v1 and Studio, the web dashboard, under /studio/ (bearer tokens from `kiln registry token create`)',
       )
       .option('--host <host>', 'address to listen on', '127.0.0.1')
       .option('--port <port>', 'port', (v) => Number(v), 8700)
@@ -44,23 +44,28 @@ export function serveCommand(): Command {
       },
       cmd: Command,
     ) =>
-      serveUntilSignal(cmd, o, async (registry) => {
-        if (o.alertWebhook !== undefined && !/^https?:\/\//.test(o.alertWebhook)) {
-          throw new KilnError(`invalid --alert-webhook '${o.alertWebhook}'`, {
-            expected: 'an http:// or https:// URL',
+      serveUntilSignal(
+        cmd,
+        o,
+        async (registry) => {
+          if (o.alertWebhook !== undefined && !/^https?:\/\//.test(o.alertWebhook)) {
+            throw new KilnError(`invalid --alert-webhook '${o.alertWebhook}'`, {
+              expected: 'an http:// or https:// URL',
+            });
+          }
+          // fastify is loaded only by this command, not by every kiln invocation
+          const { buildFleetServer } = await import('../fleet/server/app.js');
+          return buildFleetServer({
+            registry,
+            advanceIntervalMs: o.advanceIntervalMs,
+            telemetryIntervalMs: o.telemetryIntervalMs,
+            monitorIntervalMs: o.monitorIntervalMs,
+            monitorWindowMs: o.monitorWindowMs,
+            ...(o.alertWebhook ? { alertWebhook: o.alertWebhook } : {}),
+            logger: true,
           });
-        }
-        // fastify is loaded only by this command, not by every kiln invocation
-        const { buildFleetServer } = await import('../fleet/server/app.js');
-        return buildFleetServer({
-          registry,
-          advanceIntervalMs: o.advanceIntervalMs,
-          telemetryIntervalMs: o.telemetryIntervalMs,
-          monitorIntervalMs: o.monitorIntervalMs,
-          monitorWindowMs: o.monitorWindowMs,
-          ...(o.alertWebhook ? { alertWebhook: o.alertWebhook } : {}),
-          logger: true,
-        });
-      }),
+        },
+        (address) => console.log(`Studio (sign in with a registry token): ${address}/studio/`),
+      ),
   );
 }

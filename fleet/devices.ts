@@ -92,3 +92,6 @@ export async function updateDescription(
     [d.target, JSON.stringify([...d.features].sort()), d.runtimeVersion, now(), id],
   );
 }
+
+/** For queries that join devices to other tables (fleet/overview.ts). */
+export { COLUMNS as DEVICE_COLUMNS, type DeviceRow, record as deviceRecord };

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { registryApi } from '../../registry/http/server.js';
 import type { Registry } from '../../registry/registry.js';
 import { advance } from '../advance.js';
+import { STUDIO_PATH, studio } from '../studio/plugin.js';
 import { fleetAuthHook } from './auth.js';
 import { sendFleetError } from './errors.js';
 import { deviceRoutes } from './routes-device.js';
@@ -10,6 +11,7 @@ import { monitoringRoutes } from './routes-monitoring.js';
 import { DEFAULT_TELEMETRY_INTERVAL_MS } from '../telemetry/types.js';
 import { postAlert } from '../monitoring/alerts.js';
 import { evaluateMonitoring } from '../monitoring/monitor.js';
+import { overviewRoutes } from './routes-overview.js';
 
 export interface FleetServerOptions {
   registry: Registry;
@@ -25,6 +27,8 @@ export interface FleetServerOptions {
   monitorWindowMs?: number;
   /** Each new alert is POSTed here as JSON. */
   alertWebhook?: string;
+  /** Serve Studio, the web dashboard, under /studio (default true). */
+  studio?: boolean;
 }
 
 export const DEFAULT_ADVANCE_INTERVAL_MS = 1000;
@@ -38,14 +42,16 @@ const fleetApi: FastifyPluginAsync<{
   app.addHook('onRequest', fleetAuthHook(o.registry));
   app.setErrorHandler(sendFleetError);
   operatorRoutes(app, o.registry, o.afterChange);
+  overviewRoutes(app, o.registry);
   deviceRoutes(app, o.registry, o.afterChange, o.telemetryIntervalMs);
   monitoringRoutes(app, o.registry);
 };
 
 /**
- * The fleet server: the registry API under /registry/v1 and the fleet API under /fleet/v1. It keeps
- * no state that matters in memory: a timer (and every report or change) runs advance(), which
- * works from the database, so several processes on one PostgreSQL agree.
+ * The fleet server: the registry API under /registry/v1, the fleet API under /fleet/v1 and Studio
+ * (the dashboard) under /studio/. It keeps no state that matters in memory: a timer (and every
+ * report or change) runs advance(), which works from the database, so several processes on one
+ * PostgreSQL agree.
  */
 export async function buildFleetServer(options: FleetServerOptions): Promise<FastifyInstance> {
   const reg = options.registry;
@@ -80,6 +86,7 @@ export async function buildFleetServer(options: FleetServerOptions): Promise<Fas
     prefix: '/fleet/v1',
   });
   startMonitor(app, options);
+  if (options.studio ?? true) await app.register(studio, { prefix: STUDIO_PATH });
   const interval = options.advanceIntervalMs ?? DEFAULT_ADVANCE_INTERVAL_MS;
   if (interval > 0) {
     const timer = setInterval(kick, interval);

@@ -12,6 +12,7 @@ import {
 import { getDevice, listDevices } from '../devices.js';
 import { createEnrollmentToken } from '../enrollment.js';
 import { createGroup, listGroups } from '../groups.js';
+import { waveProgress } from '../overview.js';
 
 const idParams = {
   type: 'object',
@@ -73,7 +74,11 @@ export function operatorRoutes(app: FastifyInstance, reg: Registry, afterChange:
     schema: { params: idParams },
     handler: async (req) => {
       const d = await getDeployment(reg, req.params.id);
-      return { ...d, health: await waveHealth(reg.db, d.id, d.wave) };
+      return {
+        ...d,
+        health: await waveHealth(reg.db, d.id, d.wave),
+        progress: await waveProgress(reg.db, d),
+      };
     },
   });
 
