@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareTensors } from '../../compiler/conformance/compare.js';
 import { loadModel } from '../../compiler/onnx/import.js';
@@ -21,10 +21,9 @@ import { type ExampleServer, serveExample } from '../../examples/webgpu-browser/
 import { graph, int, ints, model, node, value } from '../helpers/build.js';
 import { runOrt } from '../helpers/ort.js';
 import { randomFloat32 } from '../helpers/random.js';
+import { CHROMIUM, hasChromium, launchChromium } from '../helpers/chromium.js';
 import { TORCH_MODELS, hasTorchModels } from '../helpers/paths.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 const TOL = { rtol: 1e-3, atol: 1e-3 };
 const SQUEEZENET = join(TORCH_MODELS, 'squeezenet1_1.onnx');
 /**
@@ -106,18 +105,7 @@ describe.skipIf(!hasChromium)(
         files['/squeezenet.kiln'] = join(dir, 'squeezenet.kiln');
       }
       server = await serveExample({ files });
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--enable-unsafe-webgpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
+      browser = await launchChromium(['--enable-unsafe-webgpu']);
     }, 180_000);
 
     afterAll(async () => {
