@@ -1,8 +1,10 @@
 /**
- * Studio in headless Debian chromium against a real fleet server with in-process agents: signing in
- * (a bad token refused, a good one accepted), the overview, starting a canary deployment through the
- * form and watching the page follow it through its waves to success, the devices it updated.
- * Saves test-artifacts/studio.png (the CI artifact). Skipped with a message without /usr/bin/chromium.
+ * Studio in headless Debian chromium against a real fleet server with in-process agents in two
+ * groups: signing in (a bad token refused, a good one accepted), starting a canary deployment
+ * through the form and watching the page follow it through its waves to success, the devices it
+ * updated, then a drift alert for the group whose inputs were shifted (and none for the other),
+ * acknowledged on the page, and the latency and drift charts. Saves test-artifacts/studio.png (the
+ * CI artifact) and one screenshot per view. Skipped with a message without /usr/bin/chromium.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +14,9 @@ import type { Agent } from '../../../fleet/agent/agent.js';
 import { CHROMIUM, hasChromium, launchChromium } from '../../helpers/chromium.js';
 import { PROJECT_ROOT } from '../../helpers/paths.js';
 import { startAgents } from '../agents.js';
-import { BACKENDS, type TestFleet, modelV, publish, startFleet } from '../fixtures.js';
+import { BACKENDS, type TestFleet, eventually, modelV, publish, startFleet } from '../fixtures.js';
+import { inferGaussian } from '../monitoring-helpers.js';
+import { gaussian } from '../telemetry/gaussian.js';
 
 const ARTIFACTS = join(PROJECT_ROOT, 'test-artifacts');
 /** The deployment page as one line: "STATE: wave 1 counts | gate / wave 2 counts | gate". */
@@ -31,7 +35,8 @@ describe.skipIf(!hasChromium)(
     : `Studio in headless Chromium (skipped: ${CHROMIUM} not found)`,
   () => {
     let f: TestFleet;
-    let agents: Agent[] = [];
+    let lab: Agent[] = [];
+    let field: Agent[] = [];
     let browser: Browser;
     let page: Page;
     const errors: string[] = [];
@@ -40,12 +45,38 @@ describe.skipIf(!hasChromium)(
 
     beforeAll(async () => {
       mkdirSync(ARTIFACTS, { recursive: true });
-      f = await startFleet(sqlite);
+      f = await startFleet(sqlite, 25, { monitorIntervalMs: 200, monitorWindowMs: 60_000 });
       await publish(f.reg, 'det', modelV(1));
       await publish(f.reg, 'det', modelV(2));
-      expect((await f.api('POST', '/groups', f.adminToken, { name: 'lab' })).status).toBe(201);
-      agents = await startAgents(f, 'lab', 4);
-      for (const a of agents) void a.run();
+      // both versions' baselines: 3000 samples of N(0, 1) per channel of the [1, 3] input
+      const data = Array.from(gaussian(3000 * 3, 100));
+      for (const v of [1, 2]) {
+        const put = await f.api('PUT', `/monitoring/baselines/det/${v}`, f.adminToken, {
+          inputs: { x: { dims: [3000, 3], data } },
+        });
+        expect(put.status, JSON.stringify(put.json)).toBe(201);
+      }
+      for (const name of ['lab', 'field']) {
+        expect((await f.api('POST', '/groups', f.adminToken, { name })).status).toBe(201);
+      }
+      lab = await startAgents(f, 'lab', 4, 60, { telemetryIntervalMs: 200 });
+      field = await startAgents(f, 'field', 3, 60, { telemetryIntervalMs: 200 });
+      for (const a of [...lab, ...field]) void a.run();
+      // both groups start on det@1, deployed over the API
+      for (const group of ['lab', 'field']) {
+        const d = await f.api('POST', '/deployments', f.adminToken, {
+          group,
+          model: 'det@1',
+          strategy: { kind: 'all-at-once' },
+          soakMs: 0,
+        });
+        expect(d.status, JSON.stringify(d.json)).toBe(201);
+      }
+      await eventually(
+        async () => ([...lab, ...field].every((a) => a.running?.version === 1) ? true : undefined),
+        60_000,
+        'det@1 on every device',
+      );
       browser = await launchChromium();
       page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       page.on('pageerror', (err) => errors.push(err.message));
@@ -59,7 +90,7 @@ describe.skipIf(!hasChromium)(
 
     afterAll(async () => {
       await browser?.close();
-      await Promise.all(agents.map((a) => a.stop()));
+      await Promise.all([...lab, ...field].map((a) => a.stop()));
       await f?.close();
     });
 
@@ -72,7 +103,7 @@ describe.skipIf(!hasChromium)(
       expect(await page.isVisible('#nav')).toBe(false);
       await page.fill('#token', 'kiln_not-a-real-token');
       await page.click('#login-form button[type=submit]');
-      await page.waitForFunction("document.querySelector('#login-error').textContent !== ''");
+      await expect.poll(() => text('#login-error')).not.toBe('');
       expect(await text('#login-error')).toBe('Token refused: unknown or revoked token.');
       expect(await page.isVisible('#nav')).toBe(false);
       expect(await page.evaluate('sessionStorage.length')).toBe(0);
@@ -82,9 +113,11 @@ describe.skipIf(!hasChromium)(
       await page.waitForSelector('table.groups');
       expect(await page.isVisible('#login')).toBe(false);
       expect(await page.isVisible('#nav')).toBe(true);
-      const row = await text('table.groups tbody tr');
-      expect(row).toContain('lab');
-      expect(row).toContain('4');
+      const rows = await page.$$eval('table.groups tbody tr', (trs) => trs.map((tr) => tr.textContent));
+      expect(rows).toEqual([
+        expect.stringMatching(/^field3det@1 × 3#2 det@1succeeded3\/3/),
+        expect.stringMatching(/^lab4det@1 × 4#1 det@1succeeded4\/4/),
+      ]);
     }, 60_000);
 
     it('starts a canary deployment from the form and follows it through its waves to success', async () => {
@@ -99,7 +132,7 @@ describe.skipIf(!hasChromium)(
       await page.fill('#start-deployment input[name=soak]', '1.5');
       await page.click('#start-deployment button[type=submit]');
       await page.waitForSelector('ol.waves li.wave');
-      expect(page.url()).toMatch(/#\/deployments\/1$/);
+      expect(page.url()).toMatch(/#\/deployments\/3$/);
 
       // what the page shows, sampled until it says succeeded
       const seen: string[] = [];
@@ -125,17 +158,98 @@ describe.skipIf(!hasChromium)(
       await page.screenshot({ path: join(ARTIFACTS, 'studio-deployment.png'), fullPage: true });
     }, 120_000);
 
-    it('shows every device on the new version, healthy', async () => {
+    it('shows every device of the group on the new version, healthy', async () => {
       await page.click('#nav a[href="#/devices"]');
       await page.waitForSelector('table.devices');
-      await page.waitForFunction("document.querySelector('.summary')?.textContent.includes('det@2 × 4')");
+      await page.selectOption('select[name=group]', 'lab');
+      await page.waitForURL(/#\/devices\?group=lab$/);
+      await expect.poll(() => text('.summary'), { timeout: 30_000 }).toContain('det@2 × 4');
       expect(await text('.summary')).toContain('4 devices: 4 ok, 0 failed, 0 not reported');
       const rows = await page.$$eval('table.devices tbody tr', (trs) => trs.map((tr) => tr.textContent));
       expect(rows).toHaveLength(4);
       for (const r of rows) expect(r).toMatch(/^lab-\d+labokdet@2installed det@2wasm/);
+    }, 60_000);
+
+    it('raises a drift alert for the group whose inputs shifted, and none for the other; acknowledges it', async () => {
+      // the injected drift: field's inputs come from N(1.5, 1) against a N(0, 1) baseline
+      await Promise.all([
+        ...lab.map((a, i) => inferGaussian(a, 150, 10 + i, 0)),
+        ...field.map((a, i) => inferGaussian(a, 150, 20 + i, 1.5)),
+      ]);
+      await Promise.all([...lab, ...field].map((a) => a.flushTelemetry()));
+      await page.click('#nav a[href="#/alerts"]');
+      // open drift alerts for each of field's three input channels (the view refreshes every 3 s)
+      await expect
+        .poll(() => page.locator('table.alerts tbody tr', { hasText: 'drift' }).count(), {
+          timeout: 60_000,
+          interval: 200,
+        })
+        .toBe(3);
+      const rows = await page.$$eval('table.alerts tbody tr', (trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
+      );
+      for (const r of rows) {
+        expect(r.slice(1, 5)).toEqual(['drift', 'field', 'det@1', expect.stringMatching(/^x\[[012]\]$/)]);
+        expect(Number(r[5])).toBeGreaterThan(0.2);
+        expect(r[8]).toBe('open');
+      }
+      // and the API agrees: nothing for lab
+      expect((await f.api('GET', '/alerts?group=lab', f.readToken)).json).toEqual([]);
+      await page.screenshot({ path: join(ARTIFACTS, 'studio-alerts.png'), fullPage: true });
+
+      // acknowledging takes the alert off the open list (while the drift lasts, the monitor raises a
+      // new one for the channel on a later check) and onto the acknowledged list
+      const button = page.locator('table.alerts tbody tr:first-child button');
+      const id = await button.getAttribute('data-alert');
+      await button.click();
+      await expect.poll(() => page.locator(`button[data-alert="${id}"]`).count()).toBe(0);
+      const acked = (await f.api('GET', '/alerts?state=acked', f.readToken)).json;
+      expect(acked).toEqual([
+        expect.objectContaining({
+          id: Number(id),
+          group: 'field',
+          kind: 'drift',
+          input: 'x',
+          ackedBy: 'ops',
+        }),
+      ]);
+      await page.selectOption('select[name=state]', 'acked');
+      await page.waitForURL(/#\/alerts\?state=acked$/);
+      await expect.poll(() => text('table.alerts tbody')).toContain('acked by ops');
+      expect(await page.locator('table.alerts tbody tr').count()).toBe(1);
+    }, 120_000);
+
+    it('draws latency and drift charts for the drifted group, and marks its channels drifted', async () => {
+      await page.goto(`${f.url}/studio/#/monitoring?model=det&version=1&group=field&range=15%20min`);
+      await page.waitForSelector('table.drift');
+      await page.waitForSelector('#latency-chart canvas');
+      await page.waitForSelector('#drift-chart canvas');
+      const drift = await page.$$eval('table.drift tbody tr', (trs) => trs.map((tr) => tr.textContent));
+      expect(drift).toHaveLength(3);
+      for (const r of drift) expect(r).toMatch(/drifted$/);
+      // the chart legend names the latency quantiles and each input channel's PSI series
+      const legends = await page.$$eval('.u-legend .u-label', (els) => els.map((e) => e.textContent));
+      for (const l of ['p50', 'p95', 'p99', 'x[0]', 'x[1]', 'x[2]', 'alert at 0.2'])
+        expect(legends).toContain(l);
+      await page.screenshot({ path: join(ARTIFACTS, 'studio-monitoring.png'), fullPage: true });
+      // lab, on det@2 with inputs like its baseline, is stable
+      await page.goto(`${f.url}/studio/#/monitoring?model=det&version=2&group=lab&range=15%20min`);
+      await expect
+        .poll(() => page.locator('table.drift tbody tr .badge').count(), { timeout: 30_000 })
+        .toBe(3);
+      for (const r of await page.$$eval('table.drift tbody tr', (trs) => trs.map((tr) => tr.textContent))) {
+        expect(r).toMatch(/stable$/);
+      }
+    }, 60_000);
+
+    it('the overview shows the new version, the deployment and the open alerts per group', async () => {
       await page.click('#nav a[href="#/"]');
       await page.waitForSelector('table.groups');
-      expect(await text('table.groups tbody tr')).toContain('succeeded');
+      const rows = await page.$$eval('table.groups tbody tr', (trs) => trs.map((tr) => tr.textContent));
+      expect(rows).toEqual([
+        expect.stringMatching(/^field3det@1 × 3#2 det@1succeeded3\/3 .*ago[1-9]\d*$/),
+        expect.stringMatching(/^lab4det@2 × 4#3 det@2succeeded4\/4 .*ago0$/),
+      ]);
       await page.screenshot({ path: join(ARTIFACTS, 'studio.png'), fullPage: true });
     }, 60_000);
 

@@ -1,13 +1,15 @@
 // Studio's shell: sign-in, navigation by URL hash, and one live view at a time that refreshes itself.
 import { ApiError, api, onUnauthorized, token } from './api.js';
 import { h, parseHash } from './dom.js';
+import * as alerts from './views/alerts.js';
 import * as deployments from './views/deployments.js';
 import * as devices from './views/devices.js';
 import * as models from './views/models.js';
+import * as monitoring from './views/monitoring.js';
 import * as overview from './views/overview.js';
 
 const $ = (id) => document.getElementById(id);
-const views = { '': overview, models, deployments, devices };
+const views = { '': overview, models, deployments, devices, monitoring, alerts };
 
 /** The shown view: its refresh timer and a generation number, so a late answer for an old view is dropped. */
 let current = { timer: undefined, generation: 0 };

@@ -95,5 +95,12 @@ async function version(root, name, ref) {
       }),
       { class: 'benchmarks' },
     ),
+    h(
+      'p',
+      {},
+      link(['monitoring'], `Latency and drift of ${name}@${v.version} in the fleet →`, {
+        href: `#/monitoring?model=${encodeURIComponent(name)}&version=${v.version}`,
+      }),
+    ),
   );
 }
