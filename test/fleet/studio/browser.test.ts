@@ -131,6 +131,13 @@ describe.skipIf(!hasChromium)(
       await page.selectOption('#start-deployment select[name=model]', 'det');
       await page.fill('#start-deployment input[name=ref]', '2');
       await page.selectOption('#start-deployment select[name=strategy]', 'canary-devices');
+      // a bad form is refused with the server's reason, and nothing starts
+      await page.fill('#start-deployment input[name=size]', '0');
+      await page.click('#start-deployment button[type=submit]');
+      await expect
+        .poll(() => text('#start-deployment .error'))
+        .toMatch(/^Not started: invalid canary size 0.*a whole number of devices ≥ 1/);
+      expect((await f.api('GET', '/deployments', f.readToken)).json).toHaveLength(2);
       await page.fill('#start-deployment input[name=size]', '1');
       // each wave soaks 1.5 s, long enough for the page (refreshing every second) to show it
       await page.fill('#start-deployment input[name=soak]', '1.5');
@@ -266,8 +273,11 @@ describe.skipIf(!hasChromium)(
       // after the refused sign-in, every call carried the good token
       const good = apiCalls.filter((c) => c.authorization === `Bearer ${f.adminToken}`);
       expect(good.length).toBe(apiCalls.length - 1);
-      // the one error: the browser logging the refused sign-in's 401
-      expect(errors).toEqual([expect.stringMatching(/status of 401 .*\/fleet\/v1\/groups\)$/)]);
+      // the only errors: the browser logging the refused sign-in's 401 and the refused form's 400
+      expect(errors).toEqual([
+        expect.stringMatching(/status of 401 .*\/fleet\/v1\/groups\)$/),
+        expect.stringMatching(/status of 400 .*\/fleet\/v1\/deployments\)$/),
+      ]);
     });
 
     it('signs out: the token is gone from the tab and the sign-in form is back', async () => {
