@@ -6,6 +6,7 @@ import type { EnrollmentToken } from '../fleet/enrollment.js';
 import type { GroupRecord } from '../fleet/groups.js';
 import type { Strategy } from '../fleet/strategy.js';
 import { KilnError } from '../runtime/errors.js';
+import { simulateCommand } from './fleet-simulate.js';
 import { output } from './registry-shared.js';
 import { printTable } from './table.js';
 import { monitoringCommands } from './fleet-monitoring.js';
@@ -282,5 +283,6 @@ export function fleetCommand(): Command {
       });
   }
   monitoringCommands(fleet);
+  fleet.addCommand(simulateCommand());
   return fleet;
 }

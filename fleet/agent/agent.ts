@@ -31,6 +31,14 @@ export interface AgentOptions {
   name?: string;
   target?: 'wasm' | 'webgpu' | 'jetson';
   features?: string[];
+  /** The transport for every request (default: the global fetch); the simulator injects faults. */
+  fetch?: typeof globalThis.fetch;
+  /**
+   * How a verified artifact becomes a session (default `InferenceSession.create`). The simulator
+   * shares one session among devices running the same artifact; `release()` is called when the
+   * agent switches away from it or stops.
+   */
+  openSession?: (bytes: Uint8Array, sha256: string) => Promise<InferenceSession>;
   pollMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
@@ -97,10 +105,13 @@ export class Agent {
           expected: 'an enrollment token (kiln fleet enroll GROUP) for the first start',
         });
       }
-      const e = await new FleetClient(options.server).enroll(options.enrollmentToken, {
-        name: options.name ?? 'device',
-        ...description(options),
-      });
+      const e = await new FleetClient(options.server, undefined, options.fetch).enroll(
+        options.enrollmentToken,
+        {
+          name: options.name ?? 'device',
+          ...description(options),
+        },
+      );
       identity = {
         server: options.server,
         deviceId: e.deviceId,
@@ -114,7 +125,7 @@ export class Agent {
       options,
       identity,
       pinnedTrust(identity, options.dir),
-      new FleetClient(options.server, identity.credential),
+      new FleetClient(options.server, identity.credential, options.fetch),
       new Slots(options.dir),
       await Refusals.open(options.dir),
     );
@@ -174,6 +185,12 @@ export class Agent {
     this.telemetryTimer.unref();
   }
 
+  private openSession(bytes: Uint8Array, sha256: string): Promise<InferenceSession> {
+    return this.options.openSession
+      ? this.options.openSession(bytes, sha256)
+      : InferenceSession.create(bytes);
+  }
+
   /**
    * Come back on the slot the pointer names, checked again as if it were new; or, when this is one
    * start too many soon after that version was installed (a crash loop), on the previous slot.
@@ -202,7 +219,7 @@ export class Agent {
     }
     const { artifact, signature } = await this.slots.read(p.slot);
     await verifySignedArtifact(artifact, this.trust, { signature, file: this.slots.artifactPath(p.slot) });
-    this.live = await InferenceSession.create(artifact);
+    this.live = await this.openSession(artifact, await sha256Hex(artifact));
     this.current = p;
   }
 
@@ -274,12 +291,13 @@ export class Agent {
     const v = desired.variant!;
     const part = join(this.options.dir, 'staging', `${v.sha256}.part`);
     const url = this.client.base + v.artifactUrl;
-    const { resumedFrom } = await downloadResumable(url, this.client.authHeaders, part, v.bytes);
+    const get = this.client.fetch;
+    const { resumedFrom } = await downloadResumable(url, this.client.authHeaders, part, v.bytes, get);
     let bytes = new Uint8Array(await readFile(part));
     if (resumedFrom > 0 && (await sha256Hex(bytes)) !== v.sha256) {
       // the kept prefix may be what a crash left half-written: one fresh download before judging
       await rm(part, { force: true });
-      await downloadResumable(url, this.client.authHeaders, part, v.bytes);
+      await downloadResumable(url, this.client.authHeaders, part, v.bytes, get);
       bytes = new Uint8Array(await readFile(part));
     }
     const signature = await this.client.bytes(v.signatureUrl);
@@ -300,7 +318,7 @@ export class Agent {
       });
     }
     await verifySignedArtifact(bytes, this.trust, { signature, file: `${desired.model}@${desired.version}` });
-    const session = await InferenceSession.create(bytes);
+    const session = await this.openSession(bytes, sha);
     try {
       await selfTest(session);
     } catch (err) {

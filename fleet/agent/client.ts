@@ -11,6 +11,8 @@ export class FleetClient {
   constructor(
     server: string,
     private readonly credential?: string,
+    /** The transport (default: the global fetch); the simulator injects network faults here. */
+    readonly fetch: typeof globalThis.fetch = globalThis.fetch,
   ) {
     this.base = `${server.replace(/\/+$/, '')}/fleet/v1`;
   }
@@ -39,13 +41,13 @@ export class FleetClient {
   }
 
   async bytes(path: string): Promise<Uint8Array> {
-    const res = await fetch(this.base + path, { headers: this.authHeaders });
+    const res = await this.fetch(this.base + path, { headers: this.authHeaders });
     if (!res.ok) throw await httpError(res, 'GET', path);
     return new Uint8Array(await res.arrayBuffer());
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
-    const res = await fetch(this.base + path, {
+    const res = await this.fetch(this.base + path, {
       method,
       headers: { ...this.authHeaders, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),

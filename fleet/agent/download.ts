@@ -18,6 +18,7 @@ export async function downloadResumable(
   headers: Record<string, string>,
   partPath: string,
   expectedBytes: number,
+  fetch: typeof globalThis.fetch = globalThis.fetch,
 ): Promise<{ resumedFrom: number }> {
   let have = (await stat(partPath).catch(() => undefined))?.size ?? 0;
   if (have > expectedBytes) have = 0;
