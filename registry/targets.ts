@@ -1,8 +1,6 @@
 import type { Model } from '../compiler/ir/graph.js';
 import type { JsonValue } from '../runtime/artifact/manifest.js';
 import { KilnError } from '../runtime/errors.js';
-import { compileWasm, wasmArtifact } from '../targets/wasm/compile.js';
-import { compileWebGpu, webGpuArtifact } from '../targets/webgpu/compile.js';
 
 export interface TargetCompileOptions {
   sourceBytes: Uint8Array;
@@ -43,25 +41,31 @@ const common = (o: TargetCompileOptions): Record<string, JsonValue> => ({
 export const REGISTRY_TARGETS: Record<string, RegistryTarget> = {
   wasm: {
     name: 'wasm',
-    compile: async (model, o) =>
-      wasmArtifact(compileWasm(model, { passes: o.passes, optimize: o.optimize }), {
+    // the compilers are loaded on the first compile: binaryen alone adds ~700 MiB to the RSS of a
+    // process (a fleet server) that never compiles
+    compile: async (model, o) => {
+      const { compileWasm, wasmArtifact } = await import('../targets/wasm/compile.js');
+      return wasmArtifact(compileWasm(model, { passes: o.passes, optimize: o.optimize }), {
         sourceBytes: o.sourceBytes,
         sourceName: o.sourceName,
         kilnVersion: o.kilnVersion,
         passes: o.passes,
         optimize: o.optimize,
-      }),
+      });
+    },
     recordedOptions: common,
   },
   webgpu: {
     name: 'webgpu',
-    compile: async (model, o) =>
-      webGpuArtifact(compileWebGpu(model, { passes: o.passes }), {
+    compile: async (model, o) => {
+      const { compileWebGpu, webGpuArtifact } = await import('../targets/webgpu/compile.js');
+      return webGpuArtifact(compileWebGpu(model, { passes: o.passes }), {
         sourceBytes: o.sourceBytes,
         sourceName: o.sourceName,
         kilnVersion: o.kilnVersion,
         passes: o.passes,
-      }),
+      });
+    },
     // WGSL is not run through binaryen: --optimize has no meaning here and is not recorded
     recordedOptions: (o) => common({ ...o, optimize: undefined }),
   },
