@@ -23,7 +23,13 @@ export interface LocalServer {
  * and an admin token. `close()` stops it and removes the folder.
  */
 export async function startLocalServer(
-  o: { db?: string; port?: number; server?: Omit<FleetServerOptions, 'registry'> } = {},
+  o: {
+    db?: string;
+    port?: number;
+    server?: Omit<FleetServerOptions, 'registry'>;
+    /** Called before listening, e.g. to add hooks (the load benchmark times requests there). */
+    configure?: (app: FastifyInstance) => void;
+  } = {},
 ): Promise<LocalServer> {
   const home = await mkdtemp(join(tmpdir(), 'kiln-sim-registry-'));
   let registry: Registry | undefined;
@@ -32,6 +38,7 @@ export async function startLocalServer(
     await generateKey(registry);
     const adminToken = (await createToken(registry, `simulator-${Date.now()}`, 'admin')).token;
     const app = await buildFleetServer({ advanceIntervalMs: 250, ...o.server, registry });
+    o.configure?.(app);
     const url = await app.listen({ host: '127.0.0.1', port: o.port ?? 0 });
     const reg = registry;
     return {

@@ -1,5 +1,6 @@
 import { KilnError } from '../../runtime/errors.js';
 import type { Strategy } from '../strategy.js';
+import type { PublishedVersion } from './publish.js';
 
 /** A share of a pool of devices: a count or a percentage. */
 export type Share = { count: number } | { percent: number };
@@ -49,6 +50,10 @@ export interface SimulationOptions {
   /** Enrollments and first-version waits in flight at once. */
   concurrency: number;
   log: (line: string) => void;
+  /** Versions of the demo model already in the registry (otherwise the simulator publishes them). */
+  published?: { first: PublishedVersion; second?: PublishedVersion };
+  /** Called (and awaited) when the measured phase starts and when it ends (the benchmark samples CPU). */
+  onPhase?: (phase: 'measure' | 'settle') => Promise<void> | void;
 }
 
 export const DEFAULT_GROUPS = ['sim-a', 'sim-b'];

@@ -5,7 +5,8 @@ import { KilnError } from '../../runtime/errors.js';
 import { seededRandom } from '../../runtime/prng.js';
 import type { DeploymentRecord } from '../deployment-rows.js';
 import type { EnrollmentToken } from '../enrollment.js';
-import { DEMO_MODEL, demoOnnx } from './demo-model.js';
+import { DEMO_MODEL } from './demo-model.js';
+import { publishOverHttp } from './publish.js';
 import { DeviceEvents, SimDevice } from './device.js';
 import { applySelfTestFaults, scheduleFaults } from './faults.js';
 import { InputGenerator } from './inputs.js';
@@ -50,28 +51,6 @@ function latency(samples: number[]): LatencySummary {
   return { count: samples.length, p50: q(0.5), p99: q(0.99), max: q(1) };
 }
 
-interface Published {
-  version: number;
-  sha256: string;
-}
-
-/** Add a demo model version through the registry API and compile its signed wasm variant. */
-async function publish(ops: OperatorClient, scale: number): Promise<Published> {
-  const v = await ops.call<{ version: number }>(
-    'POST',
-    `/models/${DEMO_MODEL}/versions?sourceName=${DEMO_MODEL}.onnx`,
-    demoOnnx(scale),
-    { api: 'registry' },
-  );
-  const variant = await ops.call<{ artifact: { sha256: string } }>(
-    'POST',
-    `/models/${DEMO_MODEL}/versions/${v.version}/variants`,
-    { target: 'wasm' },
-    { api: 'registry' },
-  );
-  return { version: v.version, sha256: variant.artifact.sha256 };
-}
-
 /**
  * `kiln fleet simulate`: N devices, each a real Agent state machine with its own folder, in this
  * process, against a fleet server on 127.0.0.1 (its own unless `server` is given). Phases:
@@ -103,8 +82,9 @@ export async function simulate(o: SimulationOptions): Promise<SimulationSummary>
     const ops = new OperatorClient(server.url, server.token);
 
     // 1. setup
-    const first = await publish(ops, 1);
-    const second = o.rollout.kind === 'none' ? undefined : await publish(ops, 2);
+    const first = o.published?.first ?? (await publishOverHttp(ops, 1));
+    const second =
+      o.rollout.kind === 'none' ? undefined : (o.published?.second ?? (await publishOverHttp(ops, 2)));
     log(`published ${DEMO_MODEL} v${first.version}${second ? ` and v${second.version}` : ''}`);
     for (const g of o.groups) await ops.call('POST', '/groups', { name: g }, { allow: [409] });
     const ctx = {
@@ -152,6 +132,7 @@ export async function simulate(o: SimulationOptions): Promise<SimulationSummary>
 
     // 2. measured phase
     const durationMs = o.durationS * 1000;
+    await o.onPhase?.('measure');
     stats.measuring = true;
     const measuredFrom = performance.now();
     for (const d of devices) d.inputs.shift = o.drift.find((x) => x.group === d.group)?.shift ?? 0;
@@ -184,6 +165,7 @@ export async function simulate(o: SimulationOptions): Promise<SimulationSummary>
     await sleep(durationMs);
     const measuredS = (performance.now() - measuredFrom) / 1000;
     stats.measuring = false;
+    await o.onPhase?.('settle');
 
     // 3. settle
     progress?.stop();
