@@ -7,9 +7,9 @@
  * For each store (SQLite; PostgreSQL when --pg URL or KILN_TEST_PG_URL is given, in a fresh
  * database dropped afterwards): 1. --devices devices polling every second and sending telemetry
  * every 10 s for --duration s: poll latency (client and server side), telemetry ingest, server CPU
- * and RSS; 2. the largest fleet with client-side poll p99 under 100 ms: 2k, 4k, 8k… for
- * --search-duration s each (a fresh server each time) until p99 ≥ 100 ms or the setup fails, then
- * one step halfway back. Prints a table and writes JSON to bench/results/.
+ * and RSS; 2. the largest fleet with client-side poll p99 under 100 ms: doubling from --devices
+ * while it holds (halving while it does not, down to 50), --search-duration s each on a fresh
+ * server, then one step halfway between the largest that held and the smallest that did not. Prints a table and writes JSON to bench/results/.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +24,7 @@ import type { Prepared, ServerMark } from './fleet-server-process.js';
 import type { PublishedVersion } from '../fleet/simulator/publish.js';
 
 const P99_BOUND_MS = 100;
+const MIN_DEVICES = 50;
 
 interface Args {
   devices: number;
@@ -265,21 +266,21 @@ async function runStore(
   if (!a.search) return { rows };
   let good = main.ok ? a.devices : 0;
   let bad: number | undefined = main.ok ? undefined : a.devices;
-  for (let n = a.devices * 2; bad === undefined && n <= a.maxDevices; n *= 2) {
+  const step = async (n: number) => {
     const r = await measure(store, pgUrl, n, a.searchDuration);
     rows.push(r);
     print([r]);
-    if (r.ok) good = n;
-    else bad = n;
-  }
-  if (bad !== undefined && bad - good > 500) {
-    const mid = Math.round((good + bad) / 2 / 500) * 500;
-    if (mid > good && mid < bad) {
-      const r = await measure(store, pgUrl, mid, a.searchDuration);
-      rows.push(r);
-      print([r]);
-      if (r.ok) good = mid;
-    }
+    if (r.ok) good = Math.max(good, n);
+    else bad = Math.min(bad ?? Infinity, n);
+    return r.ok;
+  };
+  // up by doubling while it holds; down by halving (to MIN_DEVICES) while it does not
+  if (main.ok) for (let n = a.devices * 2; n <= a.maxDevices && (await step(n)); n *= 2);
+  else for (let n = Math.floor(a.devices / 2); n >= MIN_DEVICES && !(await step(n)); n = Math.floor(n / 2));
+  // then one step halfway between the largest that held and the smallest that did not
+  if (good > 0 && bad !== undefined) {
+    const mid = Math.round((good + bad) / 2 / 50) * 50;
+    if (mid > good && mid < bad) await step(mid);
   }
   return { rows, ...(good > 0 ? { largest: good } : {}) };
 }

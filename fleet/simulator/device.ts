@@ -67,6 +67,7 @@ export class SimDevice {
       ...(enrollmentToken ? { enrollmentToken } : {}),
       name: this.name,
       pollMs: this.ctx.pollMs,
+      telemetryIntervalMs: this.ctx.telemetryMs,
       backoffBaseMs: Math.min(1000, this.ctx.pollMs),
       backoffMaxMs: Math.max(5000, 4 * this.ctx.pollMs),
       fetch: this.net.fetch,
@@ -112,14 +113,17 @@ export class SimDevice {
     return this.agent?.running?.version;
   }
 
-  /** Feed the model one input drawn from the device's (possibly drifted) distribution. */
+  /**
+   * Feed the model one input drawn from the device's (possibly drifted) distribution, through the
+   * agent, which records the run for telemetry (latency, errors, input statistics).
+   */
   async runModel(): Promise<void> {
     const agent = this.agent;
     const session = agent?.session;
-    if (!session) return;
+    if (!agent || !session) return;
     const x = new Tensor('float32', this.inputs.sample(DEMO_CHANNELS), [1, DEMO_CHANNELS]);
     try {
-      await session.run({ [DEMO_INPUT]: x });
+      await agent.infer({ [DEMO_INPUT]: x });
       this.ctx.events.modelRuns++;
     } catch (err) {
       // a session switched away from mid-call is released; anything else is a real failure

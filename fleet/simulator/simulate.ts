@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { KilnError } from '../../runtime/errors.js';
 import { seededRandom } from '../../runtime/prng.js';
 import type { DeploymentRecord } from '../deployment-rows.js';
+import { type Alert, DRIFT_MIN_COUNT } from '../telemetry/types.js';
 import type { EnrollmentToken } from '../enrollment.js';
 import { DEMO_MODEL } from './demo-model.js';
 import { publishOverHttp } from './publish.js';
@@ -11,11 +12,20 @@ import { DeviceEvents, SimDevice } from './device.js';
 import { applySelfTestFaults, scheduleFaults } from './faults.js';
 import { InputGenerator } from './inputs.js';
 import { type LocalServer, startLocalServer } from './local-server.js';
+import { driftExpectations, runAlerts, uploadBaseline } from './monitoring.js';
 import { OperatorClient } from './operator-client.js';
 import { type SimulationOptions, checkOptions } from './options.js';
 import { SharedSessions } from './shared-sessions.js';
 import type { LatencySummary, RolloutOutcome, SimulationSummary } from './summary.js';
 import { TrafficStats, quantile } from './traffic.js';
+
+/** How often the simulator's own server evaluates drift and regressions (its default is 5 s). */
+const OWN_SERVER_MONITOR_MS = 1000;
+/**
+ * The p95 latency ratio the rollouts tolerate: the demo model takes microseconds, so its latency is
+ * all scheduling noise of a loaded machine, and the default gate (1.5) would fail on noise.
+ */
+const ROLLOUT_MAX_P95_RATIO = 5;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -75,7 +85,10 @@ export async function simulate(o: SimulationOptions): Promise<SimulationSummary>
   const t0 = Date.now();
   try {
     if (!o.server) {
-      local = await startLocalServer(o.db ? { db: o.db } : {});
+      local = await startLocalServer({
+        ...(o.db ? { db: o.db } : {}),
+        server: { telemetryIntervalMs: o.telemetryMs, monitorIntervalMs: OWN_SERVER_MONITOR_MS },
+      });
       log(`started a fleet server at ${local.url} (${o.db ? 'PostgreSQL' : 'SQLite in a temporary folder'})`);
     }
     const server = o.server ?? { url: local!.url, token: local!.adminToken };
@@ -86,6 +99,8 @@ export async function simulate(o: SimulationOptions): Promise<SimulationSummary>
     const second =
       o.rollout.kind === 'none' ? undefined : (o.published?.second ?? (await publishOverHttp(ops, 2)));
     log(`published ${DEMO_MODEL} v${first.version}${second ? ` and v${second.version}` : ''}`);
+    for (const v of [first, ...(second ? [second] : [])])
+      await uploadBaseline(ops, v.version, o.seed ^ 0x5eed);
     for (const g of o.groups) await ops.call('POST', '/groups', { name: g }, { allow: [409] });
     const ctx = {
       server: server.url,
@@ -148,6 +163,7 @@ export async function simulate(o: SimulationOptions): Promise<SimulationSummary>
           soakMs: Math.round(o.soakS * 1000),
           waveTimeoutMs: Math.max(60_000, 2 * durationMs),
           maxFailureRate: 0,
+          maxP95Ratio: ROLLOUT_MAX_P95_RATIO,
         });
         rollouts.set(g, d.id);
       }
@@ -192,6 +208,17 @@ export async function simulate(o: SimulationOptions): Promise<SimulationSummary>
       () => devices.every((d) => d.version === expectedVersion(d.group)),
       Math.max(0, settleEnd - Date.now()),
     );
+    // drift alerts come after a telemetry send and a monitor pass: give them that long
+    const runVersions = [first.version, ...(second ? [second.version] : [])];
+    const { expected: driftGroups } = driftExpectations(o.groups, o.drift);
+    const alertsCover = (list: Alert[]) =>
+      driftGroups.every((g) => list.some((a) => a.kind === 'drift' && a.group === g));
+    let alerts = await runAlerts(ops, runVersions, o.groups, t0);
+    const alertsUntil = Date.now() + o.telemetryMs + 3 * OWN_SERVER_MONITOR_MS + 2000;
+    while (!alertsCover(alerts) && Date.now() < alertsUntil) {
+      await sleep(250);
+      alerts = await runAlerts(ops, runVersions, o.groups, t0);
+    }
     infer.stop();
 
     const outcomes: RolloutOutcome[] = finals.map(({ group, d }) => ({
@@ -237,7 +264,15 @@ export async function simulate(o: SimulationOptions): Promise<SimulationSummary>
         injected: events.injectedErrors,
         samples: [...events.unexpected.keys(), ...stats.failures.keys()].slice(0, 10),
       },
-      alerts: [],
+      alerts: alerts.map((a) => ({
+        kind: a.kind,
+        group: a.group,
+        version: a.version,
+        ...(a.input !== undefined ? { input: a.input } : {}),
+        ...(a.channel !== undefined ? { channel: a.channel } : {}),
+        value: a.value,
+        message: a.message,
+      })),
     };
     judge(summary, o, devices, expectedVersion);
     return summary;
@@ -252,7 +287,8 @@ export async function simulate(o: SimulationOptions): Promise<SimulationSummary>
  * A run is healthy when: no unexpected error happened (injected network drops and crashes are
  * expected; any other failed request, poll, refusal or model run is not); each rollout ended as
  * expected (rolled back exactly in the groups with self-test faults); every device runs what its
- * group should; and the measured poll p99 is within `maxPollP99Ms`.
+ * group should; every group whose inputs were shifted by ≥ 1 σ has a drift alert and no unshifted
+ * group has one; and the measured poll p99 is within `maxPollP99Ms`.
  */
 function judge(
   s: SimulationSummary,
@@ -274,6 +310,17 @@ function judge(
       `${off.length} devices do not run their group's version (e.g. ${off[0]!.name} in ${off[0]!.group} runs ${off[0]!.version ?? 'nothing'}, expected v${expectedVersion(off[0]!.group)})`,
     );
   }
+  const { expected, clean } = driftExpectations(o.groups, o.drift);
+  const drifted = new Set(s.alerts.filter((a) => a.kind === 'drift').map((a) => a.group));
+  for (const g of expected) {
+    if (!drifted.has(g)) {
+      s.reasons.push(
+        `no drift alert for ${g}, whose inputs were shifted (a channel needs ${DRIFT_MIN_COUNT} values in the monitor window: run longer, or feed more often with --infer-ms)`,
+      );
+    }
+  }
+  for (const g of clean)
+    if (drifted.has(g)) s.reasons.push(`a drift alert for ${g}, whose inputs were not shifted`);
   const p99 = s.pollLatencyMs.p99;
   if (p99 === null) s.reasons.push('no poll completed in the measured phase');
   else if (p99 > o.maxPollP99Ms) s.reasons.push(`poll p99 ${p99.toFixed(1)} ms is over ${o.maxPollP99Ms} ms`);

@@ -48,7 +48,16 @@ export interface SimulationSummary {
   running: Record<string, Record<string, number>>;
   faults: FaultLog & { selfTestDevices: number };
   errors: { unexpected: number; injected: number; samples: string[] };
-  alerts: { kind: string; group: string; input?: string; channel?: number; value: number; message: string }[];
+  /** Alerts the server raised about this run's versions and groups. */
+  alerts: {
+    kind: string;
+    group: string;
+    version: number;
+    input?: string;
+    channel?: number;
+    value: number;
+    message: string;
+  }[];
 }
 
 const ms = (v: number | null) => (v === null ? '-' : `${v.toFixed(1)} ms`);

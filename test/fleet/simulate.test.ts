@@ -62,6 +62,29 @@ describe('kiln fleet simulate', () => {
     expect(s.healthy).toBe(true);
   });
 
+  it('raises a drift alert for the group whose inputs were shifted, and for that group only', async () => {
+    const s = await simulate(
+      small(6, {
+        durationS: 8,
+        telemetryMs: 1000,
+        inferMs: 50, // 60 inputs a second per group: over the 100 values a channel needs within seconds
+        rollout: { kind: 'none' },
+        drift: [parseDrift('sim-b:1.5')],
+      }),
+    );
+    expect(s.reasons).toEqual([]);
+    expect(s.telemetryBatches).toBeGreaterThan(0);
+    const drift = s.alerts.filter((a) => a.kind === 'drift');
+    expect(new Set(drift.map((a) => a.group))).toEqual(new Set(['sim-b']));
+    // every channel of x was shifted by 1.5 σ: each alerts, far over the PSI threshold of 0.2
+    expect(drift.map((a) => a.channel).sort()).toEqual([0, 1, 2, 3]);
+    for (const a of drift) {
+      expect(a).toMatchObject({ input: 'x', version: s.versions.first });
+      expect(a.value).toBeGreaterThan(0.5);
+    }
+    expect(s.healthy).toBe(true);
+  });
+
   it('parses faults, drift and rollouts, and names what is wrong', () => {
     expect(parseFault('self-test:sim-a:2')).toEqual({
       kind: 'self-test',
