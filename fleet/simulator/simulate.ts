@@ -125,13 +125,15 @@ export async function simulate(o: SimulationOptions): Promise<SimulationSummary>
       await d.start(t.token);
     });
     log(`enrolled ${devices.length} devices`);
+    const initial: number[] = [];
     for (const g of o.groups) {
-      await ops.call<DeploymentRecord>('POST', '/deployments', {
+      const d = await ops.call<DeploymentRecord>('POST', '/deployments', {
         group: g,
         model: `${DEMO_MODEL}@${first.version}`,
         strategy: { kind: 'all-at-once' },
         soakMs: 0,
       });
+      initial.push(d.id);
     }
     const setupMs = 60_000 + 20 * o.devices;
     if (!(await until(() => devices.every((d) => d.version === first.version), setupMs))) {
@@ -142,6 +144,23 @@ export async function simulate(o: SimulationOptions): Promise<SimulationSummary>
           expected: 'a server that keeps up with the enrollment (fewer --devices, or a longer poll interval)',
         },
       );
+    }
+    // a device switches before its report arrives: the deployments finish a moment later
+    const setupEnd = Date.now() + setupMs;
+    for (const id of initial) {
+      for (;;) {
+        const d = await ops.call<DeploymentRecord>('GET', `/deployments/${id}`);
+        if (d.state === 'succeeded') break;
+        if (d.state !== 'running' || Date.now() > setupEnd) {
+          throw new KilnError(
+            `the first deployment (${id}, ${d.group}) ended ${d.state}${d.reason ? `: ${d.reason}` : ''}`,
+            {
+              expected: 'it to succeed: every device installs the first version',
+            },
+          );
+        }
+        await sleep(100);
+      }
     }
     log(`every device runs v${first.version}`);
 
