@@ -27,8 +27,6 @@ export async function startLocalServer(
     db?: string;
     port?: number;
     server?: Omit<FleetServerOptions, 'registry'>;
-    /** Called before listening, e.g. to add hooks (the load benchmark times requests there). */
-    configure?: (app: FastifyInstance) => void;
   } = {},
 ): Promise<LocalServer> {
   const home = await mkdtemp(join(tmpdir(), 'kiln-sim-registry-'));
@@ -38,7 +36,6 @@ export async function startLocalServer(
     await generateKey(registry);
     const adminToken = (await createToken(registry, `simulator-${Date.now()}`, 'admin')).token;
     const app = await buildFleetServer({ advanceIntervalMs: 250, ...o.server, registry });
-    o.configure?.(app);
     const url = await app.listen({ host: '127.0.0.1', port: o.port ?? 0 });
     const reg = registry;
     return {

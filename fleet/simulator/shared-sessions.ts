@@ -17,10 +17,6 @@ interface Entry {
 export class SharedSessions {
   private readonly entries = new Map<string, Entry>();
 
-  get open(): number {
-    return this.entries.size;
-  }
-
   async handle(bytes: Uint8Array, sha256: string, corrupt = false): Promise<InferenceSession> {
     let entry = this.entries.get(sha256);
     if (!entry) {
