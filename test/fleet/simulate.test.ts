@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { buildProgram, main } from '../../cli/program.js';
 import { defaultOptions, parseDrift, parseFault, parseRollout } from '../../fleet/simulator/options.js';
+import { startLocalServer } from '../../fleet/simulator/local-server.js';
 import { simulate } from '../../fleet/simulator/simulate.js';
 import type { SimulationSummary } from '../../fleet/simulator/summary.js';
 
@@ -144,6 +145,31 @@ describe('kiln fleet simulate', () => {
       );
     } finally {
       vi.restoreAllMocks();
+    }
+  });
+
+  it('runs against an existing server given with kiln fleet --server and an admin token', async () => {
+    const server = await startLocalServer();
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const fleet = ['node', 'kiln', 'fleet', '--server', server.url];
+      const args = ['simulate', '--devices', '2', '--group', 'ext', '--duration', '2', '--rollout', 'none'];
+      const more = ['--poll-ms', '200', '--progress', '0', '--max-p99-ms', '5000'];
+      expect(await main([...fleet, ...args, ...more])).toBe(1); // no token: refused before anything starts
+      const code = await main([...fleet, '--token', server.adminToken, ...args, ...more]);
+      expect(code, out.join('\n')).toBe(0);
+      expect(out.join('\n')).toContain(
+        `simulation HEALTHY: 2 devices in 1 groups (ext) against ${server.url}`,
+      );
+      const devices = await fetch(`${server.url}/fleet/v1/devices?group=ext`, {
+        headers: { authorization: `Bearer ${server.adminToken}` },
+      });
+      expect(((await devices.json()) as unknown[]).length).toBe(2);
+    } finally {
+      vi.restoreAllMocks();
+      await server.close();
     }
   });
 });
