@@ -240,9 +240,29 @@ export class WebGpuInstance {
         });
       if (t.data instanceof Float32Array) return t.data;
       if (t.data instanceof Int32Array) return new Float32Array(t.data.slice().buffer); // the bits
+      if (t.data instanceof BigInt64Array)
+        return new Float32Array(narrowInt64Input(io.name, t.data, this.file).buffer);
       return Float32Array.from(t.data as Uint8Array);
     });
   }
+}
+
+/**
+ * An int64 input as int32 (WGSL has no 64-bit integers; the target computes int64 as int32). A value
+ * outside int32 is refused, naming the input, the element and the value: it is never wrapped.
+ */
+function narrowInt64Input(name: string, data: BigInt64Array, file?: string): Int32Array {
+  const out = new Int32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v < -2147483648n || v > 2147483647n)
+      throw new KilnError(`input '${name}' holds ${v} at index ${i}, outside int32`, {
+        file,
+        expected: 'int64 values in [-2147483648, 2147483647]: the webgpu target computes int64 as int32',
+      });
+    out[i] = Number(v);
+  }
+  return out;
 }
 
 const align4 = (n: number) => Math.ceil(Math.max(n, 4) / 4) * 4;

@@ -6,8 +6,17 @@
 export interface WebGpuLayout {
   /** Bytes of the read-write storage buffer holding activations, inputs and outputs. */
   arenaBytes: number;
-  /** Inputs: `dtype` bool (absent means float32) is uploaded as 0/1 floats, int32 as its bits. */
-  inputs: { name: string; offset: number; shape: number[]; dtype?: 'float32' | 'int32' | 'bool' }[];
+  /**
+   * Inputs: `dtype` bool (absent means float32) is uploaded as 0/1 floats, int32 as its bits, int64
+   * as the bits of its int32 value (one word; a value outside int32 is refused: WGSL has no 64-bit
+   * integers and the target computes int64 as int32).
+   */
+  inputs: {
+    name: string;
+    offset: number;
+    shape: number[];
+    dtype?: 'float32' | 'int32' | 'int64' | 'bool';
+  }[];
   /**
    * Outputs: bool is 0/1 floats on the GPU, int32 its bits, int64 two words (low, high: the
    * little-endian int64); absent means float32.

@@ -8,6 +8,7 @@ import { type ManifestDraft, writeArtifact } from '../../runtime/artifact/index.
 import { KilnError } from '../../runtime/errors.js';
 import { WEBGPU_LAYOUT_PATH, type WebGpuLayout } from '../../runtime/webgpu/layout.js';
 import { renderWebGpu } from './render.js';
+import { narrowInt64 } from './narrow-int64.js';
 import { checkWebGpuSupport } from './support.js';
 import { type Places, SPECIAL_WORDS, specialWords } from './wgsl.js';
 
@@ -39,10 +40,12 @@ const align4 = (n: number) => Math.ceil(n / 4) * 4;
 export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}): WebGpuCompileResult {
   runPipeline(model, { passes: options.passes ?? DEFAULT_PIPELINE, onPass: options.onPass });
   const lowered = lowerForWebGpu(model);
+  narrowInt64(lowered);
   checkWebGpuSupport(lowered);
   const plan = planMemory(kernelTensors(lowered), { stepCount: Math.max(1, lowered.kernels.length) });
   const places: Places = new Map();
-  // f32 or i32 (checkWebGpuSupport): one word per element either way, i32 as its bits
+  // f32 or i32 (checkWebGpuSupport): one word per element either way, i32 as its bits; i64 (outputs
+  // only, after narrowInt64) two words
   const typeOf = (name: string) => {
     const t = lowered.buffers.get(name)?.dtype;
     return t === 'i32' || t === 'i64' ? { type: t } : {};
@@ -83,7 +86,7 @@ export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}):
       name: t.name,
       offset: byteOffset(t.buffer),
       shape: t.shape,
-      ...(t.dtype === 'bool' || t.dtype === 'int32' ? { dtype: t.dtype } : {}),
+      ...(t.dtype === 'bool' || t.dtype === 'int32' || t.dtype === 'int64' ? { dtype: t.dtype } : {}),
     })),
     outputs: lowered.outputs.map((t) => ({
       name: t.name,

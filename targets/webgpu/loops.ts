@@ -27,7 +27,9 @@ const WORKGROUP = 64;
  * runs as ordinary WGSL loops with accumulators as function-scope variables.
  */
 export function renderLoopKernel(k: LoopKernel, places: Places, name: string): Dispatch[] {
-  return phasesOf(k).map((phase, p) => {
+  return phasesOf(k).flatMap((phase, p) => {
+    // an empty thread grid (a zero-size tensor) has no work, and its index split would divide by 0
+    if (phase.parallel.some((l) => l.n <= 0)) return [];
     const vars = new Names('v');
     const accs = new Names('a');
     const count = phase.parallel.reduce((a, l) => a * l.n, 1);

@@ -5,10 +5,11 @@ import { KilnError } from '../../runtime/errors.js';
 
 /** Element types WGSL stores as one 32-bit word of the arena or weights (i32 as its bits). */
 const WORD_TYPES = new Set(['f32', 'i32']);
-/** Graph I/O dtypes the runtime converts (bool is f32 0/1 in the IR). */
-const IO_DTYPES = ['float32', 'int32', 'bool'];
-/** Output dtypes: also int64, written as two words by a cast (see storeOnlyI64). */
-const OUTPUT_DTYPES = [...IO_DTYPES, 'int64'];
+/**
+ * Graph I/O dtypes the runtime converts (bool is f32 0/1 in the IR; int64 inputs are narrowed to i32
+ * on upload with a range check, int64 outputs written as two words by a cast, see narrow-int64.ts).
+ */
+const IO_DTYPES = ['float32', 'int32', 'int64', 'bool'];
 
 /**
  * What the WGSL renderer handles today: f32 and i32 buffers and expressions (casts between them,
@@ -20,10 +21,10 @@ export function checkWebGpuSupport(lowered: LoweredModel): void {
   for (const io of lowered.inputs)
     if (!IO_DTYPES.includes(io.dtype))
       throw new KilnError(`input '${io.name}' is ${io.dtype}`, {
-        expected: 'float32, int32 or bool inputs on the webgpu target',
+        expected: 'float32, int32, int64 or bool inputs on the webgpu target',
       });
   for (const io of lowered.outputs)
-    if (!OUTPUT_DTYPES.includes(io.dtype))
+    if (!IO_DTYPES.includes(io.dtype))
       throw new KilnError(`output '${io.name}' is ${io.dtype}`, {
         expected: 'float32, int32, int64 or bool outputs on the webgpu target',
       });
@@ -41,7 +42,14 @@ export function checkWebGpuSupport(lowered: LoweredModel): void {
 function unsupported(k: Kernel, lowered: LoweredModel): string | undefined {
   const { reads, writes } = kernelUses(k);
   const typeOf = (name: string) => lowered.buffers.get(name)?.dtype ?? 'f32';
-  for (const name of reads) if (!WORD_TYPES.has(typeOf(name))) return `a ${typeOf(name)} buffer ('${name}')`;
+  if (k.kind === 'gemm') {
+    // the GEMM template computes in f32
+    const other = [...reads, ...writes].find((name) => typeOf(name) !== 'f32');
+    return other && `a ${typeOf(other)} buffer ('${other}')`;
+  }
+  // an i64 buffer left after narrowInt64 is a graph output; the loop renderer reads its low word
+  const readable = (t: string) => WORD_TYPES.has(t) || t === 'i64';
+  for (const name of reads) if (!readable(typeOf(name))) return `a ${typeOf(name)} buffer ('${name}')`;
   for (const name of writes) {
     const t = typeOf(name);
     if (WORD_TYPES.has(t)) continue;

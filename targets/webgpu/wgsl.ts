@@ -12,8 +12,8 @@ export interface BufferPlace {
   binding: 'arena' | 'weights';
   offset: number;
   /**
-   * i32 elements are stored as their bits in the f32 word (bitcast on load and store); i64 ones (store
-   * only, see support.ts) as two words, low then high; default f32.
+   * i32 elements are stored as their bits in the f32 word (bitcast on load and store); i64 ones (graph
+   * outputs only, see narrow-int64.ts) as two words, low then high, and read as the low word; default f32.
    */
   type?: 'i32' | 'i64';
 }
@@ -105,6 +105,9 @@ export function load(
   dyn?: (e: Expr) => string,
 ): string {
   const p = place(places, buf);
+  // an i64 output read back on the GPU: its low word is the value (int64 is computed as i32 and
+  // stored sign-extended, see narrow-int64.ts)
+  if (p.type === 'i64') return `bitcast<i32>(${p.binding}[${p.offset} + 2 * (${index(at, 0, vars, dyn)})])`;
   const word = `${p.binding}[${index(at, p.offset, vars, dyn)}]`;
   return p.type === 'i32' ? `bitcast<i32>(${word})` : word;
 }
@@ -140,8 +143,10 @@ export function typeOf(e: Expr, places: Places, accs: Names): ScalarType | undef
   switch (e.k) {
     case 'const':
       return e.t ?? 'f32';
-    case 'load':
-      return place(places, e.buf).type ?? 'f32';
+    case 'load': {
+      const t = place(places, e.buf).type;
+      return t === 'i64' ? 'i32' : (t ?? 'f32'); // an i64 is read as its low word
+    }
     case 'acc':
       return accs.types.get(e.name);
     case 'cast':

@@ -1,0 +1,104 @@
+import type { Affine, Expr, Kernel, Stmt } from '../../compiler/kernel/ir.js';
+import type { LoweredModel } from '../../compiler/kernel/lower/index.js';
+import { KilnError } from '../../runtime/errors.js';
+
+export const I32_MIN = -2147483648;
+export const I32_MAX = 2147483647;
+export const inI32 = (v: number | bigint): boolean => v >= I32_MIN && v <= I32_MAX;
+
+/**
+ * WGSL has no 64-bit integers, so the webgpu target computes int64 as int32: every i64 buffer that is
+ * not a graph output (inputs, initializers, intermediates) becomes i32, every i64 constant and cast an
+ * i32 one. Graph inputs are narrowed on upload with a range check (runtime/webgpu/instance.ts), i64
+ * initializers and constants here at compile time (a value outside int32 is a compile error naming it),
+ * so nothing is wrapped silently on the way in; arithmetic that leaves int32 wraps as i32 does.
+ * i64 outputs stay two words: each store is the sign-extended i32 value (or, for a cast of an f32
+ * stored directly, the exact int64 the cast gives), and a later read takes the low word (wgsl.ts).
+ * Rewrites `lowered` in place (buffers by copy; expressions are rebuilt, never mutated).
+ */
+export function narrowInt64(lowered: LoweredModel): void {
+  const outputs = new Set(lowered.outputs.map((o) => o.buffer));
+  const wide = new Set([...outputs].filter((name) => lowered.buffers.get(name)?.dtype === 'i64'));
+  const narrowed = new Set<string>();
+  for (const [name, b] of lowered.buffers) {
+    if (b.dtype !== 'i64' || outputs.has(name)) continue;
+    narrowed.add(name);
+    lowered.buffers.set(name, { ...b, dtype: 'i32', data: b.data && narrowWeight(name, b.data, b.size) });
+  }
+  for (const io of lowered.inputs)
+    if (io.dtype === 'int64' && outputs.has(io.buffer))
+      throw new KilnError(`int64 input '${io.name}' is also returned as an output unchanged`, {
+        expected: 'on the webgpu target, int64 inputs that a kernel reads (int64 is computed as int32)',
+      });
+  lowered.kernels = lowered.kernels.map((k) => narrowKernel(k, narrowed, wide));
+}
+
+/** An i64 initializer's bytes as i32 ones (the layout compile.ts uploads). */
+function narrowWeight(buffer: string, data: Float32Array | Uint8Array, size: number): Uint8Array {
+  const name = buffer.replace(/^w:/, '').replace(/#\d+$/, ''); // the graph value (context.ts names)
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Int32Array(size);
+  for (let i = 0; i < size; i++) {
+    const v = view.getBigInt64(i * 8, true);
+    if (!inI32(v))
+      throw new KilnError(`int64 initializer '${name}' holds ${v} at index ${i}, outside int32`, {
+        expected: 'int64 initializers within int32 on the webgpu target (it computes int64 as int32)',
+      });
+    out[i] = Number(v);
+  }
+  return new Uint8Array(out.buffer);
+}
+
+function narrowKernel(k: Kernel, narrowed: Set<string>, wide: Set<string>): Kernel {
+  const buffers = k.buffers.map((b) => (narrowed.has(b.name) ? { ...b, dtype: 'i32' as const } : b));
+  if (k.kind !== 'loops') return { ...k, buffers };
+  const fail = (v: number) =>
+    new KilnError(`${k.name} uses the int64 constant ${v}, outside int32`, {
+      node: k.nodes[0],
+      op: k.name,
+      expected: 'int64 constants within int32 on the webgpu target (it computes int64 as int32)',
+    });
+  const e = (x: Expr): Expr => narrowExpr(x, fail);
+  const at = (a: Affine): Affine =>
+    a.dyn?.length ? { ...a, dyn: a.dyn.map((d) => ({ ...d, e: e(d.e) })) } : a;
+  const stmt = (s: Stmt): Stmt => {
+    switch (s.k) {
+      case 'loop':
+        return { ...s, body: s.body.map(stmt) };
+      case 'set':
+        return { ...s, value: e(s.value) };
+      case 'store': {
+        if (!wide.has(s.buf)) return { ...s, at: at(s.at), value: e(s.value) };
+        // an i64 output keeps its two words: a cast to i64 stays (exact from f32), anything else is
+        // the narrowed value sign-extended
+        const inner = s.value.k === 'cast' && s.value.to === 'i64' ? s.value.a : s.value;
+        return { ...s, at: at(s.at), value: { k: 'cast', to: 'i64', a: e(inner) } };
+      }
+    }
+  };
+  return { ...k, buffers, body: k.body.map(stmt) };
+}
+
+function narrowExpr(x: Expr, fail: (v: number) => KilnError): Expr {
+  const r = (y: Expr) => narrowExpr(y, fail);
+  switch (x.k) {
+    case 'const':
+      if (x.t !== 'i64') return x;
+      if (!inI32(x.v)) throw fail(x.v);
+      return { ...x, t: 'i32' };
+    case 'cast':
+      return { k: 'cast', to: x.to === 'i64' ? 'i32' : x.to, a: r(x.a) };
+    case 'load':
+      return x.at.dyn?.length
+        ? { ...x, at: { ...x.at, dyn: x.at.dyn.map((d) => ({ ...d, e: r(d.e) })) } }
+        : x;
+    case 'acc':
+      return x;
+    case 'un':
+      return { ...x, a: r(x.a) };
+    case 'bin':
+      return { ...x, a: r(x.a), b: r(x.b) };
+    case 'select':
+      return { ...x, a: r(x.a), b: r(x.b), t: r(x.t), f: r(x.f) };
+  }
+}
