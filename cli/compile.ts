@@ -60,8 +60,7 @@ export function compileCommand(): Command {
       const model = loadModel(file);
       if (opts.dumpIr) console.log(`== imported\n${printModel(model)}`);
       const passes = opts.passes === undefined ? undefined : opts.passes.split(',').filter(Boolean);
-      if (opts.selfTest && opts.target !== 'webgpu')
-        step('computing the self-test sample on the reference executor');
+      if (opts.selfTest) step('computing the self-test sample on the reference executor');
       step('optimising the graph and lowering to kernels');
       const onPass: WasmCompileOptions['onPass'] = (name, m, r) => {
         if (opts.dumpIr)
@@ -70,7 +69,7 @@ export function compileCommand(): Command {
           );
       };
       if (opts.target === 'webgpu') {
-        const result = compileWebGpu(model, { passes, onPass });
+        const result = compileWebGpu(model, { passes, onPass, selfTest: opts.selfTest });
         step(`rendered ${result.layout.dispatches.length} WGSL dispatches; packaging`);
         const bytes = await webGpuArtifact(result, {
           sourceBytes,

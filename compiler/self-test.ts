@@ -1,5 +1,5 @@
 /**
- * The self-test sample stored in every compiled artifact (both targets' artifact writers use this):
+ * The self-test sample stored in every compiled artifact (the wasm and webgpu artifact writers use this):
  * seeded inputs (`randomTensor`, so integer and bool inputs work too; symbolic dims 1) and the
  * outputs of the reference executor, the spec-exact oracle, on them. Compute it from the model as
  * imported, before the pass pipeline rewrites it.
@@ -51,12 +51,16 @@ export function makeSelfTestSample(model: Model, seed = SELF_TEST_SEED): SelfTes
   return { inputs: session.inputNames.map((n) => feeds[n]!), outputs };
 }
 
-/** Adds the sample's files to an artifact's files and returns the manifest's `selfTest` field. */
+/**
+ * Adds the sample's files to an artifact's files and returns the manifest's `selfTest` field, with the
+ * target's tolerance (default: the wasm target's fp32 one).
+ */
 export function addSelfTestFiles(
   files: Map<string, Uint8Array>,
   sample: SelfTestSample,
+  tolerance: { rtol: number; atol: number } = SELF_TEST_TOLERANCE,
 ): NonNullable<KilnManifest['selfTest']> {
   files.set(SELF_TEST_INPUTS, packTensors(sample.inputs));
   files.set(SELF_TEST_OUTPUTS, packTensors(sample.outputs));
-  return { inputs: SELF_TEST_INPUTS, outputs: SELF_TEST_OUTPUTS, ...SELF_TEST_TOLERANCE };
+  return { inputs: SELF_TEST_INPUTS, outputs: SELF_TEST_OUTPUTS, rtol: tolerance.rtol, atol: tolerance.atol };
 }

@@ -18,7 +18,7 @@ export function webGpuBackend(): AsyncBackend {
     name: 'webgpu',
     unsupportedReason(model) {
       try {
-        compiled.set(model, compileWebGpu(model));
+        compiled.set(model, compileWebGpu(model, { selfTest: false }));
         return undefined;
       } catch (err) {
         if (err instanceof KilnError && !err.message.includes('internal error')) return err.message;
@@ -26,7 +26,7 @@ export function webGpuBackend(): AsyncBackend {
       }
     },
     async prepare(model) {
-      const c = compiled.get(model) ?? compileWebGpu(model);
+      const c = compiled.get(model) ?? compileWebGpu(model, { selfTest: false });
       compiled.delete(model);
       const instance = await WebGpuInstance.create(c.layout, (p) => c.shaders.get(p)!, c.weights, {
         gpu: await nodeWebGpu(),

@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Model } from '../../compiler/ir/graph.js';
 import { type LoweredModel, lowerModel } from '../../compiler/kernel/lower/index.js';
 import { DEFAULT_PIPELINE, type PipelineOptions, runPipeline } from '../../compiler/passes/index.js';
+import { type SelfTestSample, addSelfTestFiles, makeSelfTestSample } from '../../compiler/self-test.js';
 import { kernelTensors } from '../../compiler/plan/kernel-tensors.js';
 import { planMemory } from '../../compiler/plan/memory.js';
 import { type ManifestDraft, writeArtifact } from '../../runtime/artifact/index.js';
 import { KilnError } from '../../runtime/errors.js';
+import { WEBGPU_SELF_TEST_TOLERANCE } from '../../runtime/self-test-sample.js';
 import { WEBGPU_LAYOUT_PATH, type WebGpuLayout } from '../../runtime/webgpu/layout.js';
 import { renderWebGpu } from './render.js';
 import { narrowInt64 } from './narrow-int64.js';
@@ -19,6 +21,11 @@ export interface WebGpuCompileOptions {
   sourceBytes?: Uint8Array;
   sourceName?: string;
   kilnVersion?: string;
+  /**
+   * Store a self-test sample (seeded inputs, the reference executor's outputs) in the artifact
+   * (default true; the conformance backend, which never packages, turns it off).
+   */
+  selfTest?: boolean;
 }
 
 export interface WebGpuCompileResult {
@@ -28,6 +35,8 @@ export interface WebGpuCompileResult {
   shaders: Map<string, string>;
   weights: Uint8Array;
   arena: { bytes: number; naiveBytes: number };
+  /** The sample `webGpuArtifact` stores (absent with `selfTest: false`). */
+  selfTest?: SelfTestSample;
 }
 
 const align4 = (n: number) => Math.ceil(n / 4) * 4;
@@ -38,6 +47,8 @@ const align4 = (n: number) => Math.ceil(n / 4) * 4;
  * at the plan's offsets, weights in one read-only buffer uploaded once at load.
  */
 export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}): WebGpuCompileResult {
+  // before the pipeline, which rewrites the model in place
+  const selfTest = options.selfTest === false ? undefined : makeSelfTestSample(model);
   runPipeline(model, { passes: options.passes ?? DEFAULT_PIPELINE, onPass: options.onPass });
   const lowered = lowerForWebGpu(model);
   narrowInt64(lowered);
@@ -102,6 +113,7 @@ export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}):
     shaders,
     weights: new Uint8Array(weightsF32.buffer),
     arena: { bytes: plan.arenaBytes, naiveBytes: plan.naiveBytes },
+    ...(selfTest ? { selfTest } : {}),
   };
 }
 
@@ -132,6 +144,9 @@ export async function webGpuArtifact(
     [WEBGPU_LAYOUT_PATH, utf8.encode(JSON.stringify(result.layout))],
   ]);
   for (const [path, source] of result.shaders) files.set(path, utf8.encode(source));
+  const selfTest = result.selfTest
+    ? addSelfTestFiles(files, result.selfTest, WEBGPU_SELF_TEST_TOLERANCE)
+    : undefined;
   const manifest: ManifestDraft = {
     format: 'kiln-artifact',
     formatVersion: 1,
@@ -159,6 +174,7 @@ export async function webGpuArtifact(
       nodes: k.nodes,
     })),
     compiler: { passes: options.passes ?? DEFAULT_PIPELINE },
+    ...(selfTest ? { selfTest } : {}),
   };
   return writeArtifact({ manifest, files });
 }
