@@ -200,8 +200,10 @@ export class WebGpuInstance {
       const n = words(io);
       const values = all.subarray(at, at + n);
       at += n;
-      out[io.name] =
-        io.dtype === 'int64'
+      const small = io.dtype && SMALL_INTS.get(io.dtype);
+      out[io.name] = small
+        ? new Tensor(io.dtype!, io.shape, small.from(new Int32Array(values.slice().buffer)))
+        : io.dtype === 'int64'
           ? new Tensor('int64', io.shape, new BigInt64Array(values.slice().buffer))
           : io.dtype === 'int32'
             ? new Tensor('int32', io.shape, new Int32Array(values.slice().buffer))
@@ -240,12 +242,21 @@ export class WebGpuInstance {
         });
       if (t.data instanceof Float32Array) return t.data;
       if (t.data instanceof Int32Array) return new Float32Array(t.data.slice().buffer); // the bits
+      if (SMALL_INTS.has(dtype)) return new Float32Array(Int32Array.from(t.data as ArrayLike<number>).buffer); // i32 words
       if (t.data instanceof BigInt64Array)
         return new Float32Array(narrowInt64Input(io.name, t.data, this.file).buffer);
       return Float32Array.from(t.data as Uint8Array);
     });
   }
 }
+
+/** 8/16-bit integer dtypes: one i32 word each on the GPU (the value), narrowed back on read-back. */
+const SMALL_INTS = new Map<string, { from(words: Int32Array): Tensor['data'] }>([
+  ['int8', Int8Array],
+  ['uint8', Uint8Array],
+  ['int16', Int16Array],
+  ['uint16', Uint16Array],
+]);
 
 /**
  * An int64 input as int32 (WGSL has no 64-bit integers; the target computes int64 as int32). A value

@@ -1,3 +1,8 @@
+/** 8/16-bit integers: one i32 word per element on the GPU, the value itself (widen-small-ints.ts). */
+export type SmallIntDType = 'int8' | 'uint8' | 'int16' | 'uint16';
+export type GpuInputDType = 'float32' | 'int32' | 'int64' | 'bool' | SmallIntDType;
+export type GpuOutputDType = GpuInputDType;
+
 /**
  * How a compiled WebGPU model uses its two storage buffers and which shaders it dispatches (the
  * artifact's webgpu-layout.json). Offsets are in bytes; every value is one 32-bit word on the GPU (f32,
@@ -9,23 +14,23 @@ export interface WebGpuLayout {
   /**
    * Inputs: `dtype` bool (absent means float32) is uploaded as 0/1 floats, int32 as its bits, int64
    * as the bits of its int32 value (one word; a value outside int32 is refused: WGSL has no 64-bit
-   * integers and the target computes int64 as int32).
+   * integers and the target computes int64 as int32), 8/16-bit integers widened to i32 words.
    */
   inputs: {
     name: string;
     offset: number;
     shape: number[];
-    dtype?: 'float32' | 'int32' | 'int64' | 'bool';
+    dtype?: GpuInputDType;
   }[];
   /**
-   * Outputs: bool is 0/1 floats on the GPU, int32 its bits, int64 two words (low, high: the
-   * little-endian int64); absent means float32.
+   * Outputs: bool is 0/1 floats on the GPU, int32 and 8/16-bit integers i32 words, int64 two words
+   * (low, high: the little-endian int64); absent means float32.
    */
   outputs: {
     name: string;
     offset: number;
     shape: number[];
-    dtype?: 'float32' | 'int32' | 'int64' | 'bool';
+    dtype?: GpuOutputDType;
   }[];
   /** In order; `shader` is the path of a WGSL file in the artifact (shared by identical kernels). */
   dispatches: { name: string; shader: string; workgroups: [number, number, number] }[];

@@ -8,10 +8,16 @@ import { planMemory } from '../../compiler/plan/memory.js';
 import { type ManifestDraft, writeArtifact } from '../../runtime/artifact/index.js';
 import { KilnError } from '../../runtime/errors.js';
 import { WEBGPU_SELF_TEST_TOLERANCE } from '../../runtime/self-test-sample.js';
-import { WEBGPU_LAYOUT_PATH, type WebGpuLayout } from '../../runtime/webgpu/layout.js';
+import {
+  type GpuInputDType,
+  type GpuOutputDType,
+  WEBGPU_LAYOUT_PATH,
+  type WebGpuLayout,
+} from '../../runtime/webgpu/layout.js';
 import { renderWebGpu } from './render.js';
 import { narrowInt64 } from './narrow-int64.js';
 import { checkWebGpuSupport } from './support.js';
+import { widenSmallInts } from './widen-small-ints.js';
 import { type Places, SPECIAL_WORDS, specialWords } from './wgsl.js';
 
 export interface WebGpuCompileOptions {
@@ -52,6 +58,7 @@ export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}):
   runPipeline(model, { passes: options.passes ?? DEFAULT_PIPELINE, onPass: options.onPass });
   const lowered = lowerForWebGpu(model);
   narrowInt64(lowered);
+  widenSmallInts(lowered);
   checkWebGpuSupport(lowered);
   const plan = planMemory(kernelTensors(lowered), { stepCount: Math.max(1, lowered.kernels.length) });
   const places: Places = new Map();
@@ -97,13 +104,13 @@ export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}):
       name: t.name,
       offset: byteOffset(t.buffer),
       shape: t.shape,
-      ...(t.dtype === 'bool' || t.dtype === 'int32' || t.dtype === 'int64' ? { dtype: t.dtype } : {}),
+      ...(t.dtype !== 'float32' ? { dtype: t.dtype as GpuInputDType } : {}),
     })),
     outputs: lowered.outputs.map((t) => ({
       name: t.name,
       offset: byteOffset(t.buffer),
       shape: t.shape,
-      ...(t.dtype === 'int32' || t.dtype === 'int64' || t.dtype === 'bool' ? { dtype: t.dtype } : {}),
+      ...(t.dtype !== 'float32' ? { dtype: t.dtype as GpuOutputDType } : {}),
     })),
     dispatches: layoutDispatches,
   };

@@ -84,7 +84,8 @@ function narrowExpr(x: Expr, fail: (v: number) => KilnError): Expr {
   switch (x.k) {
     case 'const':
       if (x.t !== 'i64') return x;
-      if (!inI32(x.v)) throw fail(x.v);
+      // ±Infinity stands for the type's extreme (wgsl.ts i32), which is i32's once int64 is i32
+      if (Number.isFinite(x.v) && !inI32(x.v)) throw fail(x.v);
       return { ...x, t: 'i32' };
     case 'cast':
       return { k: 'cast', to: x.to === 'i64' ? 'i32' : x.to, a: r(x.a) };

@@ -79,8 +79,13 @@ export class Names {
   }
 }
 
-/** WGSL has no literal for i32's minimum (-2147483648i is a negated out-of-range literal). */
-export const i32 = (v: number): string => (v === -2147483648 ? '(-2147483647i - 1i)' : `${v}i`);
+/**
+ * An i32 literal. ±Infinity (e.g. a max reduction's start, Clip's default bounds) means the type's
+ * extreme, as on the wasm target. WGSL has no literal for i32's minimum (-2147483648i is a negated
+ * out-of-range literal).
+ */
+export const i32 = (v: number): string =>
+  v === Infinity ? '2147483647i' : v === -Infinity || v === -2147483648 ? '(-2147483647i - 1i)' : `${v}i`;
 
 /**
  * An i32 index expression: the affine form, run-time terms (`dyn`, rendered by `dyn`) and the
