@@ -203,17 +203,19 @@ export class WebGpuInstance {
       const small = io.dtype && SMALL_INTS.get(io.dtype);
       out[io.name] = small
         ? new Tensor(io.dtype!, io.shape, small.from(new Int32Array(values.slice().buffer)))
-        : io.dtype === 'int64'
-          ? new Tensor('int64', io.shape, new BigInt64Array(values.slice().buffer))
-          : io.dtype === 'int32'
-            ? new Tensor('int32', io.shape, new Int32Array(values.slice().buffer))
-            : io.dtype === 'bool'
-              ? new Tensor(
-                  'bool',
-                  io.shape,
-                  Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0)),
-                )
-              : new Tensor('float32', io.shape, values.slice());
+        : io.dtype === 'float64'
+          ? new Tensor('float64', io.shape, Float64Array.from(values))
+          : io.dtype === 'int64'
+            ? new Tensor('int64', io.shape, new BigInt64Array(values.slice().buffer))
+            : io.dtype === 'int32'
+              ? new Tensor('int32', io.shape, new Int32Array(values.slice().buffer))
+              : io.dtype === 'bool'
+                ? new Tensor(
+                    'bool',
+                    io.shape,
+                    Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0)),
+                  )
+                : new Tensor('float32', io.shape, values.slice());
     }
     return out;
   }
@@ -243,6 +245,7 @@ export class WebGpuInstance {
       if (t.data instanceof Float32Array) return t.data;
       if (t.data instanceof Int32Array) return new Float32Array(t.data.slice().buffer); // the bits
       if (SMALL_INTS.has(dtype)) return new Float32Array(Int32Array.from(t.data as ArrayLike<number>).buffer); // i32 words
+      if (t.data instanceof Float64Array) return narrowFloat64Input(io.name, t.data, this.file);
       if (t.data instanceof BigInt64Array)
         return new Float32Array(narrowInt64Input(io.name, t.data, this.file).buffer);
       return Float32Array.from(t.data as Uint8Array);
@@ -257,6 +260,22 @@ const SMALL_INTS = new Map<string, { from(words: Int32Array): Tensor['data'] }>(
   ['int16', Int16Array],
   ['uint16', Uint16Array],
 ]);
+
+/**
+ * A float64 input as float32 (WGSL has no 64-bit floats; the target computes float64 as float32),
+ * rounded to nearest. A finite value beyond float32's range is refused rather than made ±Infinity.
+ */
+function narrowFloat64Input(name: string, data: Float64Array, file?: string): Float32Array {
+  const out = Float32Array.from(data);
+  for (let i = 0; i < data.length; i++)
+    if (Number.isFinite(data[i]) && !Number.isFinite(out[i]))
+      throw new KilnError(`input '${name}' holds ${data[i]} at index ${i}, beyond float32's range`, {
+        file,
+        expected:
+          'float64 values within ±3.4028234663852886e38: the webgpu target computes float64 as float32',
+      });
+  return out;
+}
 
 /**
  * An int64 input as int32 (WGSL has no 64-bit integers; the target computes int64 as int32). A value

@@ -1,6 +1,6 @@
 /** 8/16-bit integers: one i32 word per element on the GPU, the value itself (widen-small-ints.ts). */
 export type SmallIntDType = 'int8' | 'uint8' | 'int16' | 'uint16';
-export type GpuInputDType = 'float32' | 'int32' | 'int64' | 'bool' | SmallIntDType;
+export type GpuInputDType = 'float32' | 'float64' | 'int32' | 'int64' | 'bool' | SmallIntDType;
 export type GpuOutputDType = GpuInputDType;
 
 /**
@@ -14,7 +14,8 @@ export interface WebGpuLayout {
   /**
    * Inputs: `dtype` bool (absent means float32) is uploaded as 0/1 floats, int32 as its bits, int64
    * as the bits of its int32 value (one word; a value outside int32 is refused: WGSL has no 64-bit
-   * integers and the target computes int64 as int32), 8/16-bit integers widened to i32 words.
+   * integers and the target computes int64 as int32), 8/16-bit integers widened to i32 words, float64
+   * rounded to f32 (a finite value beyond f32's range is refused).
    */
   inputs: {
     name: string;
@@ -24,7 +25,7 @@ export interface WebGpuLayout {
   }[];
   /**
    * Outputs: bool is 0/1 floats on the GPU, int32 and 8/16-bit integers i32 words, int64 two words
-   * (low, high: the little-endian int64); absent means float32.
+   * (low, high: the little-endian int64), float64 f32 words; absent means float32.
    */
   outputs: {
     name: string;

@@ -15,6 +15,7 @@ import {
   type WebGpuLayout,
 } from '../../runtime/webgpu/layout.js';
 import { renderWebGpu } from './render.js';
+import { narrowFloat64 } from './narrow-float64.js';
 import { narrowInt64 } from './narrow-int64.js';
 import { checkWebGpuSupport } from './support.js';
 import { widenSmallInts } from './widen-small-ints.js';
@@ -59,6 +60,7 @@ export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}):
   const lowered = lowerForWebGpu(model);
   narrowInt64(lowered);
   widenSmallInts(lowered);
+  narrowFloat64(lowered);
   checkWebGpuSupport(lowered);
   const plan = planMemory(kernelTensors(lowered), { stepCount: Math.max(1, lowered.kernels.length) });
   const places: Places = new Map();
