@@ -1,4 +1,4 @@
-import type { LoopKernel, Stmt } from '../../compiler/kernel/ir.js';
+import type { Expr, LoopKernel, Stmt } from '../../compiler/kernel/ir.js';
 import type { Dispatch } from './dispatch.js';
 import { phasesOf } from './parallel.js';
 import {
@@ -80,13 +80,15 @@ function stmts(body: Stmt[], places: Places, vars: Names, accs: Names, indent: s
           return `${indent}${accs.get(s.acc)} = ${expr(s.value, places, vars, accs)};`;
         case 'store': {
           const p = place(places, s.buf);
+          // run-time index terms (scatters; parallel.ts runs such nests on one thread)
+          const dyn = (e: Expr) => expr(e, places, vars, accs);
           if (p.type === 'i64' && s.value.k === 'cast') {
             const from = typeOf(s.value.a, places, accs);
-            const at = index(s.at, 0, vars);
+            const at = index(s.at, 0, vars, dyn);
             return `${indent}${storeI64(p, at, expr(s.value.a, places, vars, accs), from)}`;
           }
           const value = storeWord(p, expr(s.value, places, vars, accs));
-          return `${indent}${p.binding}[${index(s.at, p.offset, vars)}] = ${value};`;
+          return `${indent}${p.binding}[${index(s.at, p.offset, vars, dyn)}] = ${value};`;
         }
       }
       return '';

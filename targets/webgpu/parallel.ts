@@ -106,6 +106,9 @@ function independent(loops: { v: string; n: number }[], body: Stmt[]): boolean {
   const inner = tripCounts(body);
   const all = accesses(body);
   const stored = new Set(all.filter((a) => a.store).map((a) => a.buf));
+  // a run-time index into a stored buffer (a scatter's store, or its read-modify-write) may meet
+  // another iteration's address: such a nest runs in order, on one thread, as on the CPU
+  if (all.some((a) => stored.has(a.buf) && a.at.dyn?.length)) return false;
   for (const buf of stored) {
     const list = all.filter((a) => a.buf === buf);
     const key = (a: Affine) => [...par.keys()].map((v) => a.terms.find((t) => t.v === v)?.c ?? 0).join(',');

@@ -56,14 +56,10 @@ function unsupported(k: Kernel, lowered: LoweredModel): string | undefined {
     if (t !== 'i64' || k.kind !== 'loops' || !storeOnlyI64(k.body, name)) return `a ${t} buffer ('${name}')`;
   }
   if (k.kind !== 'loops') return undefined;
-  // run-time index terms: loads only, and not from a buffer the kernel writes (the thread grid of
-  // parallel.ts is derived from affine accesses; scatters store in order, one after another)
-  const load = (buf: string, at: Affine): string | undefined =>
-    !at.dyn?.length
-      ? undefined
-      : writes.has(buf)
-        ? `run-time indexes into '${buf}', which it also writes`
-        : at.dyn.map((d) => expr(d.e, load)).find((x) => x);
+  // run-time index terms, in loads and stores (scatters): parallel.ts runs a nest whose run-time
+  // indexes touch a buffer it stores to in order, on one thread
+  const load = (_buf: string, at: Affine): string | undefined =>
+    at.dyn?.map((d) => expr(d.e, load)).find((x) => x);
   return stmts(k.body, load);
 }
 
@@ -75,17 +71,16 @@ function stmts(body: Stmt[], load: LoadCheck): string | undefined {
       s.k === 'loop'
         ? stmts(s.body, load)
         : s.k === 'store'
-          ? s.at.dyn?.length
-            ? 'run-time indexes in stores'
-            : // a cast to i64 stored whole is rendered exactly (the buffer was checked: storeOnlyI64)
-              s.value.k === 'cast' && s.value.to === 'i64'
-              ? expr(s.value.a, load)
-              : expr(s.value, load)
+          ? (load(s.buf, s.at) ?? storedValue(s.value, load))
           : expr(s.value, load);
     if (why) return why;
   }
   return undefined;
 }
+
+/** A cast to i64 stored whole is rendered exactly (the buffer was checked: storeOnlyI64). */
+const storedValue = (v: Expr, load: LoadCheck): string | undefined =>
+  v.k === 'cast' && v.to === 'i64' ? expr(v.a, load) : expr(v, load);
 
 const scalar = (t: string | undefined): string | undefined =>
   t === undefined || t === 'f32' || t === 'i32' ? undefined : `${t} arithmetic`;

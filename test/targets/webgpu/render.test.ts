@@ -209,6 +209,28 @@ describe('webgpu: integer element types', () => {
     expect(src).toContain('arena[v0_i + 64] = arena[bitcast<i32>(weights[v0_i + 8]) * 3 + 64];');
   });
 
+  it('a scatter (a run-time index in a store) runs in order on one thread', () => {
+    const scatter = loops([
+      {
+        k: 'loop',
+        v: 'i',
+        n: 4,
+        body: [
+          {
+            k: 'store',
+            buf: 'f',
+            at: { ...affine(0), dyn: [{ e: { k: 'load', buf: 'idx', at: affine(0, ['i', 1]) }, c: 2 }] },
+            value: { k: 'load', buf: 'f', at: affine(1, ['i', 1]) },
+          },
+        ],
+      },
+    ]);
+    expect(phasesOf(scatter)[0]!.parallel).toEqual([]);
+    const [d] = renderWebGpu([scatter], typed);
+    expect(d!.name).toMatch(/_serial$/);
+    expect(d!.source).toContain('arena[bitcast<i32>(weights[v0_i + 8]) * 2 + 64] = arena[v0_i + 65];');
+  });
+
   it('an i64 store writes the low and high words of the truncated value', () => {
     const src = one({
       k: 'store',
