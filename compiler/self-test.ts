@@ -25,7 +25,12 @@ export interface SelfTestSample {
   outputs: Tensor[];
 }
 
-export function makeSelfTestSample(model: Model, seed = SELF_TEST_SEED): SelfTestSample {
+export function makeSelfTestSample(
+  model: Model,
+  seed = SELF_TEST_SEED,
+  /** Inputs bound at compile time (`--bind`): the sample feeds their bound values, not random ones. */
+  fixed: ReadonlyMap<string, Tensor> = new Map(),
+): SelfTestSample {
   const session = ReferenceSession.create(model);
   const rng = seededRandom(seed);
   const feeds: Record<string, Tensor> = {};
@@ -36,7 +41,7 @@ export function makeSelfTestSample(model: Model, seed = SELF_TEST_SEED): SelfTes
       });
     }
     const dims = v.type.shape.map((d) => (typeof d === 'number' ? d : 1));
-    feeds[v.name] = randomTensor(v.type.dtype, dims, rng);
+    feeds[v.name] = fixed.get(v.name) ?? randomTensor(v.type.dtype, dims, rng);
   }
   const results = session.run(feeds);
   const outputs = session.outputNames.map((name) => {

@@ -5,6 +5,7 @@ import {
   readArtifact,
 } from './artifact/index.js';
 import { type ArtifactSource, readArtifactSource } from './artifact-source.js';
+import { checkBoundFeeds } from './bound-inputs.js';
 import { KilnError } from './errors.js';
 import type { Tensor } from './ort-tensor.js';
 import {
@@ -159,6 +160,7 @@ export class InferenceSession {
       }
       out[io.name] = t;
     }
+    checkBoundFeeds(this.artifact.manifest.boundInputs, out, this.file);
     return out;
   }
 

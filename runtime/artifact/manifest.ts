@@ -1,3 +1,4 @@
+import { type BoundInput, BINDABLE_DTYPES } from '../bound-inputs.js';
 import { DTYPES, type DType } from '../dtype.js';
 import { KilnError } from '../errors.js';
 import { FieldProblems, join } from './json-fields.js';
@@ -49,6 +50,8 @@ export interface KilnManifest {
   arena: { bytes: number; naiveBytes: number };
   kernels: ManifestKernel[];
   selfTest?: { inputs: string; outputs: string; rtol: number; atol: number };
+  /** Inputs frozen at compile time (`kiln compile --bind`): a run must feed exactly these values. */
+  boundInputs?: BoundInput[];
   compiler: { [option: string]: JsonValue };
 }
 
@@ -66,6 +69,7 @@ const FIELDS = [
   'arena',
   'kernels',
   'selfTest',
+  'boundInputs',
   'compiler',
 ];
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -124,6 +128,7 @@ export function manifestProblems(m: unknown): string[] {
     p.tolerance(m.selfTest.rtol, 'selfTest.rtol');
     p.tolerance(m.selfTest.atol, 'selfTest.atol');
   }
+  if (m.boundInputs !== undefined) boundInputs(p, m.boundInputs, m.inputs);
   if (p.record(m.compiler, 'compiler')) p.json(m.compiler, 'compiler');
   return p.list;
 }
@@ -163,6 +168,37 @@ function tensors(p: FieldProblems, v: unknown, path: string, nonEmpty: boolean):
   p.unique(
     v.map((t) => (t as { name?: unknown } | null)?.name),
     path,
+    'name',
+  );
+}
+
+function boundInputs(p: FieldProblems, v: unknown, inputs: unknown): void {
+  if (!p.array(v, 'boundInputs')) return;
+  const inputNames = Array.isArray(inputs) ? inputs.map((t) => (t as { name?: unknown } | null)?.name) : [];
+  v.forEach((b, i) => {
+    const at = `boundInputs[${i}]`;
+    if (!p.object(b, at, ['name', 'dtype', 'shape', 'values'])) return;
+    if (p.string(b.name, `${at}.name`) && !inputNames.includes(b.name))
+      p.add(`${at}.name`, 'the name of one of inputs', b.name);
+    p.oneOf(b.dtype, `${at}.dtype`, BINDABLE_DTYPES);
+    let size = 1;
+    if (p.array(b.shape, `${at}.shape`)) {
+      b.shape.forEach((d, k) => {
+        if (p.count(d, `${at}.shape[${k}]`)) size *= d;
+      });
+    }
+    if (p.array(b.values, `${at}.values`)) {
+      b.values.forEach((x, k) => {
+        if (typeof x !== 'number' && typeof x !== 'string')
+          p.add(`${at}.values[${k}]`, 'a number or string', x);
+      });
+      if (b.values.length !== size)
+        p.add(`${at}.values`, `${size} values (the shape's size)`, b.values.length);
+    }
+  });
+  p.unique(
+    v.map((b) => (b as { name?: unknown } | null)?.name),
+    'boundInputs',
     'name',
   );
 }

@@ -1,4 +1,5 @@
 import { type ArtifactContents, readArtifact } from '../artifact/index.js';
+import { checkBoundFeeds } from '../bound-inputs.js';
 import { KilnError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { hasRelaxedSimd } from './features.js';
@@ -119,6 +120,11 @@ export class WasmSession {
 
   /** Async for API symmetry with other runtimes (WebGPU); single-threaded, the work is synchronous. */
   run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    try {
+      checkBoundFeeds(this.artifact.manifest.boundInputs, feeds);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     const pool = this.pool;
     if (!pool) {
       try {

@@ -16,6 +16,9 @@ import {
 } from '../../runtime/wasm/layout.js';
 import { KilnError } from '../../runtime/errors.js';
 import { type SelfTestSample, addSelfTestFiles, makeSelfTestSample } from '../../compiler/self-test.js';
+import { bindInputs } from '../../compiler/bind-inputs.js';
+import type { BoundInput } from '../../runtime/bound-inputs.js';
+import type { Tensor } from '../../runtime/tensor.js';
 import { renderWasm } from './render.js';
 
 export interface WasmCompileOptions {
@@ -39,6 +42,11 @@ export interface WasmCompileOptions {
    * executor's outputs on the model before any pass. `false` for models whose reference run is slow.
    */
   selfTest?: boolean;
+  /**
+   * Graph inputs to freeze at compile time (`--bind NAME=FILE.npy`), typically those deciding shapes
+   * (Reshape's shape, Slice's starts, ...): they stay inputs, but a run must feed exactly these values.
+   */
+  bind?: ReadonlyMap<string, Tensor>;
 }
 
 export interface WasmCompileResult {
@@ -52,6 +60,8 @@ export interface WasmCompileResult {
   threads: number;
   /** The sample `wasmArtifact` stores (absent with `selfTest: false`). */
   selfTest?: SelfTestSample;
+  /** Inputs bound at compile time (the manifest's `boundInputs`); empty when none. */
+  bound: BoundInput[];
 }
 
 const align = (n: number, a = 16) => Math.ceil(n / a) * a;
@@ -62,7 +72,9 @@ const align = (n: number, a = 16) => Math.ceil(n / a) * a;
  */
 export function compileWasm(model: Model, options: WasmCompileOptions = {}): WasmCompileResult {
   // before the pipeline, which rewrites the model in place
-  const selfTest = options.selfTest === false ? undefined : makeSelfTestSample(model);
+  const bind = options.bind ?? new Map<string, Tensor>();
+  const bound = bindInputs(model, bind);
+  const selfTest = options.selfTest === false ? undefined : makeSelfTestSample(model, undefined, bind);
   runPipeline(model, { passes: options.passes ?? DEFAULT_PIPELINE, onPass: options.onPass });
   const lowered = lowerModel(model);
   const bytesOf = (name: string) => {
@@ -153,6 +165,7 @@ export function compileWasm(model: Model, options: WasmCompileOptions = {}): Was
     arena: { bytes: plan.arenaBytes, naiveBytes: plan.naiveBytes },
     threads,
     ...(selfTest ? { selfTest } : {}),
+    bound,
   };
 }
 
@@ -223,6 +236,7 @@ export async function wasmArtifact(
       nodes: k.nodes,
     })),
     ...(selfTest ? { selfTest } : {}),
+    ...(result.bound.length ? { boundInputs: result.bound } : {}),
     compiler: {
       optimize: options.optimize ?? true,
       passes: options.passes ?? DEFAULT_PIPELINE,

@@ -6,6 +6,8 @@ import { type SelfTestSample, addSelfTestFiles, makeSelfTestSample } from '../..
 import { kernelTensors } from '../../compiler/plan/kernel-tensors.js';
 import { planMemory } from '../../compiler/plan/memory.js';
 import { type ManifestDraft, writeArtifact } from '../../runtime/artifact/index.js';
+import { bindInputs } from '../../compiler/bind-inputs.js';
+import type { BoundInput } from '../../runtime/bound-inputs.js';
 import { KilnError } from '../../runtime/errors.js';
 import { WEBGPU_SELF_TEST_TOLERANCE } from '../../runtime/self-test-sample.js';
 import {
@@ -14,6 +16,7 @@ import {
   WEBGPU_LAYOUT_PATH,
   type WebGpuLayout,
 } from '../../runtime/webgpu/layout.js';
+import type { Tensor } from '../../runtime/tensor.js';
 import { renderWebGpu } from './render.js';
 import { narrowFloat64 } from './narrow-float64.js';
 import { narrowInt64 } from './narrow-int64.js';
@@ -33,6 +36,8 @@ export interface WebGpuCompileOptions {
    * (default true; the conformance backend, which never packages, turns it off).
    */
   selfTest?: boolean;
+  /** Graph inputs to freeze at compile time (`--bind`), as for the wasm target (compiler/bind-inputs.ts). */
+  bind?: ReadonlyMap<string, Tensor>;
 }
 
 export interface WebGpuCompileResult {
@@ -44,6 +49,8 @@ export interface WebGpuCompileResult {
   arena: { bytes: number; naiveBytes: number };
   /** The sample `webGpuArtifact` stores (absent with `selfTest: false`). */
   selfTest?: SelfTestSample;
+  /** Inputs bound at compile time (the manifest's `boundInputs`); empty when none. */
+  bound: BoundInput[];
 }
 
 const align4 = (n: number) => Math.ceil(n / 4) * 4;
@@ -54,8 +61,10 @@ const align4 = (n: number) => Math.ceil(n / 4) * 4;
  * at the plan's offsets, weights in one read-only buffer uploaded once at load.
  */
 export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}): WebGpuCompileResult {
+  const bind = options.bind ?? new Map();
+  const bound = bindInputs(model, bind);
   // before the pipeline, which rewrites the model in place
-  const selfTest = options.selfTest === false ? undefined : makeSelfTestSample(model);
+  const selfTest = options.selfTest === false ? undefined : makeSelfTestSample(model, undefined, bind);
   runPipeline(model, { passes: options.passes ?? DEFAULT_PIPELINE, onPass: options.onPass });
   const lowered = lowerForWebGpu(model);
   narrowInt64(lowered);
@@ -123,6 +132,7 @@ export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}):
     weights: new Uint8Array(weightsF32.buffer),
     arena: { bytes: plan.arenaBytes, naiveBytes: plan.naiveBytes },
     ...(selfTest ? { selfTest } : {}),
+    bound,
   };
 }
 
@@ -182,6 +192,7 @@ export async function webGpuArtifact(
       op: k.name,
       nodes: k.nodes,
     })),
+    ...(result.bound.length ? { boundInputs: result.bound } : {}),
     compiler: { passes: options.passes ?? DEFAULT_PIPELINE },
     ...(selfTest ? { selfTest } : {}),
   };
