@@ -4,7 +4,10 @@ import { Command, Option } from 'commander';
 import { printModel } from '../compiler/ir/print.js';
 import { loadModel } from '../compiler/onnx/import.js';
 import { DEFAULT_PIPELINE } from '../compiler/passes/index.js';
+import { type BoundInput, formatBoundValues } from '../runtime/bound-inputs.js';
 import { KilnError } from '../runtime/errors.js';
+import { loadNpy } from '../runtime/npy.js';
+import type { Tensor } from '../runtime/tensor.js';
 import { saveArtifactFile } from '../runtime/artifact/node-fs.js';
 import { type WasmCompileOptions, compileWasm, wasmArtifact } from '../targets/wasm/compile.js';
 import { compileWebGpu, webGpuArtifact } from '../targets/webgpu/compile.js';
@@ -20,6 +23,24 @@ interface CompileOpts {
   optimize: boolean;
   selfTest: boolean;
   threads?: string;
+  bind: string[];
+}
+
+/** `--bind NAME=FILE.npy`, repeatable: graph input name → the value to freeze. */
+export function parseBindings(specs: readonly string[]): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0 || eq === spec.length - 1)
+      throw new KilnError(`--bind ${spec}: not NAME=FILE`, {
+        expected: 'an input name and a .npy file, e.g. --bind shape=shape.npy',
+      });
+    const name = spec.slice(0, eq);
+    if (out.has(name))
+      throw new KilnError(`--bind ${name} is given twice`, { expected: 'one value per input' });
+    out.set(name, loadNpy(spec.slice(eq + 1)));
+  }
+  return out;
 }
 
 export function compileCommand(): Command {
@@ -44,7 +65,14 @@ export function compileCommand(): Command {
       '--threads <n>',
       'also build the threaded module variants (shared memory, WebAssembly threads); N is the default thread count at run time',
     )
+    .option(
+      '--bind <name=file>',
+      "freeze graph input NAME to the value in FILE (.npy) at compile time, so shapes it decides (Reshape's shape, Slice's starts, Resize's sizes, ...) become static; the input stays an input, and a run fed any other value is refused (repeatable)",
+      (spec: string, prev: string[]) => [...prev, spec],
+      [] as string[],
+    )
     .action(async (file: string, opts: CompileOpts) => {
+      const bind = parseBindings(opts.bind);
       const threads = opts.threads === undefined ? undefined : parseThreads(opts.threads);
       const out = opts.output ?? basename(file).replace(/\.onnx$/i, '') + '.kiln';
       const t0 = performance.now();
@@ -69,7 +97,7 @@ export function compileCommand(): Command {
           );
       };
       if (opts.target === 'webgpu') {
-        const result = compileWebGpu(model, { passes, onPass, selfTest: opts.selfTest });
+        const result = compileWebGpu(model, { passes, onPass, selfTest: opts.selfTest, bind });
         step(`rendered ${result.layout.dispatches.length} WGSL dispatches; packaging`);
         const bytes = await webGpuArtifact(result, {
           sourceBytes,
@@ -86,6 +114,7 @@ export function compileCommand(): Command {
             `  weights.bin ${formatBytes(result.weights.length)}`,
             `  arena ${formatBytes(result.arena.bytes)} (naive ${formatBytes(result.arena.naiveBytes)})`,
             `  kernels ${result.lowered.kernels.length}, compiled in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
+            ...boundLines(result.bound),
           ].join('\n'),
         );
         return;
@@ -96,6 +125,7 @@ export function compileCommand(): Command {
         threads,
         onPass,
         selfTest: opts.selfTest,
+        bind,
       });
       step(`rendered ${result.lowered.kernels.length} kernels; packaging`);
       const bytes = await wasmArtifact(result, {
@@ -119,7 +149,12 @@ export function compileCommand(): Command {
           `  weights.bin ${formatBytes(result.weights.length)}`,
           `  arena ${formatBytes(result.arena.bytes)} (naive ${formatBytes(result.arena.naiveBytes)})`,
           `  kernels ${result.lowered.kernels.length}, compiled in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
+          ...boundLines(result.bound),
         ].join('\n'),
       );
     });
+}
+
+function boundLines(bound: readonly BoundInput[]): string[] {
+  return bound.map((b) => `  bound input '${b.name}' = ${b.dtype} ${formatBoundValues(b.values, b.shape)}`);
 }

@@ -66,8 +66,11 @@ export function conformanceCommand(): Command {
         }
         const s = report.summary;
         const implemented = s.passed + s.failed;
+        const bound = s.passedWithBoundInputs
+          ? ` (${s.passedWithBoundInputs} passed with bound shape inputs: compiled with the case's values of the inputs that decide shapes, as with kiln compile --bind)`
+          : '';
         console.log(
-          `\n${s.passed} passed, ${s.failed} failed, ${s.unsupported} unsupported, ${s.total} total` +
+          `\n${s.passed} passed${bound}, ${s.failed} failed, ${s.unsupported} unsupported, ${s.total} total` +
             ` (${pct(s.passed, s.total)} of all; ${pct(s.passed, implemented)} of implemented)`,
         );
       },

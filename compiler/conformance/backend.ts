@@ -2,15 +2,27 @@ import type { Graph, Model } from '../ir/graph.js';
 import { GraphExecutor } from '../reference/executor.js';
 import { findOp, opsetMismatch } from '../reference/registry.js';
 import type { Value } from '../reference/value.js';
+import type { Tensor } from '../../runtime/tensor.js';
 import { wasmBackend } from './wasm-backend.js';
 import { webGpuBackend } from './webgpu-backend.js';
+
+/** How a case is compiled: graph inputs frozen to the case's values (`kiln compile --bind`). */
+export interface PrepareOptions {
+  bind?: ReadonlyMap<string, Tensor>;
+}
 
 /** A way to run models, for conformance testing: the reference executor and the targets (wasm, ...). */
 export interface Backend {
   name: string;
+  /**
+   * The backend compiles shape-specialised code and supports `bind`: the runner then binds the graph
+   * inputs that decide shapes (compiler/analysis/shape-operands.ts) to the case's values, and the
+   * prepared model must refuse a run fed other values.
+   */
+  bindsShapeInputs?: boolean;
   /** Why this backend cannot run the model (unsupported or out-of-scope ops), or undefined. */
-  unsupportedReason(model: Model): string | undefined;
-  prepare(model: Model): PreparedModel;
+  unsupportedReason(model: Model, options?: PrepareOptions): string | undefined;
+  prepare(model: Model, options?: PrepareOptions): PreparedModel;
 }
 
 export interface PreparedModel {
@@ -20,8 +32,9 @@ export interface PreparedModel {
 /** A backend on a device (WebGPU): preparing and running are asynchronous (runCaseAsync). */
 export interface AsyncBackend {
   name: string;
-  unsupportedReason(model: Model): string | undefined;
-  prepare(model: Model): Promise<AsyncPreparedModel>;
+  bindsShapeInputs?: boolean;
+  unsupportedReason(model: Model, options?: PrepareOptions): string | undefined;
+  prepare(model: Model, options?: PrepareOptions): Promise<AsyncPreparedModel>;
 }
 
 export interface AsyncPreparedModel {

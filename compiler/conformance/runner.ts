@@ -6,6 +6,7 @@ import { bfloat16BitsToFloat32 } from '../../runtime/half.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { decodeValue } from '../onnx/data-proto.js';
 import { loadModel } from '../onnx/import.js';
+import { shapeDecidingInputs } from '../analysis/shape-operands.js';
 import type { Value } from '../reference/value.js';
 import {
   type AnyBackend,
@@ -24,11 +25,15 @@ export interface CaseResult {
   op: string;
   status: CaseStatus;
   reason?: string;
+  /** Graph inputs bound to the case's values at compile time (they decide shapes; `--bind`). */
+  bound?: string[];
   ms: number;
 }
 
 export interface ConformanceSummary {
   passed: number;
+  /** Of `passed`, the cases that passed only with shape-deciding inputs bound at compile time. */
+  passedWithBoundInputs: number;
   failed: number;
   unsupported: number;
   total: number;
@@ -94,12 +99,14 @@ function* caseSteps(
 ): Generator<BackendCall, CaseResult, unknown> {
   const name = basename(path);
   const t0 = performance.now();
+  let bound: string[] = [];
   const result = (status: CaseStatus, op: string, reason?: string): CaseResult => ({
     name,
     path,
     op,
     status,
     ...(reason ? { reason } : {}),
+    ...(bound.length ? { bound } : {}),
     ms: Math.round(performance.now() - t0),
   });
   let model: Model;
@@ -109,22 +116,22 @@ function* caseSteps(
     return result('fail', '?', `import failed: ${(err as Error).message}`);
   }
   const op = caseOp(model);
-  const why = backend.unsupportedReason(model);
+  const g = model.graph;
+  let bind: Map<string, Tensor> | undefined;
+  try {
+    bind = backend.bindsShapeInputs ? shapeInputBindings(model, path) : undefined;
+  } catch (err) {
+    return result('fail', op, (err as Error).message);
+  }
+  bound = [...(bind?.keys() ?? [])];
+  const why = backend.unsupportedReason(model, bind ? { bind } : {});
   if (why) return result('unsupported', op, why);
   let prepared: PreparedModel | AsyncPreparedModel | undefined;
   try {
-    prepared = (yield () => backend.prepare(model)) as PreparedModel | AsyncPreparedModel;
-    const g = model.graph;
-    // Graph inputs that are not initializers take the test inputs, in order.
-    const formal = g.inputs.filter((v) => !g.initializers.has(v.name));
+    prepared = (yield () => backend.prepare(model, bind ? { bind } : {})) as
+      PreparedModel | AsyncPreparedModel;
     for (const ds of dataSets(path)) {
-      const inputs = readIndexed(ds, 'input');
-      const feeds = new Map<string, Value>();
-      inputs.forEach((file, i) => {
-        const vi = formal[i] ?? g.inputs[i];
-        if (!vi) throw new KilnError(`test data has more inputs than the model`, { file });
-        feeds.set(vi.name, legacyBfloat16(decodeValue(readFileSync(file), vi.kind, { file }), vi));
-      });
+      const feeds = readFeeds(ds, model);
       const run = prepared;
       const outputs = (yield () => run.run(feeds)) as Map<string, Value>;
       const expected = readIndexed(ds, 'output');
@@ -183,6 +190,38 @@ export async function runCaseAsync(
   return next.value;
 }
 
+/** A data set's inputs by name: graph inputs that are not initializers take the files, in order. */
+function readFeeds(ds: string, model: Model): Map<string, Value> {
+  const g = model.graph;
+  const formal = g.inputs.filter((v) => !g.initializers.has(v.name));
+  const feeds = new Map<string, Value>();
+  readIndexed(ds, 'input').forEach((file, i) => {
+    const vi = formal[i] ?? g.inputs[i];
+    if (!vi) throw new KilnError(`test data has more inputs than the model`, { file });
+    feeds.set(vi.name, legacyBfloat16(decodeValue(readFileSync(file), vi.kind, { file }), vi));
+  });
+  return feeds;
+}
+
+/**
+ * For a shape-specialised backend: the graph inputs whose values decide shapes, bound to the first
+ * data set's values (as a user would with `kiln compile --bind`); undefined when there are none.
+ * The backend refuses a later data set that feeds other values, so such a case fails rather than
+ * passing with the wrong shape.
+ */
+function shapeInputBindings(model: Model, path: string): Map<string, Tensor> | undefined {
+  const names = shapeDecidingInputs(model.graph);
+  const first = dataSets(path)[0];
+  if (!names.length || !first) return undefined;
+  const feeds = readFeeds(first, model);
+  const bind = new Map<string, Tensor>();
+  for (const name of names) {
+    const v = feeds.get(name);
+    if (v instanceof Tensor) bind.set(name, v);
+  }
+  return bind.size ? bind : undefined;
+}
+
 /** ONNX 1.12's test data store bfloat16 inputs as uint16 bit patterns; read them as the model declares. */
 function legacyBfloat16(v: Value, vi: ValueInfo): Value {
   if (!(v instanceof Tensor) || v.dtype !== 'uint16' || vi.type?.dtype !== 'bfloat16') return v;
@@ -233,6 +272,7 @@ export function summarize(cases: CaseResult[]): ConformanceSummary {
   const count = (s: CaseStatus) => cases.filter((c) => c.status === s).length;
   return {
     passed: count('pass'),
+    passedWithBoundInputs: cases.filter((c) => c.status === 'pass' && c.bound?.length).length,
     failed: count('fail'),
     unsupported: count('unsupported'),
     total: cases.length,

@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { checkBoundFeeds } from '../../runtime/bound-inputs.js';
 import { KilnError } from '../../runtime/errors.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { hasRelaxedSimd } from '../../runtime/wasm/features.js';
@@ -21,18 +22,19 @@ export function wasmBackend(variant: 'simd' | 'relaxed'): Backend {
   const compiled = new WeakMap<Model, WasmCompileResult>();
   return {
     name: variant === 'relaxed' ? 'wasm' : 'wasm-simd',
-    unsupportedReason(model) {
+    bindsShapeInputs: true,
+    unsupportedReason(model, options = {}) {
       if (variant === 'relaxed' && !hasRelaxedSimd()) return 'engine lacks relaxed SIMD';
       try {
-        compiled.set(model, compileWasm(model, { selfTest: false }));
+        compiled.set(model, compileWasm(model, { selfTest: false, bind: options.bind }));
         return undefined;
       } catch (err) {
         if (err instanceof KilnError && !err.message.includes('internal error')) return err.message;
         return undefined; // prepare compiles again and reports it as a failure
       }
     },
-    prepare(model) {
-      const c = compiled.get(model) ?? compileWasm(model, { selfTest: false });
+    prepare(model, options = {}) {
+      const c = compiled.get(model) ?? compileWasm(model, { selfTest: false, bind: options.bind });
       compiled.delete(model);
       const instance = WasmInstance.instantiateSync(c.modules[variant], c.weights, c.layout);
       return {
@@ -42,6 +44,7 @@ export function wasmBackend(variant: 'simd' | 'relaxed'): Backend {
             if (!(v instanceof Tensor)) throw new KilnError(`input '${name}' is not a tensor`);
             inputs[name] = v;
           }
+          checkBoundFeeds(c.bound, inputs); // as sessions do: a bound input fed another value is refused
           return new Map<string, Value>(Object.entries(instance.run(inputs)));
         },
       };

@@ -1,3 +1,4 @@
+import { checkBoundFeeds } from '../../runtime/bound-inputs.js';
 import { KilnError } from '../../runtime/errors.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { WebGpuInstance } from '../../runtime/webgpu/instance.js';
@@ -16,17 +17,18 @@ export function webGpuBackend(): AsyncBackend {
   const compiled = new WeakMap<Model, WebGpuCompileResult>();
   return {
     name: 'webgpu',
-    unsupportedReason(model) {
+    bindsShapeInputs: true,
+    unsupportedReason(model, options = {}) {
       try {
-        compiled.set(model, compileWebGpu(model, { selfTest: false }));
+        compiled.set(model, compileWebGpu(model, { selfTest: false, bind: options.bind }));
         return undefined;
       } catch (err) {
         if (err instanceof KilnError && !err.message.includes('internal error')) return err.message;
         return undefined; // prepare compiles again and reports it as a failure
       }
     },
-    async prepare(model) {
-      const c = compiled.get(model) ?? compileWebGpu(model, { selfTest: false });
+    async prepare(model, options = {}) {
+      const c = compiled.get(model) ?? compileWebGpu(model, { selfTest: false, bind: options.bind });
       compiled.delete(model);
       const instance = await WebGpuInstance.create(c.layout, (p) => c.shaders.get(p)!, c.weights, {
         gpu: await nodeWebGpu(),
@@ -38,6 +40,7 @@ export function webGpuBackend(): AsyncBackend {
             if (!(v instanceof Tensor)) throw new KilnError(`input '${name}' is not a tensor`);
             inputs[name] = v;
           }
+          checkBoundFeeds(c.bound, inputs); // as sessions do: a bound input fed another value is refused
           return new Map<string, Value>(Object.entries(await instance.run(inputs)));
         },
         release: () => instance.release(),
