@@ -18,8 +18,10 @@ const IO_DTYPES = ['float32', 'float64', 'int32', 'int64', 'bool', 'int8', 'uint
  * needs them is refused here, at compile time, naming its op and node.
  */
 export function checkWebGpuSupport(lowered: LoweredModel): void {
+  // int64 inputs no kernel reads (bound at compile time, kiln compile --bind) are uploaded as their bits
+  const read = new Set(lowered.kernels.flatMap((k) => [...kernelUses(k).reads]));
   for (const io of lowered.inputs)
-    if (!IO_DTYPES.includes(io.dtype))
+    if (!IO_DTYPES.includes(io.dtype) && (io.dtype !== 'int64' || read.has(io.buffer)))
       throw new KilnError(`input '${io.name}' is ${io.dtype}`, {
         expected: 'float32/64, bool, int8/16/32/64 or uint8/16 inputs on the webgpu target',
       });
