@@ -32,6 +32,7 @@ export function renderLoopKernel(k: LoopKernel, places: Places, name: string): D
     if (phase.parallel.some((l) => l.n <= 0)) return [];
     const vars = new Names('v');
     const accs = new Names('a');
+    const count = phase.parallel.reduce((a, l) => a * l.n, 1);
     const groups = Math.ceil(count / WORKGROUP);
     const [nx] = grid(groups);
     const bind: string[] = [];
