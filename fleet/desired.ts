@@ -3,6 +3,9 @@ import type { Registry } from '../registry/registry.js';
 import { baselineDeployment, liveDeployment } from './deployment-rows.js';
 import { getDevice } from './devices.js';
 import type { TelemetryConfig } from './telemetry/types.js';
+import { type RollbackOrder, type SignedRollbackOrder, rollbackOrderText } from './rollback-order.js';
+import { signingKey } from '../registry/trust.js';
+import { type SigningKey, signManifest } from '../registry/signing/keys.js';
 
 export interface DesiredVariant {
   id: number;
@@ -22,6 +25,8 @@ export interface DesiredState {
   version?: number;
   /** True when the device is told to go back to an older version (a rollback, not a replay). */
   rollback: boolean;
+  /** With `rollback`: the order signed by the registry's key, which the agent checks before going back. */
+  rollbackOrder?: SignedRollbackOrder;
   variant?: DesiredVariant;
   /** How often to send telemetry and the desired version's input bins (docs/monitoring.md). */
   telemetry?: TelemetryConfig;
@@ -54,12 +59,26 @@ export async function desiredState(reg: Registry, deviceId: string): Promise<Des
       `${decider.model}@${version} has no ${device.target} variant for device ${deviceId}`,
     );
   const id = Number(v.id);
+  const deploymentId = Number(decider.id);
+  const rollback = device.current?.model === decider.model && device.current.version > version;
   return {
     ...base,
-    deploymentId: Number(decider.id),
+    deploymentId,
     model: decider.model,
     version,
-    rollback: device.current?.model === decider.model && device.current.version > version,
+    rollback,
+    ...(rollback
+      ? {
+          rollbackOrder: await signRollbackOrder(reg, {
+            kind: 'kiln-rollback',
+            deviceId,
+            model: decider.model,
+            version,
+            sha256: v.artifact_sha256,
+            deploymentId,
+          }),
+        }
+      : {}),
     variant: {
       id,
       sha256: v.artifact_sha256,
@@ -68,6 +87,33 @@ export async function desiredState(reg: Registry, deviceId: string): Promise<Des
       signatureUrl: `/devices/${deviceId}/variants/${id}/signature`,
     },
   };
+}
+
+/**
+ * Sign a rollback order with the registry's newest signing key (the one new variants are signed
+ * with, so devices trust it). A server without a private key cannot order rollbacks: agents refuse
+ * unsigned ones, so the error says what is missing.
+ */
+async function signRollbackOrder(reg: Registry, order: RollbackOrder): Promise<SignedRollbackOrder> {
+  const text = rollbackOrderText(order);
+  const key = await cachedSigningKey(reg);
+  return {
+    order: text,
+    signature: new TextDecoder().decode(signManifest(new TextEncoder().encode(text), key)),
+  };
+}
+
+const KEY_CACHE_MS = 60_000;
+const keys = new WeakMap<Registry, { key: Promise<SigningKey>; until: number }>();
+
+/** During a rollback every device polls for its order: read the key file once a minute, not per poll. */
+function cachedSigningKey(reg: Registry): Promise<SigningKey> {
+  const hit = keys.get(reg);
+  if (hit && hit.until > Date.now()) return hit.key;
+  const key = signingKey(reg);
+  keys.set(reg, { key, until: Date.now() + KEY_CACHE_MS });
+  key.catch(() => keys.delete(reg));
+  return key;
 }
 
 /** A device may download a variant its group has been sent (by any deployment), nothing else. */

@@ -13,6 +13,7 @@ import { type Identity, loadIdentity, pinnedTrust, saveIdentity } from './identi
 import { selfTest } from './self-test.js';
 import { type CrashLoopPolicy, DEFAULT_CRASH_LOOP, StartJournal } from './crash-loop.js';
 import { Refusals } from './refusals.js';
+import { downgradeRefusal } from './rollback-order.js';
 import { pauseHook } from './pause-hook.js';
 import { type SlotPointer, Slots } from './slots.js';
 import { TelemetryRecorder } from './telemetry-recorder.js';
@@ -254,14 +255,10 @@ export class Agent {
     }
     let refusal: string | undefined;
     let resumedFrom = 0;
-    if (
-      this.current &&
-      this.current.model === desired.model &&
-      desired.version < this.current.version &&
-      !desired.rollback
-    ) {
-      refusal = `refusing ${desired.model}@${desired.version}: older than the running version ${this.current.version} and not a rollback (versions only move forward unless the server orders a rollback)`;
-    } else {
+    const downgrade =
+      !!this.current && this.current.model === desired.model && desired.version < this.current.version;
+    if (downgrade) refusal = await downgradeRefusal(desired, this.deviceId, this.current!, this.trust);
+    if (refusal === undefined) {
       // transport problems (server down, HTTP errors) are thrown: the poll loop backs off and retries
       const fetched = await this.fetch(desired);
       resumedFrom = fetched.resumedFrom;
@@ -275,9 +272,12 @@ export class Agent {
       }
     }
     if (refusal !== undefined) {
-      await this.refusals.add(v.sha256, refusal);
-      await this.report(desired, 'failed', refusal);
-      this.lastReported = key;
+      // a refused order is about the desired state, not the artifact: a valid rollback to it may follow
+      if (!downgrade) await this.refusals.add(v.sha256, refusal);
+      if (this.lastReported !== key) {
+        await this.report(desired, 'failed', refusal);
+        this.lastReported = key;
+      }
       return { action: 'refused', version: desired.version, reason: refusal };
     }
     await this.report(desired, 'installed');
@@ -334,6 +334,7 @@ export class Agent {
       version: desired.version!,
       variantId: v.id,
       sha256: v.sha256,
+      ...(desired.deploymentId !== undefined ? { deploymentId: desired.deploymentId } : {}),
       installedAt: Date.now(),
       ...(this.current
         ? {

@@ -12,10 +12,12 @@ export interface SlotPointer {
   version: number;
   variantId: number;
   sha256: string;
+  /** The deployment that installed it: a rollback order must come from a later one. */
+  deploymentId?: number;
   /** When it was switched to (epoch ms): starts soon after count towards a crash loop. */
   installedAt?: number;
   /** What the other slot holds: where a crash loop goes back to. */
-  previous?: Omit<SlotPointer, 'previous' | 'installedAt'>;
+  previous?: Omit<SlotPointer, 'previous' | 'installedAt' | 'deploymentId'>;
 }
 
 /**

@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../fleet/agent/agent.js';
-import { generateKey } from '../../registry/trust.js';
+import { type RollbackOrder, rollbackOrderText } from '../../fleet/rollback-order.js';
+import { generateSigningKey, loadPrivateKey, signManifest } from '../../registry/signing/keys.js';
+import { generateKey, listKeys } from '../../registry/trust.js';
 import { variantFor } from '../../registry/variants.js';
 import { Tensor } from '../../runtime/ort-tensor.js';
 import { startAgents } from './agents.js';
@@ -160,6 +162,40 @@ for (const backend of BACKENDS) {
         expect((r as { reason: string }).reason).toMatch(
           /older than the running version 2 and not a rollback/,
         );
+        expect(agent.running?.version).toBe(2);
+
+        // flagged as a rollback, but with no order signed by a pinned key: still refused
+        replayed.rollback = true;
+        const unsigned = await agent.syncOnce();
+        expect(unsigned).toMatchObject({ action: 'refused', version: 1 });
+        expect((unsigned as { reason: string }).reason).toMatch(/the rollback is not signed/);
+        const order: RollbackOrder = {
+          kind: 'kiln-rollback',
+          deviceId: agent.deviceId,
+          model: 'det',
+          version: 1,
+          sha256: v1.artifact.sha256,
+          deploymentId: replayed.deploymentId,
+        };
+        const text = rollbackOrderText(order);
+        const forger = await generateSigningKey();
+        replayed.rollbackOrder = {
+          order: text,
+          signature: new TextDecoder().decode(signManifest(new TextEncoder().encode(text), forger)),
+        };
+        const forged = await agent.syncOnce();
+        expect((forged as { reason: string }).reason).toMatch(/signed by unknown key/);
+        // a genuine order for another device does not open this one
+        const other = rollbackOrderText({ ...order, deviceId: 'someone-else' });
+        // the key this agent pinned at enrollment (an earlier test added a newer, unpinned one)
+        const pinned = (await listKeys(f.reg)).find((k) => k.canSign)!;
+        const key = await loadPrivateKey(join(f.reg.keysDir, `${pinned.keyId}.pem`));
+        replayed.rollbackOrder = {
+          order: other,
+          signature: new TextDecoder().decode(signManifest(new TextEncoder().encode(other), key)),
+        };
+        const misdirected = await agent.syncOnce();
+        expect((misdirected as { reason: string }).reason).toMatch(/order says deviceId "someone-else"/);
         expect(agent.running?.version).toBe(2);
       } finally {
         await new Promise((resolve) => proxy.server.close(resolve));
