@@ -76,6 +76,7 @@ export async function desiredState(reg: Registry, deviceId: string): Promise<Des
             version,
             sha256: v.artifact_sha256,
             deploymentId,
+            latestDeploymentId: await newestDeployment(reg, device.group),
           }),
         }
       : {}),
@@ -101,6 +102,14 @@ async function signRollbackOrder(reg: Registry, order: RollbackOrder): Promise<S
     order: text,
     signature: new TextDecoder().decode(signManifest(new TextEncoder().encode(text), key)),
   };
+}
+
+async function newestDeployment(reg: Registry, group: string): Promise<number> {
+  const row = await reg.db.get<{ id: number | null }>(
+    'SELECT MAX(id) AS id FROM fleet_deployments WHERE group_name = ?',
+    [group],
+  );
+  return Number(row?.id ?? 0);
 }
 
 const KEY_CACHE_MS = 60_000;

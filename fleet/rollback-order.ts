@@ -13,7 +13,14 @@ export interface RollbackOrder {
   model: string;
   version: number;
   sha256: string;
+  /** The deployment that decides the device's desired state (for a rollback, often an older one). */
   deploymentId: number;
+  /**
+   * The group's newest deployment when the order was signed. An order older than the deployment
+   * that installed what the device runs is a replay; an automatic rollback is signed after (or by)
+   * the deployment it undoes, so it passes.
+   */
+  latestDeploymentId: number;
 }
 
 /** As it travels in the desired state: the exact signed text and its detached signature (JSON). */

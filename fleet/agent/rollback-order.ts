@@ -9,7 +9,7 @@ const utf8 = new TextEncoder();
 /**
  * Why a desired state that goes back to an older version must be refused, or undefined when it
  * carries a valid rollback order: signed by a pinned, unrevoked key; for this device, this version
- * and this artifact; and from a later deployment than the one that installed what runs now (an old,
+ * and this artifact; and signed no earlier than the deployment that installed what runs now (an old,
  * genuine order replayed cannot undo a newer decision).
  */
 export async function downgradeRefusal(
@@ -32,7 +32,7 @@ export async function downgradeRefusal(
     return `refusing ${what}: ${err instanceof KilnError ? err.message : String(err)}`;
   }
   const order = JSON.parse(signed.order) as RollbackOrder;
-  const expected: RollbackOrder = {
+  const expected: Omit<RollbackOrder, 'latestDeploymentId'> = {
     kind: 'kiln-rollback',
     deviceId,
     model: desired.model!,
@@ -40,13 +40,16 @@ export async function downgradeRefusal(
     sha256: desired.variant!.sha256,
     deploymentId: desired.deploymentId ?? -1,
   };
-  for (const key of Object.keys(expected) as (keyof RollbackOrder)[]) {
+  for (const key of Object.keys(expected) as (keyof typeof expected)[]) {
     if (order[key] !== expected[key]) {
       return `refusing ${what}: the signed rollback order says ${key} ${JSON.stringify(order[key])}, the desired state ${JSON.stringify(expected[key])}`;
     }
   }
-  if (current.deploymentId !== undefined && order.deploymentId <= current.deploymentId) {
-    return `refusing ${what}: the rollback order is from deployment ${order.deploymentId}, not later than deployment ${current.deploymentId} that installed the running version (a replayed order)`;
+  if (
+    current.deploymentId !== undefined &&
+    !(Number.isInteger(order.latestDeploymentId) && order.latestDeploymentId >= current.deploymentId)
+  ) {
+    return `refusing ${what}: the rollback order was signed when deployment ${order.latestDeploymentId} was the newest, before deployment ${current.deploymentId} installed the running version (a replayed order)`;
   }
   return undefined;
 }

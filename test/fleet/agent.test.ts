@@ -176,6 +176,7 @@ for (const backend of BACKENDS) {
           version: 1,
           sha256: v1.artifact.sha256,
           deploymentId: replayed.deploymentId,
+          latestDeploymentId: replayed.deploymentId,
         };
         const text = rollbackOrderText(order);
         const forger = await generateSigningKey();
@@ -196,6 +197,16 @@ for (const backend of BACKENDS) {
         };
         const misdirected = await agent.syncOnce();
         expect((misdirected as { reason: string }).reason).toMatch(/order says deviceId "someone-else"/);
+        // a genuine order for this device, signed before the deployment that installed v2: a replay
+        const oldOrder = rollbackOrderText({ ...order, latestDeploymentId: order.deploymentId - 1 });
+        replayed.rollbackOrder = {
+          order: oldOrder,
+          signature: new TextDecoder().decode(signManifest(new TextEncoder().encode(oldOrder), key)),
+        };
+        const replay = await agent.syncOnce();
+        expect((replay as { reason: string }).reason).toMatch(
+          /before deployment \d+ installed the running version \(a replayed order\)/,
+        );
         expect(agent.running?.version).toBe(2);
       } finally {
         await new Promise((resolve) => proxy.server.close(resolve));
