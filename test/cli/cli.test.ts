@@ -7,11 +7,12 @@ import { exportModel } from '../../compiler/onnx/export.js';
 import { parseNpy, serializeNpy } from '../../runtime/npy.js';
 import { Tensor, tensorFrom } from '../../runtime/tensor.js';
 import { graph, model, node, value } from '../helpers/build.js';
+import { kilnNodeArgs } from '../helpers/cli.js';
 import { CONFORMANCE_ROOT, PROJECT_ROOT, hasConformanceData } from '../helpers/paths.js';
 
 /** The `kiln` CLI as a user runs it: a separate process, exit codes, stdout/stderr. */
 function kiln(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'cli/main.ts'), ...args], {
+  const r = spawnSync(process.execPath, kilnNodeArgs(args), {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
     timeout: 180_000,

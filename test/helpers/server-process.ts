@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { kilnNodeArgs } from './cli.js';
 import { PROJECT_ROOT } from './paths.js';
 
 /** Starting tsx and the CLI takes a while on a loaded 2-core machine. */
@@ -23,7 +23,7 @@ export function startKilnServer(
   args: string[],
   line = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/,
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'cli/main.ts'), ...args], {
+  const child = spawn(process.execPath, kilnNodeArgs(args), {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
