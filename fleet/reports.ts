@@ -9,6 +9,11 @@ export interface DeviceReport {
   /** installed: verified, self-tested and switched to; failed: refused or reverted (reason says why). */
   outcome: 'installed' | 'failed';
   reason?: string;
+  /**
+   * What the device runs after acting (its live slot). A failed report says it too: after a
+   * crash-loop revert the device runs the previous version, and the server's record must follow.
+   */
+  running?: { model: string; version: number };
 }
 
 export async function recordReport(reg: Registry, deviceId: string, r: DeviceReport): Promise<void> {
@@ -21,10 +26,15 @@ export async function recordReport(reg: Registry, deviceId: string, r: DeviceRep
       'INSERT INTO fleet_reports (device_id, deployment_id, model, version, outcome, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       [deviceId, r.deploymentId ?? null, r.model ?? null, r.version ?? null, r.outcome, r.reason ?? null, at],
     );
-    if (r.outcome === 'installed' && r.model !== undefined && r.version !== undefined) {
+    const running =
+      r.running ??
+      (r.outcome === 'installed' && r.model !== undefined && r.version !== undefined
+        ? { model: r.model, version: r.version }
+        : undefined);
+    if (running) {
       await tx.run(
         'UPDATE fleet_devices SET current_model = ?, current_version = ?, last_seen_at = ? WHERE id = ?',
-        [r.model, r.version, at, deviceId],
+        [running.model, running.version, at, deviceId],
       );
     } else {
       await tx.run('UPDATE fleet_devices SET last_seen_at = ? WHERE id = ?', [at, deviceId]);

@@ -366,6 +366,7 @@ export class Agent {
       ...(desired.version !== undefined ? { version: desired.version } : {}),
       outcome,
       ...(reason ? { reason } : {}),
+      ...(this.current ? { running: { model: this.current.model, version: this.current.version } } : {}),
       device: description(this.options),
     });
   }

@@ -74,6 +74,12 @@ export function deviceRoutes(
           version: { type: 'integer' },
           outcome: { type: 'string', enum: ['installed', 'failed'] },
           reason: { type: 'string', maxLength: 4096 },
+          running: {
+            type: 'object',
+            required: ['model', 'version'],
+            additionalProperties: false,
+            properties: { model: { type: 'string' }, version: { type: 'integer' } },
+          },
           device: {
             type: 'object',
             required: ['target', 'features', 'runtimeVersion'],

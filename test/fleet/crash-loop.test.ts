@@ -54,6 +54,9 @@ describe('crash-loop revert', () => {
     expect(looped.running).toMatchObject({ model: 'det', version: 1 });
     expect(looped.session).toBeDefined();
     expect(await looped.syncOnce()).toEqual({ action: 'skipped' });
+    // the failed report says what the device went back to: the server's record follows at once
+    const device = (await f.api('GET', `/devices/${looped.deviceId}`, f.readToken)).json;
+    expect(device.current).toEqual({ model: 'det', version: 1 });
     const d = await eventually(async () => {
       const s = await state(id);
       return s.state === 'running' ? undefined : s;
