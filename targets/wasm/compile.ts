@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
+import { type ArtifactSourceOptions, targetManifest } from '../artifact-manifest.js';
 import type { Model } from '../../compiler/ir/graph.js';
 import { type ElemType, elemBytes } from '../../compiler/kernel/ir.js';
 import { type LoweredModel, lowerModel } from '../../compiler/kernel/lower/index.js';
-import { kernelUses } from '../../compiler/kernel/uses.js';
+import { kernelTensors } from '../../compiler/plan/kernel-tensors.js';
 import { DEFAULT_PIPELINE, type PipelineOptions, runPipeline } from '../../compiler/passes/index.js';
-import { type PlanTensor, planMemory } from '../../compiler/plan/memory.js';
-import { type ManifestDraft, writeArtifact } from '../../runtime/artifact/index.js';
+import { planMemory } from '../../compiler/plan/memory.js';
+import { writeArtifact } from '../../runtime/artifact/index.js';
 import {
   type WasmLayout,
   WASM_LAYOUT_PATH,
@@ -21,17 +21,13 @@ import type { BoundInput } from '../../runtime/bound-inputs.js';
 import type { Tensor } from '../../runtime/tensor.js';
 import { renderWasm } from './render.js';
 
-export interface WasmCompileOptions {
+export interface WasmCompileOptions extends ArtifactSourceOptions {
   /** Graph passes to run first (default: the full pipeline); the model is rewritten in place. */
   passes?: string[];
   /** Called after each pass (e.g. to print the IR for --dump-ir). */
   onPass?: PipelineOptions['onPass'];
   /** Run binaryen's optimiser on the generated module (default true). */
   optimize?: boolean;
-  /** The source model's bytes, for the manifest's sha256. */
-  sourceBytes?: Uint8Array;
-  sourceName?: string;
-  kilnVersion?: string;
   /**
    * Also render the threaded variants (shared memory, `run(tid, nthreads)`) and record this as the
    * artifact's default thread count (manifest `compiler.threads`); 1 or absent: single-threaded only.
@@ -81,34 +77,7 @@ export function compileWasm(model: Model, options: WasmCompileOptions = {}): Was
     const b = lowered.buffers.get(name)!;
     return b.size * elemBytes(b.dtype ?? 'f32');
   };
-  const tensors = new Map<string, PlanTensor>();
-  lowered.kernels.forEach((k, step) => {
-    const { reads, writes } = kernelUses(k);
-    for (const name of [...reads, ...writes]) {
-      const b = lowered.buffers.get(name)!;
-      if (b.role === 'weight') continue;
-      const t = tensors.get(name);
-      if (t) t.lastStep = step;
-      else {
-        const kind = b.role === 'input' ? 'input' : b.role === 'output' ? 'output' : 'intermediate';
-        tensors.set(name, { id: name, bytes: bytesOf(name), firstStep: step, lastStep: step, kind });
-      }
-    }
-  });
-  // Inputs and outputs no kernel touches (e.g. an unused input) still need a place.
-  for (const io of [...lowered.inputs, ...lowered.outputs]) {
-    if (!tensors.has(io.buffer)) {
-      const b = lowered.buffers.get(io.buffer)!;
-      tensors.set(io.buffer, {
-        id: io.buffer,
-        bytes: bytesOf(io.buffer),
-        firstStep: 0,
-        lastStep: 0,
-        kind: b.role === 'input' ? 'input' : 'output',
-      });
-    }
-  }
-  const plan = planMemory([...tensors.values()], { stepCount: Math.max(1, lowered.kernels.length) });
+  const plan = planMemory(kernelTensors(lowered), { stepCount: Math.max(1, lowered.kernels.length) });
   const addresses = new Map<string, number>();
   const base = 16; // keep address 0 unused so a stray null pointer never aliases a tensor
   for (const [id, off] of plan.offsets) addresses.set(id, base + off);
@@ -202,18 +171,10 @@ export async function wasmArtifact(
     files.set(THREADED_MODULES.relaxed, threaded.relaxed);
   }
   const selfTest = result.selfTest ? addSelfTestFiles(files, result.selfTest) : undefined;
-  const manifest: ManifestDraft = {
-    format: 'kiln-artifact',
-    formatVersion: 1,
-    kilnVersion: options.kilnVersion ?? '0.0.0',
-    createdAt: new Date().toISOString(),
-    source: {
-      sha256: options.sourceBytes
-        ? createHash('sha256').update(options.sourceBytes).digest('hex')
-        : '0'.repeat(64),
-      name: options.sourceName ?? 'model.onnx',
-    },
-    target: {
+  const manifest = targetManifest(
+    result,
+    options,
+    {
       name: 'wasm',
       features: [
         'simd128',
@@ -221,27 +182,12 @@ export async function wasmArtifact(
         ...(threaded ? ['threads (optional variant)'] : []),
       ],
     },
-    precision: 'fp32',
-    inputs: result.layout.inputs.map((t) => ({ name: t.name, dtype: t.dtype ?? 'float32', shape: t.shape })),
-    outputs: result.layout.outputs.map((t) => ({
-      name: t.name,
-      dtype: t.dtype ?? 'float32',
-      shape: t.shape,
-    })),
-    arena: result.arena,
-    kernels: result.lowered.kernels.map((k, i) => ({
-      name: `k${i}_${k.name}`,
-      kind: k.kind,
-      op: k.name,
-      nodes: k.nodes,
-    })),
-    ...(selfTest ? { selfTest } : {}),
-    ...(result.bound.length ? { boundInputs: result.bound } : {}),
-    compiler: {
+    {
       optimize: options.optimize ?? true,
       passes: options.passes ?? DEFAULT_PIPELINE,
       ...(threaded ? { threads: result.threads } : {}),
     },
-  };
+    selfTest,
+  );
   return writeArtifact({ manifest, files });
 }

@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
+import { type ArtifactSourceOptions, targetManifest } from '../artifact-manifest.js';
 import type { Model } from '../../compiler/ir/graph.js';
 import { type LoweredModel, lowerModel } from '../../compiler/kernel/lower/index.js';
 import { DEFAULT_PIPELINE, type PipelineOptions, runPipeline } from '../../compiler/passes/index.js';
 import { type SelfTestSample, addSelfTestFiles, makeSelfTestSample } from '../../compiler/self-test.js';
 import { kernelTensors } from '../../compiler/plan/kernel-tensors.js';
 import { planMemory } from '../../compiler/plan/memory.js';
-import { type ManifestDraft, writeArtifact } from '../../runtime/artifact/index.js';
+import { writeArtifact } from '../../runtime/artifact/index.js';
 import { bindInputs } from '../../compiler/bind-inputs.js';
 import type { BoundInput } from '../../runtime/bound-inputs.js';
 import { KilnError } from '../../runtime/errors.js';
@@ -24,13 +24,10 @@ import { checkWebGpuSupport } from './support.js';
 import { widenSmallInts } from './widen-small-ints.js';
 import { type Places, SPECIAL_WORDS, specialWords } from './wgsl.js';
 
-export interface WebGpuCompileOptions {
+export interface WebGpuCompileOptions extends ArtifactSourceOptions {
   /** Graph passes to run first (default: the full pipeline); the model is rewritten in place. */
   passes?: string[];
   onPass?: PipelineOptions['onPass'];
-  sourceBytes?: Uint8Array;
-  sourceName?: string;
-  kilnVersion?: string;
   /**
    * Store a self-test sample (seeded inputs, the reference executor's outputs) in the artifact
    * (default true; the conformance backend, which never packages, turns it off).
@@ -166,35 +163,12 @@ export async function webGpuArtifact(
   const selfTest = result.selfTest
     ? addSelfTestFiles(files, result.selfTest, WEBGPU_SELF_TEST_TOLERANCE)
     : undefined;
-  const manifest: ManifestDraft = {
-    format: 'kiln-artifact',
-    formatVersion: 1,
-    kilnVersion: options.kilnVersion ?? '0.0.0',
-    createdAt: new Date().toISOString(),
-    source: {
-      sha256: options.sourceBytes
-        ? createHash('sha256').update(options.sourceBytes).digest('hex')
-        : '0'.repeat(64),
-      name: options.sourceName ?? 'model.onnx',
-    },
-    target: { name: 'webgpu', features: [] },
-    precision: 'fp32',
-    inputs: result.layout.inputs.map((t) => ({ name: t.name, dtype: t.dtype ?? 'float32', shape: t.shape })),
-    outputs: result.layout.outputs.map((t) => ({
-      name: t.name,
-      dtype: t.dtype ?? 'float32',
-      shape: t.shape,
-    })),
-    arena: result.arena,
-    kernels: result.lowered.kernels.map((k, i) => ({
-      name: `k${i}_${k.name}`,
-      kind: k.kind,
-      op: k.name,
-      nodes: k.nodes,
-    })),
-    ...(result.bound.length ? { boundInputs: result.bound } : {}),
-    compiler: { passes: options.passes ?? DEFAULT_PIPELINE },
-    ...(selfTest ? { selfTest } : {}),
-  };
+  const manifest = targetManifest(
+    result,
+    options,
+    { name: 'webgpu', features: [] },
+    { passes: options.passes ?? DEFAULT_PIPELINE },
+    selfTest,
+  );
   return writeArtifact({ manifest, files });
 }
