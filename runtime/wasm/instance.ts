@@ -1,4 +1,4 @@
-import { KilnError } from '../errors.js';
+import { checkFeeds } from '../feeds.js';
 import { Tensor } from '../tensor.js';
 import { readTensor, writeTensor } from './io-types.js';
 import { type WasmLayout, wasmPages } from './layout.js';
@@ -58,31 +58,10 @@ export class WasmInstance {
 
   /** Check the feeds against the layout and copy them into linear memory. */
   writeInputs(feeds: Record<string, Tensor>): void {
-    for (const name of Object.keys(feeds)) {
-      if (!this.inputNames.includes(name)) {
-        throw new KilnError(`unknown input '${name}'`, {
-          file: this.file,
-          expected: `one of ${this.inputNames.join(', ')}`,
-        });
-      }
-    }
-    for (const io of this.layout.inputs) {
-      const t = feeds[io.name];
-      const dtype = io.dtype ?? 'float32';
-      const want = `${dtype}[${io.shape.join(',')}]`;
-      if (!t) throw new KilnError(`missing input '${io.name}'`, { file: this.file, expected: want });
-      if (
-        t.dtype !== dtype ||
-        t.shape.length !== io.shape.length ||
-        t.shape.some((d, i) => d !== io.shape[i])
-      ) {
-        throw new KilnError(`input '${io.name}' is ${t.dtype}[${t.shape.join(',')}]`, {
-          file: this.file,
-          expected: want,
-        });
-      }
-      writeTensor(this.memory.buffer, io.offset, t, dtype);
-    }
+    const tensors = checkFeeds(feeds, this.layout.inputs, this.file);
+    this.layout.inputs.forEach((io, i) => {
+      writeTensor(this.memory.buffer, io.offset, tensors[i]!, io.dtype ?? 'float32');
+    });
   }
 
   /** Copy the outputs out of linear memory (converting int64/bool ones). */

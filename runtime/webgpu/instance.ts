@@ -1,3 +1,4 @@
+import { checkFeeds } from '../feeds.js';
 import { KilnError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { BufferUsage, MapMode, ShaderStage } from './flags.js';
@@ -222,26 +223,10 @@ export class WebGpuInstance {
 
   /** Names, dtypes and shapes as compiled; returns each input as the f32 words the GPU reads. */
   private checkFeeds(feeds: Record<string, Tensor>): Float32Array[] {
-    for (const name of Object.keys(feeds))
-      if (!this.inputNames.includes(name))
-        throw new KilnError(`unknown input '${name}'`, {
-          file: this.file,
-          expected: `one of ${this.inputNames.join(', ')}`,
-        });
-    return this.layout.inputs.map((io) => {
-      const t = feeds[io.name];
+    const tensors = checkFeeds(feeds, this.layout.inputs, this.file);
+    return this.layout.inputs.map((io, i) => {
+      const t = tensors[i]!;
       const dtype = io.dtype ?? 'float32';
-      const want = `${dtype}[${io.shape.join(',')}]`;
-      if (!t) throw new KilnError(`missing input '${io.name}'`, { file: this.file, expected: want });
-      if (
-        t.dtype !== dtype ||
-        t.shape.length !== io.shape.length ||
-        t.shape.some((d, i) => d !== io.shape[i])
-      )
-        throw new KilnError(`input '${io.name}' is ${t.dtype}[${t.shape.join(',')}]`, {
-          file: this.file,
-          expected: want,
-        });
       if (t.data instanceof Float32Array) return t.data;
       if (t.data instanceof Int32Array) return new Float32Array(t.data.slice().buffer); // the bits
       if (SMALL_INTS.has(dtype)) return new Float32Array(Int32Array.from(t.data as ArrayLike<number>).buffer); // i32 words
