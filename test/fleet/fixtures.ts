@@ -97,6 +97,23 @@ export function nanOnnx(): Uint8Array {
 export const modelV = (scale: number): Uint8Array => tinyOnnx('Relu', scale);
 
 /** Poll `check` until it returns a value (not undefined) or `ms` pass. */
+/** Wait until deployment `id` is no longer running or paused; returns it as the API shows it. */
+export function settledDeployment(
+  f: TestFleet,
+  id: number,
+  ms = 30_000,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API's JSON, as TestFleet.api
+): Promise<any> {
+  return eventually(
+    async () => {
+      const d = await f.api('GET', `/deployments/${id}`, f.readToken);
+      return ['running', 'paused'].includes(d.json.state) ? undefined : d.json;
+    },
+    ms,
+    `deployment ${id} to finish`,
+  );
+}
+
 export async function eventually<T>(
   check: () => Promise<T | undefined>,
   ms = 20_000,

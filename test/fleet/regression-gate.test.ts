@@ -7,6 +7,7 @@ import {
   type TestFleet,
   dropTestDatabases,
   eventually,
+  settledDeployment,
   modelV,
   publish,
   startFleet,
@@ -49,15 +50,7 @@ for (const backend of BACKENDS) {
         expect(r.status, JSON.stringify(r.json)).toBe(201);
         return r.json.id as number;
       };
-      const finished = (id: number) =>
-        eventually(
-          async () => {
-            const d = await f.api('GET', `/deployments/${id}`, f.readToken);
-            return ['running', 'paused'].includes(d.json.state) ? undefined : d.json;
-          },
-          60_000,
-          `deployment ${id} to finish`,
-        );
+      const finished = (id: number) => settledDeployment(f, id, 60_000);
       expect((await finished(await deploy('det@1', 0))).state).toBe('succeeded');
       await eventually(
         async () => (agents.every((a) => a.running?.version === 1) ? true : undefined),

@@ -6,6 +6,7 @@ import {
   type TestFleet,
   dropTestDatabases,
   eventually,
+  settledDeployment,
   modelV,
   publish,
   startFleet,
@@ -16,15 +17,7 @@ for (const backend of BACKENDS) {
   describe.skipIf(!!backend.skip)(suiteTitle('rolling a group back', backend), () => {
     let f: TestFleet;
     const agents: Agent[] = [];
-    const finished = (id: number) =>
-      eventually(
-        async () => {
-          const d = await f.api('GET', `/deployments/${id}`, f.readToken);
-          return ['running', 'paused'].includes(d.json.state) ? undefined : d.json;
-        },
-        30_000,
-        `deployment ${id} to finish`,
-      );
+    const finished = (id: number) => settledDeployment(f, id, 30_000);
     const deploy = async (model: string, strategy: object = { kind: 'all-at-once' }) => {
       const r = await f.api('POST', '/deployments', f.adminToken, {
         group: 'rb',

@@ -7,6 +7,7 @@ import {
   type TestFleet,
   dropTestDatabases,
   eventually,
+  settledDeployment,
   modelV,
   nanOnnx,
   publish,
@@ -23,15 +24,7 @@ for (const backend of BACKENDS) {
       expect(r.status, JSON.stringify(r.json)).toBe(201);
       return r.json.id as number;
     };
-    const finished = (id: number) =>
-      eventually(
-        async () => {
-          const d = await f.api('GET', `/deployments/${id}`, f.readToken);
-          return ['running', 'paused'].includes(d.json.state) ? undefined : d.json;
-        },
-        30_000,
-        `deployment ${id} to finish`,
-      );
+    const finished = (id: number) => settledDeployment(f, id, 30_000);
     const onVersion = (group: Agent[], v: number) =>
       eventually(
         async () => (group.every((a) => a.running?.version === v) ? true : undefined),

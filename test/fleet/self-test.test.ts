@@ -17,7 +17,7 @@ import {
   BACKENDS,
   type TestFleet,
   dropTestDatabases,
-  eventually,
+  settledDeployment,
   modelV,
   publish,
   startFleet,
@@ -94,11 +94,7 @@ for (const backend of BACKENDS) {
       expect(r.status, JSON.stringify(r.json)).toBe(201);
       return r.json.id as number;
     };
-    const settled = (id: number) =>
-      eventually(async () => {
-        const d = await f.api('GET', `/deployments/${id}`, f.readToken);
-        return d.json.state === 'running' ? undefined : (d.json as { state: string });
-      });
+    const settled = (id: number) => settledDeployment(f, id);
 
     beforeAll(async () => {
       f = await startFleet(backend);
