@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { compileWasmEagerly } from './eager-wasm.js';
 import { Agent, type SyncResult } from '../fleet/agent/agent.js';
 import { TARGET_NAMES } from '../runtime/artifact/manifest.js';
+import { parseTagArgs } from '../fleet/tags.js';
 
 function describeResult(r: SyncResult): string | undefined {
   if (r.action === 'installed')
@@ -22,6 +23,12 @@ export function agentCommand(): Command {
     .addOption(
       new Option('--target <target>', 'the runtime target').choices([...TARGET_NAMES]).default('wasm'),
     )
+    .option(
+      '--tag <key=value>',
+      "a tag asked for at enrollment, repeatable (first start only; the token's tags win)",
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option('--poll-ms <ms>', 'poll interval while healthy', (v) => Number(v), 30_000)
     .option('--once', 'poll once and exit (exit code 1 if the new version was refused)')
     .action(
@@ -32,6 +39,7 @@ export function agentCommand(): Command {
         name: string;
         target: (typeof TARGET_NAMES)[number];
         pollMs: number;
+        tag: string[];
         once?: boolean;
       }) => {
         compileWasmEagerly(); // a device's first inference after a (re)start should not be the slow one
@@ -41,6 +49,7 @@ export function agentCommand(): Command {
           ...(o.token ? { enrollmentToken: o.token } : {}),
           name: o.name,
           target: o.target,
+          ...(o.tag.length ? { tags: parseTagArgs(o.tag) } : {}),
           pollMs: o.pollMs,
         });
         console.log(`agent ${agent.deviceId} (group ${agent.identity.group}) in ${o.dir}`);

@@ -10,6 +10,7 @@ import { simulateCommand } from './fleet-simulate.js';
 import { output } from './registry-shared.js';
 import { printTable } from './table.js';
 import { monitoringCommands } from './fleet-monitoring.js';
+import { parseTagArgs } from '../fleet/tags.js';
 
 interface Conn {
   server: string;
@@ -44,6 +45,12 @@ export async function call<T>(c: Conn, method: string, path: string, body?: unkn
 }
 
 export const conn = (cmd: Command): Conn => cmd.optsWithGlobals<Conn>();
+
+const collect = (v: string, all: string[]): string[] => [...all, v];
+const formatTags = (tags: Record<string, string>): string =>
+  Object.entries(tags)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
 
 /** `--canary 2` (devices) or `--canary 10%`; `--waves 5,25,50,100`; else all at once. */
 export function parseStrategy(o: { canary?: string; waves?: string }): Strategy {
@@ -100,19 +107,34 @@ export function fleetCommand(): Command {
       const list = await call<GroupRecord[]>(conn(cmd), 'GET', '/groups');
       output(o.json, list, () =>
         printTable(
-          ['group', 'devices', 'created'],
-          list.map((g) => [g.name, g.devices, g.createdAt]),
+          ['group', 'devices', 'created', 'filter'],
+          list.map((g) => [g.name, g.devices, g.createdAt, g.filter ?? '(static)']),
         ),
       );
     });
   groups
     .command('create')
-    .description('create a group')
+    .description(
+      'create a static group (devices enroll into it) or, with --filter, a dynamic one (the devices that match)',
+    )
     .argument('<name>', 'group name')
+    .option(
+      '--filter <expr>',
+      'e.g. \'target == "wasm" and tag.site in ["berlin", "paris"] and runtime >= "0.1.0"\' (docs/fleet.md)',
+    )
     .option('--json', 'print JSON')
-    .action(async (name: string, o: { json?: boolean }, cmd: Command) => {
-      const g = await call<GroupRecord>(conn(cmd), 'POST', '/groups', { name });
-      output(o.json, g, () => console.log(`created group ${g.name}`));
+    .action(async (name: string, o: { filter?: string; json?: boolean }, cmd: Command) => {
+      const g = await call<GroupRecord>(conn(cmd), 'POST', '/groups', {
+        name,
+        ...(o.filter !== undefined ? { filter: o.filter } : {}),
+      });
+      output(o.json, g, () =>
+        console.log(
+          g.filter !== undefined
+            ? `created dynamic group ${g.name}: ${g.devices} device(s) match ${g.filter}`
+            : `created group ${g.name}`,
+        ),
+      );
     });
 
   fleet
@@ -120,11 +142,18 @@ export function fleetCommand(): Command {
     .description('make a single-use enrollment token for one device of GROUP (admin token)')
     .argument('<group>', 'group the device joins')
     .option('--ttl <seconds>', 'how long the token is valid', (v) => Number(v), 86_400)
+    .option(
+      '--tag <key=value>',
+      "a tag the device gets (repeatable; wins over the device's own)",
+      collect,
+      [],
+    )
     .option('--json', 'print JSON')
-    .action(async (group: string, o: { ttl: number; json?: boolean }, cmd: Command) => {
+    .action(async (group: string, o: { ttl: number; tag: string[]; json?: boolean }, cmd: Command) => {
       const t = await call<EnrollmentToken>(conn(cmd), 'POST', '/enrollment-tokens', {
         group,
         ttlSeconds: o.ttl,
+        ...(o.tag.length ? { tags: parseTagArgs(o.tag) } : {}),
       });
       output(o.json, t, () =>
         console.log(`${t.token}\n(enrolls one device into ${t.group} until ${t.expiresAt}; shown once)`),
@@ -133,22 +162,24 @@ export function fleetCommand(): Command {
 
   fleet
     .command('devices')
-    .description('list devices with what they run')
-    .option('--group <group>', 'only this group')
+    .description('list devices with their groups, tags and what they run')
+    .option('--group <group>', 'only this group (static or dynamic)')
+    .option('--filter <expr>', 'only devices that match, e.g. \'tag.site == "berlin"\' (docs/fleet.md)')
     .option('--json', 'print JSON')
-    .action(async (o: { group?: string; json?: boolean }, cmd: Command) => {
-      const list = await call<DeviceRecord[]>(
-        conn(cmd),
-        'GET',
-        `/devices${o.group ? `?group=${encodeURIComponent(o.group)}` : ''}`,
-      );
+    .action(async (o: { group?: string; filter?: string; json?: boolean }, cmd: Command) => {
+      const query = new URLSearchParams({
+        ...(o.group ? { group: o.group } : {}),
+        ...(o.filter !== undefined ? { filter: o.filter } : {}),
+      }).toString();
+      const list = await call<DeviceRecord[]>(conn(cmd), 'GET', `/devices${query ? `?${query}` : ''}`);
       output(o.json, list, () =>
         printTable(
-          ['id', 'name', 'group', 'target', 'runtime', 'running', 'last report'],
+          ['id', 'name', 'groups', 'tags', 'target', 'runtime', 'running', 'last report'],
           list.map((d) => [
             d.id,
             d.name,
-            d.group,
+            d.groups.join(','),
+            formatTags(d.tags),
             d.target,
             d.runtimeVersion,
             d.current ? `${d.current.model}@${d.current.version}` : '-',
@@ -156,6 +187,32 @@ export function fleetCommand(): Command {
           ]),
         ),
       );
+    });
+
+  fleet
+    .command('tag')
+    .description(
+      "set or remove a device's tags; dynamic groups are evaluated again at once (write token; devices cannot tag themselves)",
+    )
+    .argument('<device>', 'device id')
+    .argument('[tags...]', 'KEY=VALUE to set')
+    .option('--remove <key>', 'a tag to remove (repeatable)', collect, [])
+    .option('--json', 'print JSON')
+    .action(async (device: string, tags: string[], o: { remove: string[]; json?: boolean }, cmd: Command) => {
+      if (tags.length === 0 && o.remove.length === 0) {
+        throw new KilnError('nothing to change', { expected: 'KEY=VALUE arguments and/or --remove KEY' });
+      }
+      const d = await call<DeviceRecord & { joined: string[]; left: string[] }>(
+        conn(cmd),
+        'PATCH',
+        `/devices/${encodeURIComponent(device)}/tags`,
+        { set: parseTagArgs(tags), remove: o.remove },
+      );
+      output(o.json, d, () => {
+        console.log(`${d.name} (${d.id}): ${formatTags(d.tags) || 'no tags'}`);
+        if (d.joined.length) console.log(`joined ${d.joined.join(', ')}`);
+        if (d.left.length) console.log(`left ${d.left.join(', ')}`);
+      });
     });
 
   fleet

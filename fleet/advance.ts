@@ -2,6 +2,7 @@ import { type Registry, now } from '../registry/registry.js';
 import type { Queryable } from '../registry/storage/db.js';
 import { type DeploymentRow, addEvent, lockFleet } from './deployment-rows.js';
 import { later } from './deployments.js';
+import { MEMBERS_SQL, membersParams } from './membership.js';
 import { gateRegressions } from './monitoring/monitor.js';
 import { type WaveTarget, reach } from './strategy.js';
 
@@ -108,13 +109,18 @@ async function step(tx: Queryable, d: DeploymentRow): Promise<boolean> {
   return false;
 }
 
-/** Devices that enrolled after the deployment began join its last wave. */
+/**
+ * Devices that joined the group after the deployment began (enrolled, or tagged into a dynamic
+ * group) join its last wave, unless they follow another live deployment: a device is assigned to
+ * one live deployment at a time, and joins this one once that one has finished.
+ */
 async function assignLateJoiners(tx: Queryable, d: DeploymentRow, last: number): Promise<void> {
   await tx.run(
     `INSERT INTO fleet_assignments (deployment_id, device_id, wave)
-     SELECT ?, id, ? FROM fleet_devices WHERE group_name = ?
-       AND id NOT IN (SELECT device_id FROM fleet_assignments WHERE deployment_id = ?)`,
-    [Number(d.id), last, d.group_name, Number(d.id)],
+     SELECT ?, id, ? FROM fleet_devices WHERE id IN (${MEMBERS_SQL})
+       AND id NOT IN (SELECT a.device_id FROM fleet_assignments a JOIN fleet_deployments o ON o.id = a.deployment_id
+                      WHERE a.deployment_id = ? OR o.state IN ('running', 'paused'))`,
+    [Number(d.id), last, ...membersParams(d.group_name), Number(d.id)],
   );
 }
 
@@ -162,7 +168,8 @@ async function recordInRegistry(tx: Queryable, id: number, at: string): Promise<
     `INSERT INTO deployments (variant_id, fleet, deployed_at, actor)
      SELECT v.id, d.group_name, ?, d.created_by FROM fleet_deployments d
        JOIN variants v ON v.model = d.model AND v.version = d.version
-     WHERE d.id = ? AND v.target IN (SELECT target FROM fleet_devices WHERE group_name = d.group_name)`,
+     WHERE d.id = ? AND v.target IN (SELECT target FROM fleet_devices WHERE group_name = d.group_name
+       OR id IN (SELECT device_id FROM fleet_memberships WHERE group_name = d.group_name))`,
     [at, id],
   );
 }

@@ -14,6 +14,8 @@ import {
   lockFleet,
 } from './deployment-rows.js';
 import { requireGroup } from './groups.js';
+import { MEMBERS_SQL, membersParams } from './membership.js';
+import type { Queryable } from '../registry/storage/db.js';
 import { type Strategy, assignWaves, reach, wavesOf } from './strategy.js';
 
 export const DEFAULT_SOAK_MS = 5 * 60_000;
@@ -84,9 +86,10 @@ export async function createDeployment(reg: Registry, input: DeploymentInput): P
         expected: 'wait for it to finish, or pause/abort it',
       });
     }
+    await refuseOverlap(tx, input.group);
     const devices = await tx.all<{ id: string; target: string }>(
-      'SELECT id, target FROM fleet_devices WHERE group_name = ? ORDER BY id',
-      [input.group],
+      `SELECT id, target FROM fleet_devices WHERE id IN (${MEMBERS_SQL}) ORDER BY id`,
+      membersParams(input.group),
     );
     for (const target of new Set(devices.map((d) => d.target))) {
       const v = await tx.get('SELECT id FROM variants WHERE model = ? AND version = ? AND target = ?', [
@@ -160,6 +163,35 @@ export async function createDeployment(reg: Registry, input: DeploymentInput): P
     return depId;
   });
   return getDeployment(reg, id);
+}
+
+/**
+ * A device follows one live deployment at a time, so a deployment to a group that shares devices
+ * with another group's live deployment is refused, naming the overlap (docs/fleet.md).
+ */
+async function refuseOverlap(tx: Queryable, group: string): Promise<void> {
+  const overlaps = await tx.all<{
+    id: number;
+    group_name: string;
+    state: string;
+    n: number;
+    example: string;
+  }>(
+    `SELECT d.id, d.group_name, d.state, COUNT(*) AS n, MIN(dev.name) AS example
+     FROM fleet_deployments d JOIN fleet_devices dev
+       ON dev.id IN (SELECT id FROM fleet_devices WHERE group_name = d.group_name
+                     UNION SELECT device_id FROM fleet_memberships WHERE group_name = d.group_name)
+     WHERE d.state IN ('running', 'paused') AND d.group_name <> ? AND dev.id IN (${MEMBERS_SQL})
+     GROUP BY d.id, d.group_name, d.state ORDER BY d.id`,
+    [group, ...membersParams(group)],
+  );
+  const o = overlaps[0];
+  if (o) {
+    throw new ConflictError(
+      `group '${group}' shares ${Number(o.n)} device(s) (e.g. '${o.example}') with group '${o.group_name}', whose deployment ${Number(o.id)} is ${o.state}`,
+      { expected: 'a device follows one live deployment at a time: wait for it to finish, or abort it' },
+    );
+  }
 }
 
 function nonNegative(ms: number, what: string): number {

@@ -1,6 +1,7 @@
 import { NotFoundError } from '../registry/errors.js';
 import type { Registry } from '../registry/registry.js';
-import { baselineDeployment, liveDeployment } from './deployment-rows.js';
+import type { DeploymentRow } from './deployment-rows.js';
+import { DEVICE_GROUPS_SQL } from './membership.js';
 import { getDevice } from './devices.js';
 import type { TelemetryConfig } from './telemetry/types.js';
 import { type RollbackOrder, type SignedRollbackOrder, rollbackOrderText } from './rollback-order.js';
@@ -33,21 +34,26 @@ export interface DesiredState {
 }
 
 /**
- * What a device should run: the live deployment's version if its wave has been released, else the
- * group's last completed deployment (which is also what a rolled-back or aborted deployment leaves).
+ * What a device should run. A device follows at most one live deployment (it is assigned to one at
+ * a time, docs/fleet.md): once its wave is released, that deployment decides. Otherwise the newest
+ * succeeded deployment among all its groups does (its static group and the dynamic groups it
+ * matches now); that is also what a rolled-back or aborted deployment leaves.
  */
 export async function desiredState(reg: Registry, deviceId: string): Promise<DesiredState> {
   const device = await getDevice(reg, deviceId);
-  const live = await liveDeployment(reg.db, device.group);
-  let decider = await baselineDeployment(reg.db, device.group);
-  if (live) {
-    const a = await reg.db.get<{ wave: number }>(
-      'SELECT wave FROM fleet_assignments WHERE deployment_id = ? AND device_id = ?',
-      [live.id, deviceId],
-    );
-    if (a && Number(a.wave) <= Number(live.wave)) decider = live;
-  }
-  const base = { deviceId, group: device.group, rollback: false };
+  const decider =
+    (await reg.db.get<DeploymentRow>(
+      `SELECT d.* FROM fleet_assignments a JOIN fleet_deployments d ON d.id = a.deployment_id
+       WHERE a.device_id = ? AND d.state IN ('running', 'paused') AND a.wave <= d.wave
+       ORDER BY d.id DESC LIMIT 1`,
+      [deviceId],
+    )) ??
+    (await reg.db.get<DeploymentRow>(
+      `SELECT * FROM fleet_deployments WHERE state = 'succeeded' AND group_name IN (${DEVICE_GROUPS_SQL})
+       ORDER BY id DESC LIMIT 1`,
+      [deviceId, deviceId],
+    ));
+  const base = { deviceId, group: decider?.group_name ?? device.group, rollback: false };
   if (!decider) return base;
   const version = Number(decider.version);
   const v = await reg.db.get<{ id: number; artifact_sha256: string; artifact_bytes: number }>(
@@ -76,7 +82,7 @@ export async function desiredState(reg: Registry, deviceId: string): Promise<Des
             version,
             sha256: v.artifact_sha256,
             deploymentId,
-            latestDeploymentId: await newestDeployment(reg, device.group),
+            latestDeploymentId: await newestDeployment(reg),
           }),
         }
       : {}),
@@ -104,11 +110,14 @@ async function signRollbackOrder(reg: Registry, order: RollbackOrder): Promise<S
   };
 }
 
-async function newestDeployment(reg: Registry, group: string): Promise<number> {
-  const row = await reg.db.get<{ id: number | null }>(
-    'SELECT MAX(id) AS id FROM fleet_deployments WHERE group_name = ?',
-    [group],
-  );
+/**
+ * The newest deployment of any group when the order is signed. Not only the device's groups: one
+ * tagged out of a dynamic group goes back to its static group's older deployment, and its order must
+ * still be newer than the deployment that installed what it runs. Ids only grow, so this is as
+ * much a timestamp as the group's newest was.
+ */
+async function newestDeployment(reg: Registry): Promise<number> {
+  const row = await reg.db.get<{ id: number | null }>('SELECT MAX(id) AS id FROM fleet_deployments');
   return Number(row?.id ?? 0);
 }
 
@@ -125,13 +134,12 @@ function cachedSigningKey(reg: Registry): Promise<SigningKey> {
   return key;
 }
 
-/** A device may download a variant its group has been sent (by any deployment), nothing else. */
+/** A device may download a variant sent (by any deployment) to a group it belongs to now, nothing else. */
 export async function deviceMayRead(reg: Registry, deviceId: string, variantId: number): Promise<boolean> {
   const row = await reg.db.get(
     `SELECT 1 AS ok FROM variants v JOIN fleet_deployments d ON d.model = v.model AND d.version = v.version
-       JOIN fleet_devices dev ON dev.group_name = d.group_name
-     WHERE v.id = ? AND dev.id = ? LIMIT 1`,
-    [variantId, deviceId],
+     WHERE v.id = ? AND d.group_name IN (${DEVICE_GROUPS_SQL}) LIMIT 1`,
+    [variantId, deviceId, deviceId],
   );
   return !!row;
 }

@@ -5,6 +5,9 @@ import { trustStoreJson } from '../registry/trust.js';
 import { DEVICE_PREFIX, ENROLLMENT_PREFIX, hashSecret, newSecret } from './credentials.js';
 import { UnauthorizedError } from './errors.js';
 import { requireGroup } from './groups.js';
+import { lockFleet } from './deployment-rows.js';
+import { refreshMembership } from './membership.js';
+import { type Tags, checkTags, tagsJson } from './tags.js';
 import { TARGET_NAMES } from '../runtime/artifact/manifest.js';
 
 export const DEFAULT_ENROLLMENT_TTL_S = 24 * 3600;
@@ -13,26 +16,35 @@ export interface EnrollmentToken {
   token: string;
   group: string;
   expiresAt: string;
+  /** Tags the device gets at enrollment (they win over tags the device asks for). */
+  tags: Tags;
 }
 
-/** A single-use token that enrolls one device into `group` before it expires. */
+/** A single-use token that enrolls one device into (static) `group` before it expires. */
 export async function createEnrollmentToken(
   reg: Registry,
   group: string,
   ttlSeconds = DEFAULT_ENROLLMENT_TTL_S,
+  tags: Tags = {},
 ): Promise<EnrollmentToken> {
   if (!(Number.isInteger(ttlSeconds) && ttlSeconds > 0)) {
     throw new KilnError(`invalid enrollment token lifetime ${ttlSeconds}`, { expected: 'whole seconds > 0' });
   }
-  await requireGroup(reg.db, group);
+  checkTags(tags);
+  const { filter } = await requireGroup(reg.db, group);
+  if (filter !== undefined) {
+    throw new KilnError(`group '${group}' is dynamic (filter: ${filter}): devices cannot enroll into it`, {
+      expected: 'a static group to enroll into; tag the device so that it matches the filter',
+    });
+  }
   const token = newSecret(ENROLLMENT_PREFIX);
   const createdAt = now();
   const expiresAt = new Date(Date.parse(createdAt) + ttlSeconds * 1000).toISOString();
   await reg.db.run(
-    'INSERT INTO fleet_enrollment_tokens (token_sha256, group_name, created_at, expires_at) VALUES (?, ?, ?, ?)',
-    [hashSecret(token), group, createdAt, expiresAt],
+    'INSERT INTO fleet_enrollment_tokens (token_sha256, group_name, created_at, expires_at, tags) VALUES (?, ?, ?, ?, ?)',
+    [hashSecret(token), group, createdAt, expiresAt, tagsJson(tags)],
   );
-  return { token, group, expiresAt };
+  return { token, group, expiresAt, tags };
 }
 
 export interface DeviceDescription {
@@ -40,12 +52,16 @@ export interface DeviceDescription {
   target: string;
   features: string[];
   runtimeVersion: string;
+  /** Tags the device asks for at enrollment (`kiln agent --tag`); after it, only operators tag. */
+  tags?: Tags;
 }
 
 export interface Enrollment {
   deviceId: string;
   credential: string;
   group: string;
+  /** The device's tags: its own from enrollment, overridden by the token's. */
+  tags: Tags;
   /** The trust store at enrollment: the agent pins it and verifies every artifact against it. */
   trust: unknown;
 }
@@ -62,12 +78,20 @@ export function checkDescription(d: DeviceDescription): void {
  */
 export async function enrollDevice(reg: Registry, token: string, d: DeviceDescription): Promise<Enrollment> {
   checkDescription(d);
+  checkTags(d.tags ?? {});
   const deviceId = randomUUID();
   const credential = newSecret(DEVICE_PREFIX);
   const at = now();
-  const group = await reg.db.transaction(async (tx) => {
-    const row = await tx.get<{ id: number; group_name: string; used_at: string | null; expires_at: string }>(
-      'SELECT id, group_name, used_at, expires_at FROM fleet_enrollment_tokens WHERE token_sha256 = ?',
+  const { group, tags } = await reg.db.transaction(async (tx) => {
+    await lockFleet(tx, reg.db.dialect);
+    const row = await tx.get<{
+      id: number;
+      group_name: string;
+      used_at: string | null;
+      expires_at: string;
+      tags: string;
+    }>(
+      'SELECT id, group_name, used_at, expires_at, tags FROM fleet_enrollment_tokens WHERE token_sha256 = ?',
       [hashSecret(token)],
     );
     if (!row)
@@ -87,9 +111,10 @@ export async function enrollDevice(reg: Registry, token: string, d: DeviceDescri
       [at, deviceId, row.id],
     );
     if (used.changes !== 1) throw new UnauthorizedError('this enrollment token was already used');
+    const tags = checkTags({ ...(d.tags ?? {}), ...(JSON.parse(row.tags) as Tags) });
     await tx.run(
       `INSERT INTO fleet_devices (id, name, group_name, credential_sha256, target, features, runtime_version,
-         enrolled_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         enrolled_at, last_seen_at, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         deviceId,
         d.name,
@@ -100,9 +125,11 @@ export async function enrollDevice(reg: Registry, token: string, d: DeviceDescri
         d.runtimeVersion,
         at,
         at,
+        tagsJson(tags),
       ],
     );
-    return row.group_name;
+    await refreshMembership(tx, [deviceId]);
+    return { group: row.group_name, tags };
   });
-  return { deviceId, credential, group, trust: await trustStoreJson(reg) };
+  return { deviceId, credential, group, tags, trust: await trustStoreJson(reg) };
 }

@@ -1,7 +1,14 @@
 import type { Registry } from '../registry/registry.js';
 import type { Queryable } from '../registry/storage/db.js';
 import { type DeploymentRecord, deploymentRecord, type DeploymentRow } from './deployment-rows.js';
-import { DEVICE_COLUMNS, type DeviceRecord, type DeviceRow, deviceRecord } from './devices.js';
+import {
+  DEVICE_COLUMNS,
+  type DeviceRecord,
+  type DeviceRow,
+  deviceRecord,
+  dynamicGroupsColumn,
+} from './devices.js';
+import { MEMBERS_SQL, membersParams } from './membership.js';
 import type { WaveTarget } from './strategy.js';
 
 /**
@@ -90,9 +97,10 @@ interface StatusRow extends DeviceRow {
   r_version: number | null;
 }
 
-const JOINED_DEVICE_COLUMNS = DEVICE_COLUMNS.split(', ')
-  .map((c) => `d.${c}`)
-  .join(', ');
+const JOINED_DEVICE_COLUMNS = [
+  ...DEVICE_COLUMNS.split(', ').map((c) => `d.${c}`),
+  dynamicGroupsColumn('d'),
+].join(', ');
 
 export const DEFAULT_PAGE = 50;
 export const MAX_PAGE = 500;
@@ -108,9 +116,9 @@ export async function deviceStatusPage(reg: Registry, q: DeviceStatusQuery): Pro
      FROM fleet_devices d
      LEFT JOIN (SELECT device_id, MAX(id) AS id FROM fleet_reports GROUP BY device_id) latest ON latest.device_id = d.id
      LEFT JOIN fleet_reports r ON r.id = latest.id
-     ${q.group !== undefined ? 'WHERE d.group_name = ?' : ''}
+     ${q.group !== undefined ? `WHERE d.id IN (${MEMBERS_SQL})` : ''}
      ORDER BY d.group_name, d.name, d.id`,
-    q.group !== undefined ? [q.group] : [],
+    q.group !== undefined ? membersParams(q.group) : [],
   );
   const all = rows.map(statusOf);
   const health: Record<DeviceHealth, number> = { ok: 0, failed: 0, pending: 0 };

@@ -32,6 +32,8 @@ export interface AgentOptions {
   name?: string;
   target?: 'wasm' | 'webgpu' | 'jetson';
   features?: string[];
+  /** Tags asked for at enrollment (the enrollment token's win); later only operators change them. */
+  tags?: Record<string, string>;
   /** The transport for every request (default: the global fetch); the simulator injects faults. */
   fetch?: typeof globalThis.fetch;
   /**
@@ -111,6 +113,7 @@ export class Agent {
         {
           name: options.name ?? 'device',
           ...description(options),
+          ...(options.tags ? { tags: options.tags } : {}),
         },
       );
       identity = {

@@ -15,6 +15,8 @@ const description = {
   features: { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 64 },
   runtimeVersion: { type: 'string', maxLength: 64 },
 } as const;
+/** Only at enrollment: afterwards a device reports what it is, and operators set its tags. */
+const enrollTags = { type: 'object', additionalProperties: { type: 'string' }, maxProperties: 64 } as const;
 
 const variantParams = {
   type: 'object',
@@ -35,7 +37,7 @@ export function deviceRoutes(
         type: 'object',
         required: ['token', 'name', 'target', 'features', 'runtimeVersion'],
         additionalProperties: false,
-        properties: { token: { type: 'string', maxLength: 256 }, ...description },
+        properties: { token: { type: 'string', maxLength: 256 }, ...description, tags: enrollTags },
       },
     },
     handler: async (req, reply) => {

@@ -264,6 +264,21 @@ ALTER TABLE fleet_deployments ADD COLUMN max_error_rate_increase DOUBLE PRECISIO
 ALTER TABLE fleet_deployments ADD COLUMN max_p95_ratio DOUBLE PRECISION
 `,
   },
+  {
+    version: 4,
+    why: 'fleet: device tags (and default tags per enrollment token), groups defined by a filter expression, and their members as last evaluated',
+    sql: `
+ALTER TABLE fleet_devices ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE fleet_enrollment_tokens ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE fleet_groups ADD COLUMN filter TEXT;
+CREATE TABLE fleet_memberships (
+  group_name TEXT NOT NULL REFERENCES fleet_groups(name),
+  device_id TEXT NOT NULL REFERENCES fleet_devices(id),
+  PRIMARY KEY (group_name, device_id)
+);
+CREATE INDEX fleet_memberships_device ON fleet_memberships (device_id)
+`,
+  },
 ];
 
 const ID_COLUMN: Record<Dialect, string> = {
