@@ -31,8 +31,11 @@ export async function* readBatches(
   const where = ['model = ?', 'version = ?', 'end_ms >= ?', 'end_ms < ?'];
   const params: SqlValue[] = [f.model, f.version, f.since, f.until];
   if (f.group !== undefined) {
-    where.push('group_name = ?');
-    params.push(f.group);
+    // batches carry the device's static group; a dynamic group's are those of its members now
+    where.push(
+      '(group_name = ? OR device_id IN (SELECT device_id FROM fleet_memberships WHERE group_name = ?))',
+    );
+    params.push(f.group, f.group);
   }
   const rows = await db.all<BatchRow>(
     `SELECT device_id, start_ms, end_ms, runs, errors, latency${f.inputs ? ', inputs' : ''}

@@ -50,6 +50,7 @@ describe('kiln serve, kiln agent and kiln fleet commands', () => {
         'groups',
         'enroll',
         'devices',
+        'tag',
         'deploy',
         'rollback',
         'status',
@@ -123,6 +124,39 @@ describe('kiln serve, kiln agent and kiln fleet commands', () => {
     expect(devices).toMatch(/cam-1\s+cams\s+wasm\s+\S+\s+det@1/);
     const groups = JSON.parse((await kiln(['fleet', ...ops(), 'groups', '--json'])).stdout);
     expect(groups).toEqual([expect.objectContaining({ name: 'cams', devices: 1 })]);
+  });
+
+  it('tags a device, makes a dynamic group of the tagged ones and filters the device list', async () => {
+    const created = await kiln([
+      'fleet',
+      ...ops(),
+      'groups',
+      'create',
+      'edge',
+      '--filter',
+      'tag.tier == "edge"',
+    ]);
+    expect(created.stdout).toBe('created dynamic group edge: 0 device(s) match tag.tier == "edge"');
+    const cam = JSON.parse((await kiln(['fleet', ...ops(), 'devices', '--json'])).stdout)[0];
+    const tagged = await kiln(['fleet', ...ops(), 'tag', cam.id, 'tier=edge', 'site=berlin']);
+    expect(tagged.code, tagged.stderr).toBe(0);
+    expect(tagged.stdout).toBe(`cam-1 (${cam.id}): site=berlin tier=edge\njoined edge`);
+    const list = (await kiln(['fleet', ...ops(), 'devices', '--filter', 'tag.site in ["berlin"]'])).stdout;
+    expect(list).toMatch(/^id\s+name\s+groups\s+tags\s+target/);
+    expect(list).toMatch(/cam-1\s+cams,edge\s+site=berlin tier=edge\s+wasm/);
+    const none = JSON.parse(
+      (await kiln(['fleet', ...ops(), 'devices', '--filter', 'not tag.site == "berlin"', '--json'])).stdout,
+    );
+    expect(none).toEqual([]);
+    const untagged = await kiln(['fleet', ...ops(), 'tag', cam.id, '--remove', 'tier']);
+    expect(untagged.stdout).toBe(`cam-1 (${cam.id}): site=berlin\nleft edge`);
+    const badTag = await kiln(['fleet', ...ops(), 'tag', cam.id, 'tier']);
+    expect(badTag.stderr).toMatch(/invalid tag 'tier' \(expected: KEY=VALUE/);
+    const nothing = await kiln(['fleet', ...ops(), 'tag', cam.id]);
+    expect(nothing.stderr).toMatch(/nothing to change/);
+    const badFilter = await kiln(['fleet', ...ops(), 'groups', 'create', 'x', '--filter', 'tier == "edge"']);
+    expect(badFilter.code).toBe(1);
+    expect(badFilter.stderr).toMatch(/HTTP 400: invalid filter at position 0 .*unknown field 'tier'/);
   });
 
   it('explains bad input: a missing token, a bad --canary, a control on a finished deployment', async () => {
