@@ -129,6 +129,27 @@ for (const backend of BACKENDS) {
       ]);
     });
 
+    it('evaluates membership again when a device reports different attributes', async () => {
+      const g = await f.api('POST', '/groups', f.adminToken, {
+        name: 'next-runtime',
+        filter: 'runtime >= "0.2.0" and feature.simd == "true"',
+      });
+      expect(g.json.devices).toBe(0);
+      const report = (runtimeVersion: string, features: string[]) =>
+        f.api('POST', `/devices/${parisB.deviceId}/reports`, parisB.identity.credential, {
+          outcome: 'failed',
+          reason: 'attribute test',
+          device: { target: 'wasm', features, runtimeVersion },
+        });
+      expect((await report('0.10.0', ['simd'])).status).toBe(204);
+      expect((await f.api('GET', `/devices/${parisB.deviceId}`, f.readToken)).json.groups).toEqual([
+        'cams',
+        'next-runtime',
+      ]);
+      expect((await report('0.10.0', [])).status).toBe(204);
+      expect((await f.api('GET', `/devices/${parisB.deviceId}`, f.readToken)).json.groups).toEqual(['cams']);
+    });
+
     it('rolls out to a dynamic group: exactly its devices; tagged in later it installs the current version, tagged out it goes back', async () => {
       const base = await deploy({
         group: 'cams',
