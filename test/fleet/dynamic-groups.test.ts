@@ -8,6 +8,7 @@ import {
   eventually,
   modelV,
   publish,
+  settledDeployment,
   startFleet,
   suiteTitle,
 } from './fixtures.js';
@@ -26,15 +27,7 @@ for (const backend of BACKENDS) {
       expect(r.status, JSON.stringify(r.json)).toBe(201);
       return r.json.id as number;
     };
-    const finished = (id: number) =>
-      eventually(
-        async () => {
-          const d = await f.api('GET', `/deployments/${id}`, f.readToken);
-          return ['running', 'paused'].includes(d.json.state) ? undefined : d.json;
-        },
-        45_000,
-        `deployment ${id} to finish`,
-      );
+    const finished = (id: number) => settledDeployment(f, id, 45_000);
     const onVersion = (list: Agent[], v: number) =>
       eventually(
         async () => (list.every((a) => a.running?.version === v) ? true : undefined),
