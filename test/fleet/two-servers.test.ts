@@ -121,5 +121,51 @@ describe.skipIf(!!pg.skip)(
       expect(devices.map((x) => x.current?.version)).toEqual([2, 2, 2, 2]);
       for (const s of servers) expect(s.child.exitCode, s.output().slice(-2000)).toBeNull();
     }, 120_000);
+
+    it('agree on tags and dynamic groups: tagged through one, grouped and deployed through the other', async () => {
+      const [a, b] = servers.map((s) => s.url) as [string, string];
+      await publish(f.reg, 'det', modelV(3));
+      // lb-0 polls server a, lb-1 server b
+      for (const x of [agents[0]!, agents[1]!]) {
+        const t = await api(a, 'PATCH', `/devices/${x.deviceId}/tags`, { set: { ring: 'beta' } });
+        expect(t.status, JSON.stringify(t.json)).toBe(200);
+      }
+      const g = await api(b, 'POST', '/groups', { name: 'beta', filter: 'tag.ring == "beta"' });
+      expect(g.json.devices).toBe(2);
+      const created = await api(a, 'POST', '/deployments', {
+        group: 'beta',
+        model: 'det@3',
+        strategy: { kind: 'waves', percents: [50, 100] },
+        soakMs: 300,
+      });
+      expect(created.status, JSON.stringify(created.json)).toBe(201);
+      const d = await eventually(
+        async () => {
+          const r = await api(b, 'GET', `/deployments/${created.json.id}`);
+          return r.json.state === 'running' ? undefined : r.json;
+        },
+        60_000,
+        'the rollout to beta to finish',
+      );
+      expect(d.state, d.reason).toBe('succeeded');
+      expect(d.events.map((e: { kind: string; wave: number }) => `${e.kind}:${e.wave}`)).toEqual([
+        'created:0',
+        'wave-started:0',
+        'gate-passed:0',
+        'wave-started:1',
+        'gate-passed:1',
+        'succeeded:1',
+      ]);
+      const versions = () => agents.map((x) => x.running?.version).join(',');
+      await eventually(async () => (versions() === '3,3,2,2' ? true : undefined), 30_000, 'beta on v3');
+
+      // tagged out through server b: lb-0 (polling server a) goes back to v2
+      const out = await api(b, 'PATCH', `/devices/${agents[0]!.deviceId}/tags`, { remove: ['ring'] });
+      expect(out.json.left).toEqual(['beta']);
+      await eventually(async () => (versions() === '2,3,2,2' ? true : undefined), 30_000, 'lb-0 back on v2');
+      const listed = (await api(a, 'GET', '/devices?group=beta')).json as { id: string }[];
+      expect(listed.map((x) => x.id)).toEqual([agents[1]!.deviceId]);
+      for (const s of servers) expect(s.child.exitCode, s.output().slice(-2000)).toBeNull();
+    }, 120_000);
   },
 );
