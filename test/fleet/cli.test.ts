@@ -79,6 +79,8 @@ describe('kiln serve, kiln agent and kiln fleet commands', () => {
       token,
       '--name',
       'cam-1',
+      '--tag',
+      'rack=7',
       '--once',
     ]);
     expect(first.code, first.stderr).toBe(0);
@@ -121,7 +123,7 @@ describe('kiln serve, kiln agent and kiln fleet commands', () => {
     expect(table).toMatch(/cams\s+det\s+1\s+-\s+canary\s+succeeded\s+2\/2/);
     expect(table).toMatch(/gate-passed/);
     const devices = (await kiln(['fleet', ...ops(), 'devices', '--group', 'cams'])).stdout;
-    expect(devices).toMatch(/cam-1\s+cams\s+wasm\s+\S+\s+det@1/);
+    expect(devices).toMatch(/cam-1\s+cams\s+rack=7\s+wasm\s+\S+\s+det@1/);
     const groups = JSON.parse((await kiln(['fleet', ...ops(), 'groups', '--json'])).stdout);
     expect(groups).toEqual([expect.objectContaining({ name: 'cams', devices: 1 })]);
   });
@@ -140,16 +142,16 @@ describe('kiln serve, kiln agent and kiln fleet commands', () => {
     const cam = JSON.parse((await kiln(['fleet', ...ops(), 'devices', '--json'])).stdout)[0];
     const tagged = await kiln(['fleet', ...ops(), 'tag', cam.id, 'tier=edge', 'site=berlin']);
     expect(tagged.code, tagged.stderr).toBe(0);
-    expect(tagged.stdout).toBe(`cam-1 (${cam.id}): site=berlin tier=edge\njoined edge`);
+    expect(tagged.stdout).toBe(`cam-1 (${cam.id}): rack=7 site=berlin tier=edge\njoined edge`);
     const list = (await kiln(['fleet', ...ops(), 'devices', '--filter', 'tag.site in ["berlin"]'])).stdout;
     expect(list).toMatch(/^id\s+name\s+groups\s+tags\s+target/);
-    expect(list).toMatch(/cam-1\s+cams,edge\s+site=berlin tier=edge\s+wasm/);
+    expect(list).toMatch(/cam-1\s+cams,edge\s+rack=7 site=berlin tier=edge\s+wasm/);
     const none = JSON.parse(
       (await kiln(['fleet', ...ops(), 'devices', '--filter', 'not tag.site == "berlin"', '--json'])).stdout,
     );
     expect(none).toEqual([]);
     const untagged = await kiln(['fleet', ...ops(), 'tag', cam.id, '--remove', 'tier']);
-    expect(untagged.stdout).toBe(`cam-1 (${cam.id}): site=berlin\nleft edge`);
+    expect(untagged.stdout).toBe(`cam-1 (${cam.id}): rack=7 site=berlin\nleft edge`);
     const badTag = await kiln(['fleet', ...ops(), 'tag', cam.id, 'tier']);
     expect(badTag.stderr).toMatch(/invalid tag 'tier' \(expected: KEY=VALUE/);
     const nothing = await kiln(['fleet', ...ops(), 'tag', cam.id]);
