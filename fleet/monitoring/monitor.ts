@@ -29,10 +29,11 @@ export async function evaluateMonitoring(
     const alert = await raiseAlert(db, a);
     if (alert) raised.push(alert);
   };
-  for (const mv of await monitoredVersions(db, { since })) {
+  for (const mv of [...(await monitoredVersions(db, { since })), ...(await dynamicGroupVersions(db))]) {
     const f = { model: mv.model, version: mv.version, group: mv.group, since, until: at + 1 };
     const baseline = await findBaseline(db, mv.model, mv.version);
     const agg = await aggregate(db, { ...f, inputs: !!baseline });
+    if ('dynamic' in mv && agg.devices.size === 0) continue; // no telemetry from its members in the window
     if (baseline) {
       for (const d of driftAgainst(baseline, agg.inputs)) {
         if (!d.drifted) continue;
@@ -62,6 +63,26 @@ export async function evaluateMonitoring(
     }
   }
   return raised;
+}
+
+/**
+ * Telemetry is stored under each device's static group, so the versions deployed to dynamic groups
+ * are added here; reading a dynamic group's telemetry takes its members' batches (query.ts).
+ */
+async function dynamicGroupVersions(
+  db: Queryable,
+): Promise<{ model: string; version: number; group: string }[]> {
+  const rows = await db.all<{ group_name: string; model: string; version: number }>(
+    `SELECT DISTINCT d.group_name, d.model, d.version FROM fleet_deployments d
+       JOIN fleet_groups g ON g.name = d.group_name WHERE g.filter IS NOT NULL
+     ORDER BY d.group_name, d.model, d.version`,
+  );
+  return rows.map((r) => ({
+    model: r.model,
+    version: Number(r.version),
+    group: r.group_name,
+    dynamic: true,
+  }));
 }
 
 async function compareWithPrevious(

@@ -92,8 +92,6 @@ for (const backend of BACKENDS) {
           30_000,
           'back on v1',
         );
-        // the monitoring pass raises alerts per static group (the telemetry's), docs/fleet.md
-        if (group !== telemetryGroup) return;
         const alert = await eventually(async () => {
           const r = await f.api('GET', `/alerts?kind=error_rate_regression&group=${group}`, f.readToken);
           return (r.json as Alert[])[0];
