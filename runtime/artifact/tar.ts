@@ -12,6 +12,12 @@ export interface TarEntry {
   data: Uint8Array;
 }
 
+export interface TarEntryHeader {
+  path: string;
+  /** Data bytes (without the padding to 512). */
+  size: number;
+}
+
 const BLOCK = 512;
 /** 11 octal digits in the `size` field. */
 const MAX_FILE_BYTES = 8 ** 11 - 1;
@@ -84,24 +90,10 @@ export function unpackTar(bytes: Uint8Array, file?: string): TarEntry[] {
       );
     }
     const h = bytes.subarray(pos, pos + BLOCK);
-    if (isZero(h)) break;
-    const where = `tar header at byte ${pos}`;
-    const stored = /^([0-7]{6})\0 $/.exec(latin1(h.subarray(148, 156)));
-    if (!stored || parseInt(stored[1]!, 8) !== checksum(h)) {
-      fail(`${where} is corrupt: its checksum does not match`, 'an intact ustar header');
-    }
-    if (latin1(h.subarray(257, 265)) !== 'ustar\u000000')
-      fail(`${where} is not ustar`, "magic 'ustar' version '00'");
-    const path = cString(h.subarray(0, 100));
-    if (path === undefined) fail(`${where} has a malformed name`, 'a NUL-terminated UTF-8 path');
+    const head = readTarHeader(h, pos, file);
+    if (!head) break;
+    const { path, size } = head;
     const entry = `entry '${path}'`;
-    if (h[156] !== 0x30)
-      fail(`${entry} is not a regular file (type '${String.fromCharCode(h[156]!)}')`, "type '0'");
-    if (!isZero(h.subarray(345, 500)))
-      fail(`${entry} uses the ustar prefix field`, `paths of at most ${MAX_TAR_PATH_BYTES} bytes`);
-    const sizeField = /^([0-7]{1,12})[\0 ]*$/.exec(latin1(h.subarray(124, 136)));
-    if (!sizeField) fail(`${entry} has a malformed size field`, 'octal digits');
-    const size = parseInt(sizeField[1]!, 8);
     const start = pos + BLOCK;
     const end = start + paddedSize(size);
     if (start + size > bytes.length) {
@@ -128,7 +120,41 @@ export function unpackTar(bytes: Uint8Array, file?: string): TarEntry[] {
   return entries;
 }
 
-function paddedSize(n: number): number {
+/**
+ * One ustar header block, checked as strictly as `unpackTar` does (checksum, magic, regular file,
+ * no prefix, octal size): the entry's path and data size, or undefined for a zero block (the end
+ * marker). `pos` is the block's byte offset, for the error messages.
+ */
+export function readTarHeader(h: Uint8Array, pos: number, file?: string): TarEntryHeader | undefined {
+  function fail(message: string, expected?: string): never {
+    throw new KilnError(message, { ...(file ? { file } : {}), ...(expected ? { expected } : {}) });
+  }
+  if (h.length !== BLOCK) fail(`tar header at byte ${pos} is ${h.length} bytes`, `${BLOCK} bytes`);
+  if (isZero(h)) return undefined;
+  const where = `tar header at byte ${pos}`;
+  const stored = /^([0-7]{6})\0 $/.exec(latin1(h.subarray(148, 156)));
+  if (!stored || parseInt(stored[1]!, 8) !== checksum(h)) {
+    fail(`${where} is corrupt: its checksum does not match`, 'an intact ustar header');
+  }
+  if (latin1(h.subarray(257, 265)) !== 'ustar\u000000')
+    fail(`${where} is not ustar`, "magic 'ustar' version '00'");
+  const path = cString(h.subarray(0, 100));
+  if (path === undefined) fail(`${where} has a malformed name`, 'a NUL-terminated UTF-8 path');
+  const entry = `entry '${path}'`;
+  if (h[156] !== 0x30)
+    fail(`${entry} is not a regular file (type '${String.fromCharCode(h[156]!)}')`, "type '0'");
+  if (!isZero(h.subarray(345, 500)))
+    fail(`${entry} uses the ustar prefix field`, `paths of at most ${MAX_TAR_PATH_BYTES} bytes`);
+  const sizeField = /^([0-7]{1,12})[\0 ]*$/.exec(latin1(h.subarray(124, 136)));
+  if (!sizeField) fail(`${entry} has a malformed size field`, 'octal digits');
+  return { path, size: parseInt(sizeField[1]!, 8) };
+}
+
+/** Where an entry's data starts: its header's offset plus one block. */
+export const TAR_BLOCK = BLOCK;
+
+/** The bytes an entry of `size` data bytes takes after its header (data padded to 512). */
+export function paddedSize(n: number): number {
   return Math.ceil(n / BLOCK) * BLOCK;
 }
 
