@@ -3,10 +3,14 @@ import { compileWasmEagerly } from './eager-wasm.js';
 import { Agent, type SyncResult } from '../fleet/agent/agent.js';
 import { TARGET_NAMES } from '../runtime/artifact/manifest.js';
 import { parseTagArgs } from '../fleet/tags.js';
+import { describeSaving } from '../fleet/delivery.js';
 
 function describeResult(r: SyncResult): string | undefined {
-  if (r.action === 'installed')
-    return `installed version ${r.version}${r.resumedFrom ? ` (download resumed at byte ${r.resumedFrom})` : ''}`;
+  if (r.action === 'installed') {
+    const d = r.delivery;
+    const how = `${d.mode === 'delta' ? 'by delta' : 'whole'}, downloaded ${describeSaving(d.downloadedBytes, d.artifactBytes)}`;
+    return `installed version ${r.version} (${how}${r.resumedFrom ? `, resumed at byte ${r.resumedFrom}` : ''})${d.fallback ? `; no delta: ${d.fallback}` : ''}`;
+  }
   if (r.action === 'refused') return `refused version ${r.version}: ${r.reason}`;
   return undefined;
 }
@@ -31,6 +35,7 @@ export function agentCommand(): Command {
     )
     .option('--poll-ms <ms>', 'poll interval while healthy', (v) => Number(v), 30_000)
     .option('--once', 'poll once and exit (exit code 1 if the new version was refused)')
+    .option('--no-delta', 'always download whole artifacts, even when a deployment offers delta delivery')
     .action(
       async (o: {
         server: string;
@@ -41,6 +46,7 @@ export function agentCommand(): Command {
         pollMs: number;
         tag: string[];
         once?: boolean;
+        delta: boolean;
       }) => {
         compileWasmEagerly(); // a device's first inference after a (re)start should not be the slow one
         const agent = await Agent.start({
@@ -51,6 +57,7 @@ export function agentCommand(): Command {
           target: o.target,
           ...(o.tag.length ? { tags: parseTagArgs(o.tag) } : {}),
           pollMs: o.pollMs,
+          delta: o.delta,
         });
         console.log(`agent ${agent.deviceId} (group ${agent.identity.group}) in ${o.dir}`);
         if (o.once) {

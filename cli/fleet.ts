@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { WaveHealth } from '../fleet/advance.js';
 import type { DeploymentRecord } from '../fleet/deployment-rows.js';
+import { type DeliverySummary, describeSaving } from '../fleet/delivery.js';
 import type { DeviceRecord } from '../fleet/devices.js';
 import type { EnrollmentToken } from '../fleet/enrollment.js';
 import type { GroupRecord } from '../fleet/groups.js';
@@ -240,12 +241,17 @@ export function fleetCommand(): Command {
       "gate: the new version's p95 latency may be at most this times the previous version's (default 1.5)",
       (v) => Number(v),
     )
+    .option(
+      '--no-delta',
+      'devices download whole artifacts; by default they fetch only the files that changed and fall back to the whole artifact',
+    )
     .option('--json', 'print JSON')
     .action(
       async (
         group: string,
         model: string,
         o: {
+          delta: boolean;
           canary?: string;
           waves?: string;
           soak: number;
@@ -266,6 +272,7 @@ export function fleetCommand(): Command {
           maxFailureRate: o.maxFailureRate,
           ...(o.maxErrorRateIncrease !== undefined ? { maxErrorRateIncrease: o.maxErrorRateIncrease } : {}),
           ...(o.maxP95Ratio !== undefined ? { maxP95Ratio: o.maxP95Ratio } : {}),
+          delta: o.delta,
         });
         output(o.json, d, () =>
           console.log(`deployment ${d.id}: ${d.model}@${d.version} to ${d.group}, ${d.state}`),
@@ -309,11 +316,19 @@ export function fleetCommand(): Command {
         output(o.json, list, () => printDeployments(list));
         return;
       }
-      const d = await call<DeploymentRecord & { health: WaveHealth }>(conn(cmd), 'GET', `/deployments/${id}`);
+      const d = await call<DeploymentRecord & { health: WaveHealth; delivery: DeliverySummary }>(
+        conn(cmd),
+        'GET',
+        `/deployments/${id}`,
+      );
       output(o.json, d, () => {
         printDeployments([d]);
         console.log(
-          `\nwave ${d.wave + 1}: ${d.health.installed}/${d.health.released} installed, ${d.health.failed} failed\n`,
+          `\nwave ${d.wave + 1}: ${d.health.installed}/${d.health.released} installed, ${d.health.failed} failed`,
+        );
+        const s = d.delivery;
+        console.log(
+          `delivery (${d.delta ? 'delta offered' : 'whole artifacts only'}): ${s.devices} devices, ${s.delta} by delta, ${s.full} whole; downloaded ${describeSaving(s.downloadedBytes, s.artifactBytes)}\n`,
         );
         printTable(
           ['at', 'event', 'wave', 'detail'],

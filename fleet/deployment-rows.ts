@@ -25,6 +25,8 @@ export interface DeploymentRow {
   created_by: string;
   max_error_rate_increase: number | null;
   max_p95_ratio: number | null;
+  /** 1: devices may fetch only the changed files (delta delivery), 0: whole artifacts only. */
+  delta: number;
 }
 
 export interface DeploymentEvent {
@@ -56,6 +58,8 @@ export interface DeploymentRecord {
   /** Regression gate thresholds set for this deployment (defaults in docs/monitoring.md when absent). */
   maxErrorRateIncrease?: number;
   maxP95Ratio?: number;
+  /** Whether devices may fetch only the files that changed (docs/fleet.md, *Delivery*). */
+  delta: boolean;
   events: DeploymentEvent[];
 }
 
@@ -82,6 +86,7 @@ export function deploymentRecord(r: DeploymentRow, events: DeploymentEvent[]): D
       ? { maxErrorRateIncrease: Number(r.max_error_rate_increase) }
       : {}),
     ...(r.max_p95_ratio !== null ? { maxP95Ratio: Number(r.max_p95_ratio) } : {}),
+    delta: Number(r.delta) !== 0,
     events,
   };
 }

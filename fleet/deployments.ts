@@ -38,6 +38,8 @@ export interface DeploymentInput {
   maxErrorRateIncrease?: number;
   /** Regression gate: the largest p95 latency ratio to the previous version (default 1.5). */
   maxP95Ratio?: number;
+  /** Offer delta delivery (default true): agents fetch only changed files and fall back to the whole artifact. */
+  delta?: boolean;
   actor: string;
   /** Why, recorded in the deployment's first event (e.g. "rollback from det@3"). */
   note?: string;
@@ -111,8 +113,8 @@ export async function createDeployment(reg: Registry, input: DeploymentInput): P
     const row = await tx.get<{ id: number }>(
       `INSERT INTO fleet_deployments (group_name, model, version, previous_version, strategy, waves, max_failure_rate,
          soak_ms, wave_timeout_ms, state, wave, state_since, deadline, created_at, created_by,
-         max_error_rate_increase, max_p95_ratio)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', 0, ?, ?, ?, ?, ?, ?) RETURNING id`,
+         max_error_rate_increase, max_p95_ratio, delta)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', 0, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       [
         input.group,
         ref.name,
@@ -129,6 +131,7 @@ export async function createDeployment(reg: Registry, input: DeploymentInput): P
         input.actor,
         input.maxErrorRateIncrease ?? null,
         input.maxP95Ratio ?? null,
+        input.delta === false ? 0 : 1,
       ],
     );
     const depId = Number(row!.id);

@@ -15,6 +15,11 @@ export interface DesiredVariant {
   /** Paths relative to the fleet API (`/fleet/v1`), readable with the device's credential. */
   artifactUrl: string;
   signatureUrl: string;
+  /**
+   * Present when the deployment offers delta delivery: the artifact's manifest.json, and the prefix
+   * to which a file's path is appended to fetch that file alone (both with HTTP ranges).
+   */
+  delta?: { manifestUrl: string; filesUrl: string };
 }
 
 export interface DesiredState {
@@ -92,6 +97,14 @@ export async function desiredState(reg: Registry, deviceId: string): Promise<Des
       bytes: Number(v.artifact_bytes),
       artifactUrl: `/devices/${deviceId}/variants/${id}/artifact`,
       signatureUrl: `/devices/${deviceId}/variants/${id}/signature`,
+      ...(Number(decider.delta) !== 0
+        ? {
+            delta: {
+              manifestUrl: `/devices/${deviceId}/variants/${id}/files/manifest.json`,
+              filesUrl: `/devices/${deviceId}/variants/${id}/files/`,
+            },
+          }
+        : {}),
     },
   };
 }

@@ -1,5 +1,6 @@
 import { KilnError } from '../runtime/errors.js';
 import { type Registry, now } from '../registry/registry.js';
+import type { Delivery } from './delivery.js';
 
 /** What a device says after acting on its desired state. */
 export interface DeviceReport {
@@ -14,6 +15,8 @@ export interface DeviceReport {
    * crash-loop revert the device runs the previous version, and the server's record must follow.
    */
   running?: { model: string; version: number };
+  /** With `installed`: whether the artifact came by delta or whole, and the bytes fetched. */
+  delivery?: Delivery;
 }
 
 export async function recordReport(reg: Registry, deviceId: string, r: DeviceReport): Promise<void> {
@@ -23,8 +26,20 @@ export async function recordReport(reg: Registry, deviceId: string, r: DeviceRep
   const at = now();
   await reg.db.transaction(async (tx) => {
     await tx.run(
-      'INSERT INTO fleet_reports (device_id, deployment_id, model, version, outcome, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [deviceId, r.deploymentId ?? null, r.model ?? null, r.version ?? null, r.outcome, r.reason ?? null, at],
+      `INSERT INTO fleet_reports (device_id, deployment_id, model, version, outcome, reason, at,
+         delivery, downloaded_bytes, artifact_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        deviceId,
+        r.deploymentId ?? null,
+        r.model ?? null,
+        r.version ?? null,
+        r.outcome,
+        r.reason ?? null,
+        at,
+        r.delivery?.mode ?? null,
+        r.delivery?.downloadedBytes ?? null,
+        r.delivery?.artifactBytes ?? null,
+      ],
     );
     const running =
       r.running ??

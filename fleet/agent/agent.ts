@@ -9,6 +9,8 @@ import type { DesiredState } from '../desired.js';
 import { nextDelay } from './backoff.js';
 import { FleetClient, FleetHttpError } from './client.js';
 import { downloadResumable } from './download.js';
+import { DeltaUnavailable, deltaStagingDir, fetchDelta } from './delta.js';
+import type { Delivery } from '../delivery.js';
 import { type Identity, loadIdentity, pinnedTrust, saveIdentity } from './identity.js';
 import { selfTest } from './self-test.js';
 import { type CrashLoopPolicy, DEFAULT_CRASH_LOOP, StartJournal } from './crash-loop.js';
@@ -52,12 +54,14 @@ export interface AgentOptions {
   telemetryIntervalMs?: number;
   /** The cap of the telemetry spool under `<dir>/telemetry/` (default 8 MiB). */
   telemetrySpoolBytes?: number;
+  /** Use delta delivery when a deployment offers it (default true); false: always whole artifacts. */
+  delta?: boolean;
 }
 
 /** What one sync did. */
 export type SyncResult =
   | { action: 'none' | 'current' | 'skipped' }
-  | { action: 'installed'; version: number; resumedFrom: number }
+  | { action: 'installed'; version: number; resumedFrom: number; delivery: Delivery }
   | { action: 'refused'; version: number; reason: string };
 
 /**
@@ -258,6 +262,7 @@ export class Agent {
     }
     let refusal: string | undefined;
     let resumedFrom = 0;
+    let delivery: Delivery | undefined;
     const downgrade =
       !!this.current && this.current.model === desired.model && desired.version < this.current.version;
     if (downgrade) refusal = await downgradeRefusal(desired, this.deviceId, this.current!, this.trust);
@@ -265,13 +270,14 @@ export class Agent {
       // transport problems (server down, HTTP errors) are thrown: the poll loop backs off and retries
       const fetched = await this.fetch(desired);
       resumedFrom = fetched.resumedFrom;
+      delivery = fetched.delivery;
       try {
         await this.checkAndSwitch(desired, fetched.bytes, fetched.signature);
       } catch (err) {
         // anything wrong with the artifact itself is final for this artifact: report it, keep serving
         refusal = err instanceof Error ? err.message : String(err);
       } finally {
-        await rm(fetched.part, { force: true });
+        await rm(fetched.part, { force: true, recursive: true });
       }
     }
     if (refusal !== undefined) {
@@ -283,28 +289,86 @@ export class Agent {
       }
       return { action: 'refused', version: desired.version, reason: refusal };
     }
-    await this.report(desired, 'installed');
+    await this.report(desired, 'installed', undefined, delivery);
     this.lastReported = key;
-    return { action: 'installed', version: desired.version, resumedFrom };
+    return { action: 'installed', version: desired.version, resumedFrom, delivery: delivery! };
   }
 
-  private async fetch(
-    desired: DesiredState,
-  ): Promise<{ part: string; bytes: Uint8Array; signature: Uint8Array; resumedFrom: number }> {
+  /**
+   * Get the desired artifact and its signature: by delta (only the files that changed) when the
+   * deployment offers it and the device holds an artifact to take the rest from, else, or when the
+   * delta fails in any way but the network, whole. `part` is what to remove after the install.
+   */
+  private async fetch(desired: DesiredState): Promise<{
+    part: string;
+    bytes: Uint8Array;
+    signature: Uint8Array;
+    resumedFrom: number;
+    delivery: Delivery;
+  }> {
     const v = desired.variant!;
-    const part = join(this.options.dir, 'staging', `${v.sha256}.part`);
+    const staging = join(this.options.dir, 'staging');
+    let fallback: string | undefined;
+    if (v.delta && this.options.delta === false) fallback = 'delta delivery is turned off on this agent';
+    else if (v.delta) {
+      const held = await this.heldArtifacts();
+      if (held.length === 0) fallback = 'no artifact on the device to take unchanged files from';
+      else {
+        try {
+          const d = await fetchDelta({
+            client: this.client,
+            variant: { ...v, delta: v.delta },
+            trust: this.trust,
+            held,
+            stagingDir: staging,
+            label: `${desired.model}@${desired.version}`,
+          });
+          return {
+            part: deltaStagingDir(staging, v.sha256),
+            bytes: d.bytes,
+            signature: d.signature,
+            resumedFrom: d.resumedFrom,
+            delivery: { mode: 'delta', downloadedBytes: d.downloadedBytes, artifactBytes: v.bytes },
+          };
+        } catch (err) {
+          if (!(err instanceof DeltaUnavailable)) throw err;
+          fallback = err.message;
+          await rm(deltaStagingDir(staging, v.sha256), { force: true, recursive: true });
+        }
+      }
+    }
+    const part = join(staging, `${v.sha256}.part`);
     const url = this.client.base + v.artifactUrl;
     const get = this.client.fetch;
     const { resumedFrom } = await downloadResumable(url, this.client.authHeaders, part, v.bytes, get);
     let bytes = new Uint8Array(await readFile(part));
+    let downloadedBytes = bytes.length - resumedFrom;
     if (resumedFrom > 0 && (await sha256Hex(bytes)) !== v.sha256) {
       // the kept prefix may be what a crash left half-written: one fresh download before judging
       await rm(part, { force: true });
       await downloadResumable(url, this.client.authHeaders, part, v.bytes, get);
       bytes = new Uint8Array(await readFile(part));
+      downloadedBytes += bytes.length;
     }
     const signature = await this.client.bytes(v.signatureUrl);
-    return { part, bytes, signature, resumedFrom };
+    downloadedBytes += signature.length;
+    const delivery: Delivery = {
+      mode: 'full',
+      downloadedBytes,
+      artifactBytes: v.bytes,
+      ...(fallback !== undefined ? { fallback } : {}),
+    };
+    return { part, bytes, signature, resumedFrom, delivery };
+  }
+
+  /** The artifacts in the slots (the running one and the one before), whose files a delta may reuse. */
+  private async heldArtifacts(): Promise<Uint8Array[]> {
+    const held: Uint8Array[] = [];
+    for (const slot of ['a', 'b'] as const) {
+      const bytes = await readFile(this.slots.artifactPath(slot)).catch(() => undefined);
+      if (bytes) held.push(new Uint8Array(bytes));
+    }
+    return held;
   }
 
   /** sha256, signature, load, self-test; only then the spare slot is written and switched to. */
@@ -362,6 +426,7 @@ export class Agent {
     desired: DesiredState,
     outcome: 'installed' | 'failed',
     reason?: string,
+    delivery?: Delivery,
   ): Promise<void> {
     await this.client.report(this.deviceId, {
       ...(desired.deploymentId !== undefined ? { deploymentId: desired.deploymentId } : {}),
@@ -370,6 +435,7 @@ export class Agent {
       outcome,
       ...(reason ? { reason } : {}),
       ...(this.current ? { running: { model: this.current.model, version: this.current.version } } : {}),
+      ...(delivery ? { delivery } : {}),
       device: description(this.options),
     });
   }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { NotFoundError } from '../../registry/errors.js';
 import { sendBlob } from '../../registry/http/download.js';
 import type { Registry } from '../../registry/registry.js';
 import { getVariant } from '../../registry/variants.js';
@@ -8,6 +9,7 @@ import { type DeviceDescription, enrollDevice } from '../enrollment.js';
 import { ForbiddenError } from '../errors.js';
 import { baselineBins } from '../monitoring/baselines.js';
 import { type DeviceReport, recordReport } from '../reports.js';
+import { artifactEntries } from './artifact-entries.js';
 
 const description = {
   name: { type: 'string', minLength: 1, maxLength: 256 },
@@ -17,6 +19,16 @@ const description = {
 } as const;
 /** Only at enrollment: afterwards a device reports what it is, and operators set its tags. */
 const enrollTags = { type: 'object', additionalProperties: { type: 'string' }, maxProperties: 64 } as const;
+
+const fileParams = {
+  type: 'object',
+  required: ['deviceId', 'variantId', '*'],
+  properties: {
+    deviceId: { type: 'string' },
+    variantId: { type: 'integer', minimum: 1 },
+    '*': { type: 'string', minLength: 1, maxLength: 100 },
+  },
+} as const;
 
 const variantParams = {
   type: 'object',
@@ -82,6 +94,17 @@ export function deviceRoutes(
             additionalProperties: false,
             properties: { model: { type: 'string' }, version: { type: 'integer' } },
           },
+          delivery: {
+            type: 'object',
+            required: ['mode', 'downloadedBytes', 'artifactBytes'],
+            additionalProperties: false,
+            properties: {
+              mode: { type: 'string', enum: ['delta', 'full'] },
+              downloadedBytes: { type: 'integer', minimum: 0 },
+              artifactBytes: { type: 'integer', minimum: 0 },
+              fallback: { type: 'string', maxLength: 4096 },
+            },
+          },
           device: {
             type: 'object',
             required: ['target', 'features', 'runtimeVersion'],
@@ -135,6 +158,30 @@ export function deviceRoutes(
         const sig = v.signatures.at(-1);
         if (!sig) return reply.code(404).send({ error: `variant ${v.id} has no signature` });
         return reply.type('application/json').send(sig.signature);
+      },
+    },
+  );
+
+  // delta delivery (docs/fleet.md): one entry of the artifact (manifest.json, model.wasm, …) by path,
+  // cut from the stored artifact with ranges, so an agent fetches only the files it lacks
+  app.get<{ Params: { deviceId: string; variantId: number; '*': string } }>(
+    '/devices/:deviceId/variants/:variantId/files/*',
+    {
+      config: { fleet: { device: true } },
+      schema: { params: fileParams },
+      handler: async (req, reply) => {
+        const v = await checkRead(req.params.deviceId, req.params.variantId);
+        const path = req.params['*'];
+        const span = (await artifactEntries(reg.blobs, v.artifact.sha256)).get(path);
+        if (!span) {
+          throw new NotFoundError(`variant ${v.id}'s artifact has no file '${path}'`, {
+            expected: "a path listed in the artifact's manifest.json",
+          });
+        }
+        return sendBlob(reg.blobs, v.artifact.sha256, req, reply, 'application/octet-stream', {
+          ...span,
+          etag: `${v.artifact.sha256}/${path}`,
+        });
       },
     },
   );

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { rollbackGroup } from '../rollback.js';
 import type { Registry } from '../../registry/registry.js';
 import { waveHealth } from '../advance.js';
+import { deliverySummary } from '../delivery.js';
 import {
   type DeploymentInput,
   controlDeployment,
@@ -115,6 +116,7 @@ export function operatorRoutes(app: FastifyInstance, reg: Registry, afterChange:
         ...d,
         health: await waveHealth(reg.db, d.id, d.wave),
         progress: await waveProgress(reg.db, d),
+        delivery: await deliverySummary(reg.db, d.id),
       };
     },
   });
@@ -135,6 +137,7 @@ export function operatorRoutes(app: FastifyInstance, reg: Registry, afterChange:
           waveTimeoutMs: { type: 'integer' },
           maxErrorRateIncrease: { type: 'number' },
           maxP95Ratio: { type: 'number' },
+          delta: { type: 'boolean' },
         },
       },
     },

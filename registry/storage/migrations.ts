@@ -279,6 +279,16 @@ CREATE TABLE fleet_memberships (
 CREATE INDEX fleet_memberships_device ON fleet_memberships (device_id)
 `,
   },
+  {
+    version: 5,
+    why: 'delta delivery: whether a deployment offers it (on unless --no-delta), and how each device got its artifact (mode, bytes downloaded, artifact bytes)',
+    sql: `
+ALTER TABLE fleet_deployments ADD COLUMN delta INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE fleet_reports ADD COLUMN delivery TEXT;
+ALTER TABLE fleet_reports ADD COLUMN downloaded_bytes BIGINT;
+ALTER TABLE fleet_reports ADD COLUMN artifact_bytes BIGINT
+`,
+  },
 ];
 
 const ID_COLUMN: Record<Dialect, string> = {

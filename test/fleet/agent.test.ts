@@ -48,12 +48,13 @@ for (const backend of BACKENDS) {
     let f: TestFleet;
     let agent: Agent;
     let version = 0;
-    const deploy = async (v: number) => {
+    const deploy = async (v: number, delta = true) => {
       const r = await f.api('POST', '/deployments', f.adminToken, {
         group: 'bench',
         model: `det@${v}`,
         strategy: { kind: 'all-at-once' },
         soakMs: 0,
+        delta,
       });
       expect(r.status, JSON.stringify(r.json)).toBe(201);
       return r.json.id as number;
@@ -81,7 +82,7 @@ for (const backend of BACKENDS) {
       const whole = await f.reg.blobs.read(v.artifact.sha256);
       const dir = (agent as unknown as { options: { dir: string } }).options.dir;
       writeFileSync(join(dir, 'staging', `${v.artifact.sha256}.part`), whole.subarray(0, half));
-      const id = await deploy(version);
+      const id = await deploy(version, false); // a whole download (a delta would not use this part file)
       expect(await agent.syncOnce()).toMatchObject({ action: 'installed', version, resumedFrom: half });
       expect((await settled(id)).state).toBe('succeeded');
       expect(JSON.parse(readFileSync(join(dir, 'current.json'), 'utf8'))).toMatchObject({

@@ -113,7 +113,9 @@ describe('kiln serve, kiln agent and kiln fleet commands', () => {
     expect(dep.code, dep.stderr).toBe(0);
     const id = JSON.parse(dep.stdout).id as number;
     const second = await kiln(['agent', '--server', f.url, '--dir', dir, '--once']);
-    expect(second.stdout).toMatch(/installed version 1$/);
+    expect(second.stdout).toMatch(
+      /installed version 1 \(whole, downloaded [\d.]+ KiB of [\d.]+ KiB \(\d+\.\d %\)\); no delta: no artifact on the device/,
+    );
     await eventually(async () => {
       const s = JSON.parse((await kiln(['fleet', ...ops(), 'status', String(id), '--json'])).stdout);
       return s.state === 'succeeded' ? s : undefined;
@@ -122,6 +124,7 @@ describe('kiln serve, kiln agent and kiln fleet commands', () => {
     expect(table).toMatch(/^id\s+group\s+model\s+version\s+from\s+strategy\s+state\s+wave/);
     expect(table).toMatch(/cams\s+det\s+1\s+-\s+canary\s+succeeded\s+2\/2/);
     expect(table).toMatch(/gate-passed/);
+    expect(table).toMatch(/delivery \(delta offered\): 1 devices, 0 by delta, 1 whole; downloaded/);
     const devices = (await kiln(['fleet', ...ops(), 'devices', '--group', 'cams'])).stdout;
     expect(devices).toMatch(/cam-1\s+cams\s+rack=7\s+wasm\s+\S+\s+det@1/);
     const groups = JSON.parse((await kiln(['fleet', ...ops(), 'groups', '--json'])).stdout);

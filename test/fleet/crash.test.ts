@@ -1,25 +1,33 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../fleet/agent/agent.js';
 import { variantFor } from '../../registry/variants.js';
+import { readArtifact } from '../../runtime/artifact/artifact.js';
 import { PROJECT_ROOT } from '../helpers/paths.js';
 import { startAgents } from './agents.js';
 import { type TestFleet, dropTestDatabases, eventually, modelV, publish, startFleet } from './fixtures.js';
 
 const WORKER = join(PROJECT_ROOT, 'test/fleet/workers/agent-sync.ts');
 
-/** Forwards to `target`; a whole-file artifact download gets only its first `half` bytes, then hangs. */
-async function stallingProxy(target: string, half: () => number): Promise<{ url: string; server: Server }> {
+/**
+ * Forwards to `target`; a whole download (no Range) of a URL ending in `suffix` (the artifact, or one
+ * file of a delta) gets only its first `half` bytes, then hangs.
+ */
+async function stallingProxy(
+  target: string,
+  half: () => number,
+  suffix = '/artifact',
+): Promise<{ url: string; server: Server }> {
   const t = new URL(target);
   const server = createServer((req, res) => {
     const upstream = httpRequest(
       { host: t.hostname, port: t.port, path: req.url, method: req.method, headers: req.headers },
       (r) => {
-        const stall = req.url?.endsWith('/artifact') && !req.headers.range && r.statusCode === 200;
+        const stall = req.url?.endsWith(suffix) && !req.headers.range && r.statusCode === 200;
         res.writeHead(r.statusCode ?? 502, r.headers);
         if (!stall) return void r.pipe(res);
         const chunks: Buffer[] = [];
@@ -73,12 +81,14 @@ describe('fleet agent processes killed with SIGKILL (sqlite)', () => {
   let f: TestFleet;
   let dir: string;
   let v1 = 0;
-  const deploy = async (v: number) => {
+  // whole downloads unless a test asks for delta delivery (the stalling proxy stalls whole artifacts)
+  const deploy = async (v: number, delta = false) => {
     const r = await f.api('POST', '/deployments', f.adminToken, {
       group: 'crash',
       model: `det@${v}`,
       strategy: { kind: 'all-at-once' },
       soakMs: 0,
+      delta,
     });
     expect(r.status, JSON.stringify(r.json)).toBe(201);
   };
@@ -120,7 +130,13 @@ describe('fleet agent processes killed with SIGKILL (sqlite)', () => {
     }
     const again = await agentToEnd(f.url, dir);
     expect(again.running).toMatchObject({ version: v1 });
-    expect(again.result).toEqual({ action: 'installed', version: v, resumedFrom: half });
+    expect(again.result).toMatchObject({
+      action: 'installed',
+      version: v,
+      resumedFrom: half,
+      delivery: { mode: 'full', artifactBytes: variant.artifact.bytes },
+    });
+    expect(again.result.delivery.downloadedBytes).toBeLessThan(variant.artifact.bytes - half + 1024); // + signature
     expect(JSON.parse(readFileSync(join(dir, 'current.json'), 'utf8'))).toMatchObject({
       version: v,
       sha256: variant.artifact.sha256,
@@ -148,5 +164,45 @@ describe('fleet agent processes killed with SIGKILL (sqlite)', () => {
     expect(again.result).toMatchObject({ action: 'installed', version: v });
     const third = await agentToEnd(f.url, dir);
     expect(third.running).toMatchObject({ slot: spare, version: v, sha256: variant.artifact.sha256 });
+  });
+
+  it('killed mid-delta, it resumes the changed file after a restart and installs the same bytes as a whole download', async () => {
+    const running = JSON.parse(readFileSync(join(dir, 'current.json'), 'utf8')) as { version: number };
+    // the running model compiled again without binaryen: only the code files differ
+    const v = await publish(f.reg, 'det', modelV(3), undefined, { optimize: false });
+    const variant = await variantFor(f.reg, { name: 'det', ref: v }, 'wasm');
+    const blob = await f.reg.blobs.read(variant.artifact.sha256);
+    const wasm = (await readArtifact(blob)).manifest.files['model.wasm']!;
+    const half = Math.floor(wasm.bytes / 2);
+    const proxy = await stallingProxy(f.url, () => half, '/files/model.wasm');
+    const part = join(dir, 'staging', `${variant.artifact.sha256}.delta`, `${wasm.sha256}.part`);
+    try {
+      await deploy(v, true);
+      const run = runAgent(proxy.url, dir);
+      await eventually(async () =>
+        (statSync(part, { throwIfNoEntry: false })?.size ?? 0) >= half ? true : undefined,
+      );
+      run.child.kill('SIGKILL');
+      expect((await run.exited).signal).toBe('SIGKILL');
+      expect(statSync(part).size).toBe(half);
+    } finally {
+      proxy.server.closeAllConnections();
+      proxy.server.close();
+    }
+    const again = await agentToEnd(f.url, dir);
+    expect(again.running).toMatchObject({ version: running.version });
+    expect(again.result).toMatchObject({
+      action: 'installed',
+      version: v,
+      delivery: { mode: 'delta', artifactBytes: variant.artifact.bytes },
+    });
+    // files staged before the kill (model.relaxed.wasm, fetched whole) count as resumed too
+    expect(again.result.resumedFrom).toBeGreaterThanOrEqual(half);
+    const manifestBytes = (await readArtifact(blob)).manifestBytes.length;
+    expect(again.result.delivery.downloadedBytes).toBeLessThan(wasm.bytes - half + manifestBytes + 1024);
+    const pointer = JSON.parse(readFileSync(join(dir, 'current.json'), 'utf8')) as { slot: string };
+    expect(pointer).toMatchObject({ version: v, sha256: variant.artifact.sha256 });
+    expect(Buffer.compare(readFileSync(join(dir, `slot-${pointer.slot}.kiln`)), Buffer.from(blob))).toBe(0);
+    expect(existsSync(join(dir, 'staging', `${variant.artifact.sha256}.delta`))).toBe(false);
   });
 });

@@ -67,15 +67,24 @@ export async function startFleet(
   };
 }
 
-/** Add an ONNX model as the next version of `name` and compile its signed wasm variant. */
+/**
+ * Add an ONNX model as the next version of `name` and compile its signed wasm variant. The same
+ * model compiled with another `optimize` gives an artifact that differs in its code files only
+ * (the weights and self-test sample are the same): what delta delivery saves on.
+ */
 export async function publish(
   reg: Registry,
   name: string,
   onnx: Uint8Array,
   keyFile?: string,
+  compile: { optimize?: boolean } = {},
 ): Promise<number> {
   const v = await addVersion(reg, { name, source: onnx, sourceName: `${name}.onnx` });
-  await compileVariant(reg, { name, ref: v.version }, { target: 'wasm', ...(keyFile ? { keyFile } : {}) });
+  await compileVariant(
+    reg,
+    { name, ref: v.version },
+    { target: 'wasm', ...(keyFile ? { keyFile } : {}), ...compile },
+  );
   return v.version;
 }
 
