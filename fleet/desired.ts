@@ -6,6 +6,7 @@ import { getDevice } from './devices.js';
 import type { TelemetryConfig } from './telemetry/types.js';
 import { type RollbackOrder, type SignedRollbackOrder, rollbackOrderText } from './rollback-order.js';
 import { signingKey } from '../registry/trust.js';
+import { latestTrustVersion } from '../registry/trust-statements.js';
 import { type SigningKey, signManifest } from '../registry/signing/keys.js';
 
 export interface DesiredVariant {
@@ -36,6 +37,8 @@ export interface DesiredState {
   variant?: DesiredVariant;
   /** How often to send telemetry and the desired version's input bins (docs/monitoring.md). */
   telemetry?: TelemetryConfig;
+  /** The newest trust-store statement: a device pinned to an older one renews (GET …/trust). */
+  trustVersion?: number;
 }
 
 /**
@@ -58,7 +61,8 @@ export async function desiredState(reg: Registry, deviceId: string): Promise<Des
        ORDER BY id DESC LIMIT 1`,
       [deviceId, deviceId],
     ));
-  const base = { deviceId, group: decider?.group_name ?? device.group, rollback: false };
+  const trustVersion = await latestTrustVersion(reg);
+  const base = { deviceId, group: decider?.group_name ?? device.group, rollback: false, trustVersion };
   if (!decider) return base;
   const version = Number(decider.version);
   const v = await reg.db.get<{ id: number; artifact_sha256: string; artifact_bytes: number }>(
@@ -80,7 +84,7 @@ export async function desiredState(reg: Registry, deviceId: string): Promise<Des
     rollback,
     ...(rollback
       ? {
-          rollbackOrder: await signRollbackOrder(reg, {
+          rollbackOrder: await signRollbackOrder(reg, trustVersion, {
             kind: 'kiln-rollback',
             deviceId,
             model: decider.model,
@@ -114,9 +118,13 @@ export async function desiredState(reg: Registry, deviceId: string): Promise<Des
  * with, so devices trust it). A server without a private key cannot order rollbacks: agents refuse
  * unsigned ones, so the error says what is missing.
  */
-async function signRollbackOrder(reg: Registry, order: RollbackOrder): Promise<SignedRollbackOrder> {
+async function signRollbackOrder(
+  reg: Registry,
+  trustVersion: number,
+  order: RollbackOrder,
+): Promise<SignedRollbackOrder> {
   const text = rollbackOrderText(order);
-  const key = await cachedSigningKey(reg);
+  const key = await cachedSigningKey(reg, trustVersion);
   return {
     order: text,
     signature: new TextDecoder().decode(signManifest(new TextEncoder().encode(text), key)),
@@ -135,14 +143,18 @@ async function newestDeployment(reg: Registry): Promise<number> {
 }
 
 const KEY_CACHE_MS = 60_000;
-const keys = new WeakMap<Registry, { key: Promise<SigningKey>; until: number }>();
+const keys = new WeakMap<Registry, { key: Promise<SigningKey>; until: number; trustVersion: number }>();
 
-/** During a rollback every device polls for its order: read the key file once a minute, not per poll. */
-function cachedSigningKey(reg: Registry): Promise<SigningKey> {
+/**
+ * During a rollback every device polls for its order: read the key file once a minute, not per
+ * poll, and again at once when the keys changed (a new trust-store statement), so a revoked key
+ * signs no further order.
+ */
+function cachedSigningKey(reg: Registry, trustVersion: number): Promise<SigningKey> {
   const hit = keys.get(reg);
-  if (hit && hit.until > Date.now()) return hit.key;
+  if (hit && hit.until > Date.now() && hit.trustVersion === trustVersion) return hit.key;
   const key = signingKey(reg);
-  keys.set(reg, { key, until: Date.now() + KEY_CACHE_MS });
+  keys.set(reg, { key, until: Date.now() + KEY_CACHE_MS, trustVersion });
   key.catch(() => keys.delete(reg));
   return key;
 }

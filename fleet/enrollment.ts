@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { KilnError } from '../runtime/errors.js';
 import { type Registry, now } from '../registry/registry.js';
 import { trustStoreJson } from '../registry/trust.js';
+import { latestTrustVersion } from '../registry/trust-statements.js';
 import { DEVICE_PREFIX, ENROLLMENT_PREFIX, hashSecret, newSecret } from './credentials.js';
 import { UnauthorizedError } from './errors.js';
 import { requireGroup } from './groups.js';
@@ -64,6 +65,8 @@ export interface Enrollment {
   tags: Tags;
   /** The trust store at enrollment: the agent pins it and verifies every artifact against it. */
   trust: unknown;
+  /** The trust-store statement version it corresponds to (0: none recorded yet); renewals must be newer. */
+  trustVersion: number;
 }
 
 export function checkDescription(d: DeviceDescription): void {
@@ -131,5 +134,7 @@ export async function enrollDevice(reg: Registry, token: string, d: DeviceDescri
     await refreshMembership(tx, [deviceId]);
     return { group: row.group_name, tags };
   });
-  return { deviceId, credential, group, tags, trust: await trustStoreJson(reg) };
+  // the version first: a key change in between gives a newer statement, which the device then renews to
+  const trustVersion = await latestTrustVersion(reg);
+  return { deviceId, credential, group, tags, trust: await trustStoreJson(reg), trustVersion };
 }

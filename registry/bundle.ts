@@ -1,3 +1,4 @@
+import { recordTrustStatement } from './trust-statements.js';
 import { readArtifact } from '../runtime/artifact/artifact.js';
 import { fromBase64, verifySignedArtifact } from '../runtime/artifact/signature.js';
 import { type TarEntry, packTar, unpackTar } from '../runtime/artifact/tar.js';
@@ -183,6 +184,7 @@ export async function importBundle(
       await importModel(tx, m, summary);
     }
   });
+  await recordTrustStatement(reg); // keys or revocations imported: a statement devices renew from
   return summary;
 }
 

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { type TrustStore, fromBase64, publicKeyId, toBase64 } from '../runtime/artifact/signature.js';
 import { KilnError } from '../runtime/errors.js';
 import { ConflictError, NotFoundError } from './errors.js';
+import { recordTrustStatement } from './trust-statements.js';
 import { type Registry, now } from './registry.js';
 import {
   type SigningKey,
@@ -39,6 +40,7 @@ export async function trustKey(reg: Registry, publicKey: Uint8Array, createdAt =
     'INSERT INTO signing_keys (key_id, public_key, created_at) VALUES (?, ?, ?) ON CONFLICT (key_id) DO NOTHING',
     [keyId, toBase64(publicKey), createdAt],
   );
+  await recordTrustStatement(reg); // a new key: devices renew their pinned store from the statement
   return keyId;
 }
 
@@ -51,6 +53,7 @@ export async function revokeKey(reg: Registry, keyId: string, reason: string): P
     reason,
     keyId,
   ]);
+  await recordTrustStatement(reg); // signed by the keys left: devices drop the revoked one
   return getKey(reg, keyId);
 }
 

@@ -2,7 +2,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VERSION } from '../../cli/version.js';
 import { sha256Hex } from '../../runtime/artifact/sha256.js';
-import { type TrustStore, verifySignedArtifact } from '../../runtime/artifact/signature.js';
+import { type TrustStore, parseTrustStore, verifySignedArtifact } from '../../runtime/artifact/signature.js';
 import { KilnError } from '../../runtime/errors.js';
 import { InferenceSession } from '../../runtime/inference-session.js';
 import type { DesiredState } from '../desired.js';
@@ -13,6 +13,7 @@ import { DeltaUnavailable, deltaStagingDir, fetchDelta } from './delta.js';
 import type { Delivery } from '../delivery.js';
 import { type Identity, loadIdentity, pinnedTrust, saveIdentity } from './identity.js';
 import { selfTest } from './self-test.js';
+import { renewTrust } from './trust-renewal.js';
 import { type CrashLoopPolicy, DEFAULT_CRASH_LOOP, StartJournal } from './crash-loop.js';
 import { Refusals } from './refusals.js';
 import { downgradeRefusal } from './rollback-order.js';
@@ -84,11 +85,13 @@ export class Agent {
   private readonly sender: TelemetrySender;
   private telemetryTimer: NodeJS.Timeout | undefined;
   private telemetryEvery = 0;
+  /** A renewal the agent refused, and for which server version (not tried again until a newer one). */
+  private trustRefusal: { version: number; reason: string } | undefined;
 
   private constructor(
     private readonly options: AgentOptions,
     readonly identity: Identity,
-    private readonly trust: TrustStore,
+    private trust: TrustStore,
     private readonly client: FleetClient,
     private readonly slots: Slots,
     private readonly refusals: Refusals,
@@ -126,6 +129,7 @@ export class Agent {
         credential: e.credential,
         group: e.group,
         trust: e.trust,
+        trustVersion: e.trustVersion ?? 0,
       };
       await saveIdentity(options.dir, identity);
     }
@@ -152,6 +156,16 @@ export class Agent {
 
   get running(): SlotPointer | undefined {
     return this.current;
+  }
+
+  /** The version of the trust-store statement the pinned keys come from (0: as enrolled before statements). */
+  get trustVersion(): number {
+    return this.identity.trustVersion ?? 0;
+  }
+
+  /** Why the last trust-store renewal was refused, if it was (the old store stays pinned). */
+  get trustRenewalRefused(): string | undefined {
+    return this.trustRefusal?.reason;
   }
 
   /**
@@ -234,6 +248,7 @@ export class Agent {
   /** One poll: fetch the desired state and act on it. Network and server errors are thrown. */
   async syncOnce(): Promise<SyncResult> {
     const desired = await this.client.desired(this.deviceId);
+    await this.renewTrustIfBehind(desired.trustVersion);
     if (desired.telemetry) {
       if (desired.telemetry.bins && desired.model !== undefined && desired.version !== undefined) {
         this.bins.set(`${desired.model}@${desired.version}`, desired.telemetry.bins);
@@ -279,6 +294,9 @@ export class Agent {
       } finally {
         await rm(fetched.part, { force: true, recursive: true });
       }
+    }
+    if (refusal !== undefined && this.trustRefusal) {
+      refusal += ` (the trust store was not renewed: ${this.trustRefusal.reason})`;
     }
     if (refusal !== undefined) {
       // a refused order is about the desired state, not the artifact: a valid rollback to it may follow
@@ -369,6 +387,32 @@ export class Agent {
       if (bytes) held.push(new Uint8Array(bytes));
     }
     return held;
+  }
+
+  /**
+   * The server has a newer trust-store statement than the one pinned (a key was generated, trusted
+   * or revoked): fetch the chain after ours, check each step against the store before it
+   * (trust-renewal.ts), and only then replace the pinned store, atomically with the identity file.
+   * A chain that fails is refused and not fetched again until the server has a newer one; the old
+   * store stays. Transport errors are thrown (the poll retries).
+   */
+  private async renewTrustIfBehind(latest: number | undefined): Promise<void> {
+    const pinned = this.trustVersion;
+    if (latest === undefined || latest <= pinned || this.trustRefusal?.version === latest) return;
+    const statements = await this.client.trustStatements(this.deviceId, pinned);
+    try {
+      const renewed = await renewTrust({ json: this.identity.trust, version: pinned }, statements);
+      const trust = parseTrustStore(renewed.json);
+      const identity = { ...this.identity, trust: renewed.json, trustVersion: renewed.version };
+      await saveIdentity(this.options.dir, identity);
+      this.identity.trust = identity.trust;
+      this.identity.trustVersion = identity.trustVersion;
+      this.trust = trust;
+      this.trustRefusal = undefined;
+    } catch (err) {
+      if (!(err instanceof KilnError)) throw err;
+      this.trustRefusal = { version: latest, reason: err.message };
+    }
   }
 
   /** sha256, signature, load, self-test; only then the spare slot is written and switched to. */

@@ -3,6 +3,7 @@ import type { DesiredState } from '../desired.js';
 import type { DeviceDescription, Enrollment } from '../enrollment.js';
 import type { DeviceReport } from '../reports.js';
 import type { TelemetryUpload } from '../telemetry/types.js';
+import type { SignedTrustStatement } from '../../registry/trust-statements.js';
 
 /** The fleet API as a device sees it (`<server>/fleet/v1`), over fetch. */
 export class FleetClient {
@@ -38,6 +39,13 @@ export class FleetClient {
 
   async telemetry(deviceId: string, upload: TelemetryUpload): Promise<void> {
     await this.call('POST', `/devices/${deviceId}/telemetry`, upload);
+  }
+
+  async trustStatements(deviceId: string, after: number): Promise<SignedTrustStatement[]> {
+    const r = (await this.call('GET', `/devices/${deviceId}/trust?after=${after}`)) as {
+      statements?: SignedTrustStatement[];
+    };
+    return Array.isArray(r?.statements) ? r.statements : [];
   }
 
   async bytes(path: string): Promise<Uint8Array> {

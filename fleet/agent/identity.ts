@@ -10,8 +10,10 @@ export interface Identity {
   deviceId: string;
   credential: string;
   group: string;
-  /** The trust store pinned at enrollment, as JSON. */
+  /** The trust store pinned at enrollment (or renewed since), as JSON. */
   trust: unknown;
+  /** The trust-store statement version of `trust` (absent: enrolled before statements, 0). */
+  trustVersion?: number;
 }
 
 export function identityPath(dir: string): string {

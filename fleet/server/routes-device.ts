@@ -10,6 +10,7 @@ import { ForbiddenError } from '../errors.js';
 import { baselineBins } from '../monitoring/baselines.js';
 import { type DeviceReport, recordReport } from '../reports.js';
 import { artifactEntries } from './artifact-entries.js';
+import { trustStatementsAfter } from '../../registry/trust-statements.js';
 
 const description = {
   name: { type: 'string', minLength: 1, maxLength: 256 },
@@ -185,4 +186,17 @@ export function deviceRoutes(
       },
     },
   );
+
+  // trust-store renewal (docs/fleet.md): the signed statements newer than the device's pinned one
+  app.get<{ Params: { deviceId: string }; Querystring: { after: number } }>('/devices/:deviceId/trust', {
+    config: { fleet: { device: true } },
+    schema: {
+      querystring: {
+        type: 'object',
+        required: ['after'],
+        properties: { after: { type: 'integer', minimum: 0 } },
+      },
+    },
+    handler: async (req) => ({ statements: await trustStatementsAfter(reg, req.query.after) }),
+  });
 }

@@ -289,6 +289,18 @@ ALTER TABLE fleet_reports ADD COLUMN downloaded_bytes BIGINT;
 ALTER TABLE fleet_reports ADD COLUMN artifact_bytes BIGINT
 `,
   },
+  {
+    version: 6,
+    why: 'trust-store renewal: every change of the trusted keys is a numbered statement signed by the keys that could sign then, so devices pinned to older keys can follow a rotation',
+    sql: `
+CREATE TABLE trust_statements (
+  version INTEGER PRIMARY KEY,
+  statement TEXT NOT NULL,
+  signatures TEXT NOT NULL,
+  created_at TEXT NOT NULL
+)
+`,
+  },
 ];
 
 const ID_COLUMN: Record<Dialect, string> = {

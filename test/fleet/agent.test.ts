@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../fleet/agent/agent.js';
 import { type RollbackOrder, rollbackOrderText } from '../../fleet/rollback-order.js';
 import { generateSigningKey, loadPrivateKey, signManifest } from '../../registry/signing/keys.js';
-import { generateKey, listKeys } from '../../registry/trust.js';
+import { listKeys } from '../../registry/trust.js';
 import { variantFor } from '../../registry/variants.js';
+import { readArtifact } from '../../runtime/artifact/artifact.js';
 import { Tensor } from '../../runtime/ort-tensor.js';
 import { startAgents } from './agents.js';
 import {
@@ -99,8 +100,21 @@ for (const backend of BACKENDS) {
     });
 
     it('refuses an artifact signed by a key it was not enrolled with', async () => {
-      const rogue = await generateKey(f.reg); // trusted by the registry now, but not pinned by the device
-      const v = await publish(f.reg, 'det', modelV(3), rogue.privateKeyPath);
+      // a key the registry never trusted (one it trusts would reach the device by trust-store renewal),
+      // whose signature a compromised server serves as the variant's newest
+      const rogue = await generateSigningKey();
+      const v = await publish(f.reg, 'det', modelV(3));
+      const variant = await variantFor(f.reg, { name: 'det', ref: v }, 'wasm');
+      const { manifestBytes } = await readArtifact(await f.reg.blobs.read(variant.artifact.sha256));
+      await f.reg.db.run(
+        'INSERT INTO signatures (variant_id, key_id, signature, created_at) VALUES (?, ?, ?, ?)',
+        [
+          variant.id,
+          rogue.keyId,
+          new TextDecoder().decode(signManifest(manifestBytes, rogue)),
+          new Date(Date.now() + 60_000).toISOString(),
+        ],
+      );
       const id = await deploy(v);
       const r = await agent.syncOnce();
       expect(r).toMatchObject({ action: 'refused', version: v });
