@@ -1,13 +1,15 @@
 import type { GemmKernel } from '../../compiler/kernel/ir.js';
 import type { Dispatch } from './dispatch.js';
-import { BINDINGS, OPAQUE_ZERO, type Places, f32, place } from './wgsl.js';
+import { OPAQUE_ZERO, type Places, type Precision, bindingsFor, f32, place, storeWord } from './wgsl.js';
 
 /**
  * The GEMM template as a tiled compute shader: a workgroup of 8×8 threads computes a 32×32 block of
  * C, each thread a 4×4 micro-tile in registers; A (32×16) and B (16×32) tiles are staged in workgroup
  * memory each k step. The CPU layouts of the kernel IR (packed A tiles, packed B panels, row-major
  * with a stride) are read through address functions, so the lowering is shared with the WASM target.
- * Batch items (and conv groups) are the z dimension of the grid.
+ * Batch items (and conv groups) are the z dimension of the grid. In an fp16 build, f16 operands are
+ * staged as f16 (half the workgroup memory) and every product is accumulated in f32; bias and
+ * activation are applied in f32 and C is stored as f16 (saturated at ±65504).
  */
 const TM = 4;
 const TN = 4;
@@ -17,7 +19,12 @@ const BN = TN * WG;
 const BK = 16;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-export function renderGemm(g: GemmKernel, places: Places, name: string): Dispatch {
+export function renderGemm(
+  g: GemmKernel,
+  places: Places,
+  name: string,
+  precision: Precision = 'fp32',
+): Dispatch {
   const a = place(places, g.a);
   const b = place(places, g.b);
   const c = place(places, g.c);
@@ -55,12 +62,16 @@ export function renderGemm(g: GemmKernel, places: Places, name: string): Dispatc
         : act.kind === 'leaky_relu'
           ? `select(v, v * ${f32(act.alpha)}, v < 0.0f)`
           : 'v';
-  const source = `${BINDINGS}
+  const tA = a.type === 'f16' ? 'f16' : 'f32';
+  const tB = b.type === 'f16' ? 'f16' : 'f32';
+  const zero = (t: string) => (t === 'f16' ? '0.0h' : '0.0f');
+  const wide = (t: string, v: string) => (t === 'f16' ? `f32(${v})` : v);
+  const source = `${bindingsFor(precision)}
 const M = ${g.m};
 const N = ${g.n};
 const K = ${g.k};
-var<workgroup> tileA: array<f32, ${BK * BM}>;
-var<workgroup> tileB: array<f32, ${BK * BN}>;
+var<workgroup> tileA: array<${tA}, ${BK * BM}>;
+var<workgroup> tileB: array<${tB}, ${BK * BN}>;
 
 @compute @workgroup_size(${WG}, ${WG}, 1)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
@@ -85,7 +96,7 @@ ${range(TM * TN)
       let kk = e % ${BK};
       let m = row0 + r;
       let k = k0 + kk;
-      var v = 0.0f;
+      var v = ${zero(tA)};
       if (m < M && k < K) { v = ${a.binding}[${aAt}]; }
       tileA[kk * ${BM} + r] = v;
     }
@@ -95,17 +106,17 @@ ${range(TM * TN)
       let cc = e % ${BN};
       let n = col0 + cc;
       let k = k0 + kk;
-      var v = 0.0f;
+      var v = ${zero(tB)};
       if (n < N && k < K) { v = ${b.binding}[${bAt}]; }
       tileB[kk * ${BN} + cc] = v;
     }
     workgroupBarrier();
     for (var kk = 0; kk < ${BK} + zero; kk++) {
 ${range(TM)
-  .map((i) => `      let a${i} = tileA[kk * ${BM} + ty + ${i}];`)
+  .map((i) => `      let a${i} = ${wide(tA, `tileA[kk * ${BM} + ty + ${i}]`)};`)
   .join('\n')}
 ${range(TN)
-  .map((j) => `      let b${j} = tileB[kk * ${BN} + tx + ${j}];`)
+  .map((j) => `      let b${j} = ${wide(tB, `tileB[kk * ${BN} + tx + ${j}]`)};`)
   .join('\n')}
 ${range(TM * TN)
   .map((x) => `      acc${x} = fma(a${Math.floor(x / TN)}, b${x % TN}, acc${x});`)
@@ -120,9 +131,9 @@ ${range(TM * TN)
 
 fn store(cBase: i32, biasBase: i32, m: i32, n: i32, acc: f32) {
   if (m >= M || n >= N) { return; }
-  var v = acc${bias ? ` + ${bias.binding}[biasBase + ${biasAt}]` : ''};
+  var v = acc${bias ? ` + ${wide(bias.type === 'f16' ? 'f16' : 'f32', `${bias.binding}[biasBase + ${biasAt}]`)}` : ''};
   v = ${epilogue};
-  ${c.binding}[cBase + m * N + n] = v;
+  ${c.binding}[cBase + m * N + n] = ${storeWord(c, 'v')};
 }
 `;
   return { name, source, workgroups: [Math.ceil(g.n / BN), Math.ceil(g.m / BM), items] };

@@ -2,13 +2,15 @@ import type { Expr, LoopKernel, Stmt } from '../../compiler/kernel/ir.js';
 import type { Dispatch } from './dispatch.js';
 import { phasesOf } from './parallel.js';
 import {
-  BINDINGS,
   ERF_FN,
   OPAQUE_ZERO,
   Names,
   type Places,
+  type Precision,
   accumulatorTypes,
+  bindingsFor,
   expr,
+  floatWidth,
   grid,
   index,
   place,
@@ -26,7 +28,12 @@ const WORKGROUP = 64;
  * split into the parallel loop variables (constants of the shape baked in), and the rest of the nest
  * runs as ordinary WGSL loops with accumulators as function-scope variables.
  */
-export function renderLoopKernel(k: LoopKernel, places: Places, name: string): Dispatch[] {
+export function renderLoopKernel(
+  k: LoopKernel,
+  places: Places,
+  name: string,
+  precision: Precision = 'fp32',
+): Dispatch[] {
   return phasesOf(k).flatMap((phase, p) => {
     // an empty thread grid (a zero-size tensor) has no work, and its index split would divide by 0
     if (phase.parallel.some((l) => l.n <= 0)) return [];
@@ -45,7 +52,7 @@ export function renderLoopKernel(k: LoopKernel, places: Places, name: string): D
     const body = stmts(phase.body, places, vars, accs, '  ');
     const decls = [...accs.entries()].map(([ir, a]) => `  var ${a}: ${accs.types.get(ir) ?? 'f32'};`);
     const source = [
-      BINDINGS,
+      bindingsFor(precision),
       usesErf(body) ? ERF_FN : '',
       `@compute @workgroup_size(${WORKGROUP})`,
       `fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {`,
@@ -76,8 +83,11 @@ function stmts(body: Stmt[], places: Places, vars: Names, accs: Names, indent: s
           const inner = stmts(s.body, places, vars, accs, indent + '  ');
           return `${indent}for (var ${v}: i32 = 0; ${v} < ${s.n} + zero; ${v}++) {\n${inner}\n${indent}}`;
         }
-        case 'set':
-          return `${indent}${accs.get(s.acc)} = ${expr(s.value, places, vars, accs)};`;
+        case 'set': {
+          // float accumulators are f32 in every build (an fp16 build accumulates in f32)
+          const w = accs.types.get(s.acc) === 'i32' ? undefined : 'f32';
+          return `${indent}${accs.get(s.acc)} = ${expr(s.value, places, vars, accs, w)};`;
+        }
         case 'store': {
           const p = place(places, s.buf);
           // run-time index terms (scatters; parallel.ts runs such nests on one thread)
@@ -85,9 +95,12 @@ function stmts(body: Stmt[], places: Places, vars: Names, accs: Names, indent: s
           if (p.type === 'i64' && s.value.k === 'cast') {
             const from = typeOf(s.value.a, places, accs);
             const at = index(s.at, 0, vars, dyn);
-            return `${indent}${storeI64(p, at, expr(s.value.a, places, vars, accs), from)}`;
+            const w = from === 'i32' ? undefined : 'f32';
+            return `${indent}${storeI64(p, at, expr(s.value.a, places, vars, accs, w), from)}`;
           }
-          const value = storeWord(p, expr(s.value, places, vars, accs));
+          // a value of constants only takes the buffer's width
+          const w = floatWidth(s.value, places, accs) ?? (p.type === 'f16' ? 'f16' : 'f32');
+          const value = storeWord(p, expr(s.value, places, vars, accs, w), w);
           return `${indent}${p.binding}[${index(s.at, p.offset, vars, dyn)}] = ${value};`;
         }
       }

@@ -1,5 +1,6 @@
 import type { Affine, Expr, ScalarType, Stmt, UnaryOp } from '../../compiler/kernel/ir.js';
 import { KilnError } from '../../runtime/errors.js';
+import { float16BitsToFloat32, float32ToFloat16Bits } from '../../runtime/half.js';
 
 /**
  * WGSL building blocks shared by the loop and template renderers: where a buffer lives, float
@@ -9,13 +10,15 @@ import { KilnError } from '../../runtime/errors.js';
 
 /** Where a kernel buffer lives: which binding, at which element offset. */
 export interface BufferPlace {
-  binding: 'arena' | 'weights';
+  /** `arena16`/`weights16`: the f16 bindings of an fp16 build (half-precision.ts), `f16` elements. */
+  binding: 'arena' | 'weights' | 'arena16' | 'weights16';
   offset: number;
   /**
    * i32 elements are stored as their bits in the f32 word (bitcast on load and store); i64 ones (graph
-   * outputs only, see narrow-int64.ts) as two words, low then high, and read as the low word; default f32.
+   * outputs only, see narrow-int64.ts) as two words, low then high, and read as the low word; f16 ones
+   * (fp16 builds) as WGSL f16 in the f16 bindings; default f32.
    */
-  type?: 'i32' | 'i64';
+  type?: 'i32' | 'i64' | 'f16';
 }
 
 export type Places = Map<string, BufferPlace>;
@@ -38,6 +41,21 @@ export const OPAQUE_ZERO = 'let zero = i32(weights[3]);';
 export const BINDINGS = `@group(0) @binding(0) var<storage, read_write> arena: array<f32>;
 @group(0) @binding(1) var<storage, read> weights: array<f32>;
 `;
+
+/**
+ * An fp16 build's bindings: the two word buffers (i32 values, f32 graph inputs and outputs, the
+ * special words) and two f16 ones (activations and weights stored as f16; their first four halves are
+ * the f16 +inf, -inf, NaN and 0).
+ */
+export const BINDINGS_F16 = `enable f16;
+${BINDINGS}@group(0) @binding(2) var<storage, read_write> arena16: array<f16>;
+@group(0) @binding(3) var<storage, read> weights16: array<f16>;
+`;
+
+/** WGSL compute precision of a build: fp32, or fp16 (f16 storage and elementwise math). */
+export type Precision = 'fp32' | 'fp16';
+
+export const bindingsFor = (precision: Precision): string => (precision === 'fp16' ? BINDINGS_F16 : BINDINGS);
 
 export function place(places: Places, buf: string): BufferPlace {
   const p = places.get(buf);
@@ -117,9 +135,23 @@ export function load(
   return p.type === 'i32' ? `bitcast<i32>(${word})` : word;
 }
 
-/** The f32 word stored for a value of the buffer's type. */
-export const storeWord = (p: BufferPlace, value: string): string =>
-  p.type === 'i32' ? `bitcast<f32>(${value})` : value;
+/** The largest finite f16. */
+export const F16_MAX = 65504;
+/** The smallest normal f16: below it f16 keeps fewer than 11 significant bits. */
+const F16_MIN_NORMAL = 2 ** -14;
+
+/** The word (or half) stored for a value of the buffer's type, rendered in `from` precision. */
+export const storeWord = (p: BufferPlace, value: string, from: FloatWidth = 'f32'): string =>
+  p.type === 'i32'
+    ? `bitcast<f32>(${value})`
+    : p.type === 'f16'
+      ? from === 'f16'
+        ? value
+        : // WGSL leaves an f32 → f16 conversion beyond f16's range indeterminate: saturate first
+          `f16(clamp(${value}, -${F16_MAX}.0f, ${F16_MAX}.0f))`
+      : from === 'f16'
+        ? `f32(${value})`
+        : value;
 
 /**
  * Store a cast to i64 of an f32 or i32 value as its two little-endian words. From f32: truncated; in
@@ -150,7 +182,8 @@ export function typeOf(e: Expr, places: Places, accs: Names): ScalarType | undef
       return e.t ?? 'f32';
     case 'load': {
       const t = place(places, e.buf).type;
-      return t === 'i64' ? 'i32' : (t ?? 'f32'); // an i64 is read as its low word
+      // an i64 is read as its low word; an f16 is a float value (computed in f16 or f32, floatWidth)
+      return t === 'i64' ? 'i32' : t === 'f16' ? 'f32' : (t ?? 'f32');
     }
     case 'acc':
       return accs.types.get(e.name);
@@ -205,20 +238,106 @@ const UNARY: Record<UnaryOp, (a: string) => string> = {
 
 const CMP = { lt: '<', le: '<=', gt: '>', ge: '>=', eq: '==' } as const;
 
-/** Render an expression; `accs` names accumulators, `vars` loop variables. */
-export function expr(e: Expr, places: Places, vars: Names, accs: Names): string {
-  const r = (x: Expr) => expr(x, places, vars, accs);
+/** The WGSL float type a float expression is computed in: f32, or f16 in an fp16 build. */
+export type FloatWidth = 'f16' | 'f32';
+
+/**
+ * Unary ops an fp16 build evaluates in f32: WGSL's f16 versions may be coarser approximations, f16 exp
+ * overflows beyond 11, and sigmoid/tanh/erf are built from exp.
+ */
+const F32_UNARY = new Set<UnaryOp>([
+  'exp',
+  'log',
+  'tanh',
+  'sigmoid',
+  'erf',
+  'sin',
+  'cos',
+  'tan',
+  'atan',
+  'asin',
+  'acos',
+]);
+
+const joinWidth = (a: FloatWidth | undefined, b: FloatWidth | undefined): FloatWidth | undefined =>
+  a === 'f32' || b === 'f32' ? 'f32' : (a ?? b);
+
+/**
+ * The width a float expression needs (undefined when only constants decide, which then take their
+ * context's). An fp16 build computes an expression in f16 when every value in it is: loads of f16
+ * buffers and constants f16 represents to 11 bits; anything else (an accumulator — always f32 —, an
+ * f32 buffer, a float made from an int, an op of F32_UNARY, a constant beyond f16) makes the whole
+ * expression f32, f16 loads converted at the leaves. Without f16 buffers everything is f32.
+ */
+export function floatWidth(e: Expr, places: Places, accs: Names): FloatWidth | undefined {
+  const r = (x: Expr) => floatWidth(x, places, accs);
+  switch (e.k) {
+    case 'const': {
+      const v = Math.abs(e.v);
+      return Number.isFinite(v) && (v > F16_MAX || (v !== 0 && v < F16_MIN_NORMAL)) ? 'f32' : undefined;
+    }
+    case 'load':
+      return place(places, e.buf).type === 'f16' ? 'f16' : 'f32';
+    case 'acc':
+      return 'f32';
+    case 'cast':
+      return typeOf(e.a, places, accs) === 'f32' ? r(e.a) : 'f32';
+    case 'un':
+      return F32_UNARY.has(e.op) ? 'f32' : r(e.a);
+    case 'bin':
+      return joinWidth(r(e.a), r(e.b));
+    case 'select':
+      return joinWidth(r(e.t), r(e.f));
+  }
+}
+
+/** The width to render a float expression in: its own, f32 when only constants decide. */
+export const widthOf = (e: Expr, places: Places, accs: Names): FloatWidth =>
+  floatWidth(e, places, accs) ?? 'f32';
+
+/** A WGSL f16 literal (specials read from the f16 weights: WGSL has no literal for them). */
+export function f16(v: number): string {
+  if (Number.isNaN(v)) return 'weights16[2]';
+  if (v === Infinity) return 'weights16[0]';
+  if (v === -Infinity) return 'weights16[1]';
+  if (Object.is(v, -0)) return '-0.0h';
+  const x = float16BitsToFloat32(float32ToFloat16Bits(v));
+  const s = String(x);
+  return /[.e]/.test(s) ? `${s}h` : `${s}.0h`;
+}
+
+/**
+ * Render an expression; `accs` names accumulators, `vars` loop variables. A float expression is
+ * rendered in `want` (default: its own width, floatWidth): f16 loads read in an f32 expression are
+ * converted where they are read, constants written in the width of their context.
+ */
+export function expr(e: Expr, places: Places, vars: Names, accs: Names, want?: FloatWidth): string {
+  const w: FloatWidth = want ?? widthOf(e, places, accs);
+  const r = (x: Expr) => expr(x, places, vars, accs, w);
+  /** An operand that decides its own width (a comparison's, a cast's to int). */
+  const own = (x: Expr) => expr(x, places, vars, accs);
   switch (e.k) {
     case 'const':
-      return e.t === 'i32' ? i32(e.v) : f32(e.v);
-    case 'load':
-      return load(places, e.buf, e.at, vars, r);
-    case 'cast':
+      return e.t === 'i32' ? i32(e.v) : w === 'f16' ? f16(e.v) : f32(e.v);
+    case 'load': {
+      const value = load(places, e.buf, e.at, vars, own);
+      const half = place(places, e.buf).type === 'f16';
+      return half && w === 'f32'
+        ? `f32(${value})`
+        : !half && w === 'f16' && typeOf(e, places, accs) === 'f32'
+          ? `f16(${value})`
+          : value;
+    }
+    case 'cast': {
       // f32 → i32 truncates toward zero and saturates (WGSL's conversion), as the IR specifies
-      return typeOf(e.a, places, accs) === e.to ? r(e.a) : `${e.to}(${r(e.a)})`;
+      const from = typeOf(e.a, places, accs);
+      if (from === e.to) return from === 'f32' ? r(e.a) : own(e.a);
+      return `${e.to}(${own(e.a)})`;
+    }
     case 'acc':
-      return accs.get(e.name);
+      return w === 'f16' && accs.types.get(e.name) !== 'i32' ? `f16(${accs.get(e.name)})` : accs.get(e.name);
     case 'un':
+      if (e.op === 'recip' && w === 'f16') return `(1.0h / ${r(e.a)})`;
       return UNARY[e.op](r(e.a));
     case 'bin':
       switch (e.op) {
@@ -249,8 +368,12 @@ export function expr(e: Expr, places: Places, vars: Names, accs: Names): string 
           return `bitcast<i32>(bitcast<u32>(${r(e.a)}) >> (u32(${r(e.b)}) & 31u))`;
       }
       break;
-    case 'select':
-      return `select(${r(e.f)}, ${r(e.t)}, ${r(e.a)} ${CMP[e.cmp]} ${r(e.b)})`;
+    case 'select': {
+      // the comparison's operands share a width of their own
+      const cw = joinWidth(floatWidth(e.a, places, accs), floatWidth(e.b, places, accs)) ?? 'f32';
+      const c = (x: Expr) => expr(x, places, vars, accs, cw);
+      return `select(${r(e.f)}, ${r(e.t)}, ${c(e.a)} ${CMP[e.cmp]} ${c(e.b)})`;
+    }
   }
   throw new KilnError(`internal error: unknown kernel expression ${JSON.stringify(e)}`);
 }
