@@ -24,6 +24,7 @@ interface CompileOpts {
   selfTest: boolean;
   threads?: string;
   bind: string[];
+  precision: 'fp32' | 'fp16';
 }
 
 /** `--bind NAME=FILE.npy`, repeatable: graph input name → the value to freeze. */
@@ -51,6 +52,14 @@ export function compileCommand(): Command {
     .argument('<model>', 'an ONNX model file (static shapes)')
     .addOption(new Option('--target <name>', 'target').choices(['wasm', 'webgpu']).default('wasm'))
     .option('-o, --output <file>', 'artifact path (default: <model name>.kiln)')
+    .addOption(
+      new Option(
+        '--precision <p>',
+        'webgpu: fp16 stores activations and weights as f16 and computes elementwise math in f16, accumulating in f32 (needs the adapter feature shader-f16; inputs and outputs keep their dtypes)',
+      )
+        .choices(['fp32', 'fp16'])
+        .default('fp32'),
+    )
     .option('--dump-ir', 'print the graph IR after import and after each pass')
     .option(
       '--passes <list>',
@@ -72,6 +81,10 @@ export function compileCommand(): Command {
       [] as string[],
     )
     .action(async (file: string, opts: CompileOpts) => {
+      if (opts.precision === 'fp16' && opts.target !== 'webgpu')
+        throw new KilnError(`--precision fp16 is not available for the ${opts.target} target`, {
+          expected: '--target webgpu with --precision fp16 (the wasm target computes in fp32)',
+        });
       const bind = parseBindings(opts.bind);
       const threads = opts.threads === undefined ? undefined : parseThreads(opts.threads);
       const out = opts.output ?? basename(file).replace(/\.onnx$/i, '') + '.kiln';
@@ -97,7 +110,13 @@ export function compileCommand(): Command {
           );
       };
       if (opts.target === 'webgpu') {
-        const result = compileWebGpu(model, { passes, onPass, selfTest: opts.selfTest, bind });
+        const result = compileWebGpu(model, {
+          passes,
+          onPass,
+          selfTest: opts.selfTest,
+          bind,
+          precision: opts.precision,
+        });
         step(`rendered ${result.layout.dispatches.length} WGSL dispatches; packaging`);
         const bytes = await webGpuArtifact(result, {
           sourceBytes,
@@ -110,8 +129,9 @@ export function compileCommand(): Command {
         console.log(
           [
             `${out}: ${formatBytes(bytes.length)}`,
-            `  ${result.shaders.size} WGSL shaders for ${result.layout.dispatches.length} dispatches`,
+            `  ${result.shaders.size} WGSL shaders for ${result.layout.dispatches.length} dispatches (${result.precision})`,
             `  weights.bin ${formatBytes(result.weights.length)}`,
+            ...(result.halfWeights ? [`  weights-f16.bin ${formatBytes(result.halfWeights.length)}`] : []),
             `  arena ${formatBytes(result.arena.bytes)} (naive ${formatBytes(result.arena.naiveBytes)})`,
             `  kernels ${result.lowered.kernels.length}, compiled in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
             ...boundLines(result.bound),

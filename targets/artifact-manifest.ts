@@ -29,8 +29,8 @@ export interface ArtifactSourceOptions {
 
 /**
  * The manifest fields every target fills the same way (docs/artifact.md): identity, source, I/O,
- * arena, kernel list and bound inputs. The target adds its name, features, compiler options and
- * self-test entry.
+ * arena, kernel list and bound inputs. The target adds its name, features, compiler options,
+ * self-test entry and precision (default fp32).
  */
 export function targetManifest(
   result: CompiledForManifest,
@@ -38,6 +38,7 @@ export function targetManifest(
   target: KilnManifest['target'],
   compiler: KilnManifest['compiler'],
   selfTest: KilnManifest['selfTest'] | undefined,
+  precision: KilnManifest['precision'] = 'fp32',
 ): ManifestDraft {
   const tensor = (t: IoTensor) => ({ name: t.name, dtype: t.dtype ?? 'float32', shape: t.shape });
   return {
@@ -52,7 +53,7 @@ export function targetManifest(
       name: options.sourceName ?? 'model.onnx',
     },
     target,
-    precision: 'fp32',
+    precision,
     inputs: result.layout.inputs.map(tensor),
     outputs: result.layout.outputs.map(tensor),
     arena: result.arena,

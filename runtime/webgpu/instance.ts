@@ -2,13 +2,15 @@ import { checkFeeds } from '../feeds.js';
 import { KilnError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { BufferUsage, MapMode, ShaderStage } from './flags.js';
-import type { WebGpuLayout } from './layout.js';
+import { SHADER_F16, type WebGpuLayout } from './layout.js';
 
 export interface WebGpuInstanceOptions {
   /** `navigator.gpu` in browsers; in Node, `nodeWebGpu()` from runtime/webgpu/node-gpu.ts. */
   gpu: GPU;
   /** For error messages. */
   file?: string;
+  /** An fp16 artifact's f16 weights (`weights-f16.bin`), 4-byte aligned. */
+  halfWeights?: Uint8Array;
 }
 
 const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
@@ -56,7 +58,19 @@ export class WebGpuInstance {
         'no WebGPU adapter',
         'a GPU, or on Linux without one Mesa ≥ 25 lavapipe (bookworm-backports mesa-vulkan-drivers)',
       );
-    const largest = Math.max(layout.arenaBytes, weights.length);
+    const fp16 = layout.precision === 'fp16';
+    if (fp16 && !adapter.features.has(SHADER_F16))
+      throw fail(
+        `the model was compiled with --precision fp16 and needs the WebGPU feature '${SHADER_F16}', which this adapter${adapterName(adapter)} does not have`,
+        `an adapter with '${SHADER_F16}', or the model compiled with --precision fp32`,
+      );
+    const halfWeights = options.halfWeights ?? new Uint8Array(0);
+    const largest = Math.max(
+      layout.arenaBytes,
+      weights.length,
+      layout.halfArenaBytes ?? 0,
+      halfWeights.length,
+    );
     const limit = Math.min(adapter.limits.maxStorageBufferBindingSize, adapter.limits.maxBufferSize);
     if (largest > limit)
       throw fail(
@@ -64,6 +78,7 @@ export class WebGpuInstance {
         'a smaller model or a GPU with larger storage buffer bindings',
       );
     const device = await adapter.requestDevice({
+      ...(fp16 ? { requiredFeatures: [SHADER_F16] } : {}),
       requiredLimits: {
         maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
         maxBufferSize: adapter.limits.maxBufferSize,
@@ -86,19 +101,20 @@ export class WebGpuInstance {
         size: Math.max(4, outBytes),
         usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
       });
+      // fp16: the f16 activations and weights at bindings 2 and 3 (targets/webgpu/wgsl.ts BINDINGS_F16)
+      const half = fp16 ? halfBuffers(device, layout.halfArenaBytes ?? 4, halfWeights) : [];
+      const types = ['storage', 'read-only-storage'] as const;
       const bindLayout = device.createBindGroupLayout({
-        entries: [
-          { binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: 'storage' } },
-          { binding: 1, visibility: ShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
-        ],
+        entries: [0, 1, ...half.map((_, i) => 2 + i)].map((binding) => ({
+          binding,
+          visibility: ShaderStage.COMPUTE,
+          buffer: { type: types[binding % 2]! },
+        })),
       });
       const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [bindLayout] });
       const bindGroup = device.createBindGroup({
         layout: bindLayout,
-        entries: [
-          { binding: 0, resource: { buffer: arena } },
-          { binding: 1, resource: { buffer: weightBuffer } },
-        ],
+        entries: [arena, weightBuffer, ...half].map((buffer, binding) => ({ binding, resource: { buffer } })),
       });
       const paths = [...new Set(layout.dispatches.map((d) => d.shader))];
       const built = await Promise.all(
@@ -281,3 +297,21 @@ function narrowInt64Input(name: string, data: BigInt64Array, file?: string): Int
 }
 
 const align4 = (n: number) => Math.ceil(Math.max(n, 4) / 4) * 4;
+
+/** An fp16 model's f16 activation buffer and its f16 weights, uploaded once. */
+function halfBuffers(device: GPUDevice, arenaBytes: number, weights: Uint8Array): GPUBuffer[] {
+  const arena = device.createBuffer({ size: align4(arenaBytes), usage: BufferUsage.STORAGE });
+  const buffer = device.createBuffer({
+    size: align4(weights.length),
+    usage: BufferUsage.STORAGE | BufferUsage.COPY_DST,
+  });
+  if (weights.length) device.queue.writeBuffer(buffer, 0, weights);
+  return [arena, buffer];
+}
+
+/** ' (description)' of an adapter, for messages; empty when it says nothing. */
+function adapterName(adapter: GPUAdapter): string {
+  const info = (adapter as { info?: { description?: string; vendor?: string } }).info;
+  const name = info?.description || info?.vendor;
+  return name ? ` (${name})` : '';
+}

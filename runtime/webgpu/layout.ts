@@ -12,6 +12,13 @@ export interface WebGpuLayout {
   /** Bytes of the read-write storage buffer holding activations, inputs and outputs. */
   arenaBytes: number;
   /**
+   * `fp16` (absent: fp32): the shaders `enable f16` and bind two more storage buffers, the f16
+   * activations (binding 2, `halfArenaBytes`) and the f16 weights (binding 3, `weights-f16.bin`);
+   * the device needs the adapter feature `shader-f16`. Inputs and outputs are unchanged (words).
+   */
+  precision?: 'fp16';
+  halfArenaBytes?: number;
+  /**
    * Inputs: `dtype` bool (absent means float32) is uploaded as 0/1 floats, int32 as its bits, int64
    * as the bits of its int32 value (one word; a value outside int32 is refused: WGSL has no 64-bit
    * integers and the target computes int64 as int32), 8/16-bit integers widened to i32 words, float64
@@ -38,3 +45,7 @@ export interface WebGpuLayout {
 }
 
 export const WEBGPU_LAYOUT_PATH = 'webgpu-layout.json';
+/** An fp16 artifact's f16 weights (little-endian halves). */
+export const WEBGPU_HALF_WEIGHTS_PATH = 'weights-f16.bin';
+/** The WebGPU feature an fp16 artifact needs (WGSL `enable f16`). */
+export const SHADER_F16 = 'shader-f16';

@@ -2,7 +2,7 @@ import { type ArtifactContents, readArtifact } from '../artifact/index.js';
 import { KilnError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { WebGpuInstance } from './instance.js';
-import { WEBGPU_LAYOUT_PATH, type WebGpuLayout } from './layout.js';
+import { WEBGPU_HALF_WEIGHTS_PATH, WEBGPU_LAYOUT_PATH, type WebGpuLayout } from './layout.js';
 
 export interface WebGpuSessionOptions {
   /** Defaults to `navigator.gpu`, and in Node to Dawn from the `webgpu` package (node-gpu.ts). */
@@ -57,7 +57,13 @@ export class WebGpuSession {
     const weights = artifact.files.get('weights.bin') ?? new Uint8Array(0);
     // weights.bin may sit at any offset of the artifact's buffer; WebGPU wants 4-byte-aligned data
     const aligned = weights.byteOffset % 4 ? weights.slice() : weights;
-    const instance = await WebGpuInstance.create(layout, shader, aligned, { gpu, file: options.file });
+    const half = artifact.files.get(WEBGPU_HALF_WEIGHTS_PATH);
+    if (layout.precision === 'fp16' && !half) throw fail(`artifact has no ${WEBGPU_HALF_WEIGHTS_PATH}`);
+    const instance = await WebGpuInstance.create(layout, shader, aligned, {
+      gpu,
+      file: options.file,
+      ...(half ? { halfWeights: half.byteOffset % 4 ? half.slice() : half } : {}),
+    });
     return new WebGpuSession(artifact, instance);
   }
 

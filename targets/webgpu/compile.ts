@@ -9,10 +9,15 @@ import { writeArtifact } from '../../runtime/artifact/index.js';
 import { bindInputs } from '../../compiler/bind-inputs.js';
 import type { BoundInput } from '../../runtime/bound-inputs.js';
 import { KilnError } from '../../runtime/errors.js';
-import { WEBGPU_SELF_TEST_TOLERANCE } from '../../runtime/self-test-sample.js';
+import {
+  WEBGPU_FP16_SELF_TEST_TOLERANCE,
+  WEBGPU_SELF_TEST_TOLERANCE,
+} from '../../runtime/self-test-sample.js';
 import {
   type GpuInputDType,
   type GpuOutputDType,
+  SHADER_F16,
+  WEBGPU_HALF_WEIGHTS_PATH,
   WEBGPU_LAYOUT_PATH,
   type WebGpuLayout,
 } from '../../runtime/webgpu/layout.js';
@@ -20,9 +25,10 @@ import type { Tensor } from '../../runtime/tensor.js';
 import { renderWebGpu } from './render.js';
 import { narrowFloat64 } from './narrow-float64.js';
 import { narrowInt64 } from './narrow-int64.js';
+import { halfBytes, halveFloats } from './half-precision.js';
 import { checkWebGpuSupport } from './support.js';
 import { widenSmallInts } from './widen-small-ints.js';
-import { type Places, SPECIAL_WORDS, specialWords } from './wgsl.js';
+import { type Places, type Precision, SPECIAL_WORDS, specialWords } from './wgsl.js';
 
 export interface WebGpuCompileOptions extends ArtifactSourceOptions {
   /** Graph passes to run first (default: the full pipeline); the model is rewritten in place. */
@@ -35,6 +41,11 @@ export interface WebGpuCompileOptions extends ArtifactSourceOptions {
   selfTest?: boolean;
   /** Graph inputs to freeze at compile time (`--bind`), as for the wasm target (compiler/bind-inputs.ts). */
   bind?: ReadonlyMap<string, Tensor>;
+  /**
+   * `fp16`: activations and weights stored as f16, elementwise math in f16, f32 accumulation
+   * (half-precision.ts; the artifact needs the adapter feature `shader-f16`). Default `fp32`.
+   */
+  precision?: Precision;
 }
 
 export interface WebGpuCompileResult {
@@ -43,6 +54,9 @@ export interface WebGpuCompileResult {
   /** WGSL files by artifact path. */
   shaders: Map<string, string>;
   weights: Uint8Array;
+  precision: Precision;
+  /** fp16: the f16 weights (`weights-f16.bin`), the four f16 special values first. */
+  halfWeights?: Uint8Array;
   arena: { bytes: number; naiveBytes: number };
   /** The sample `webGpuArtifact` stores (absent with `selfTest: false`). */
   selfTest?: SelfTestSample;
@@ -51,6 +65,8 @@ export interface WebGpuCompileResult {
 }
 
 const align4 = (n: number) => Math.ceil(n / 4) * 4;
+/** f16 weights start at even halves, so the file is whole 32-bit words. */
+const align2 = (n: number) => Math.ceil(n / 2) * 2;
 
 /**
  * Compile a model for the WebGPU target. Lowering and memory planning are the WASM target's (the
@@ -68,20 +84,42 @@ export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}):
   widenSmallInts(lowered);
   narrowFloat64(lowered);
   checkWebGpuSupport(lowered);
-  const plan = planMemory(kernelTensors(lowered), { stepCount: Math.max(1, lowered.kernels.length) });
+  const precision = options.precision ?? 'fp32';
+  if (precision === 'fp16') halveFloats(lowered);
+  const isHalf = (name: string) => lowered.buffers.get(name)?.dtype === 'f16';
+  const stepCount = Math.max(1, lowered.kernels.length);
+  const tensors = kernelTensors(lowered);
+  const plan = planMemory(
+    tensors.filter((t) => !isHalf(t.id)),
+    { stepCount },
+  );
+  const halfPlan = planMemory(
+    tensors.filter((t) => isHalf(t.id)),
+    { stepCount },
+  );
   const places: Places = new Map();
   // f32 or i32 (checkWebGpuSupport): one word per element either way, i32 as its bits; i64 (outputs
-  // only, after narrowInt64) two words
+  // only, after narrowInt64) two words; f16 (fp16 builds) in the f16 bindings
   const typeOf = (name: string) => {
     const t = lowered.buffers.get(name)?.dtype;
     return t === 'i32' || t === 'i64' ? { type: t } : {};
   };
   for (const [id, bytes] of plan.offsets)
     places.set(id, { binding: 'arena', offset: bytes / 4, ...typeOf(id) });
+  for (const [id, bytes] of halfPlan.offsets)
+    places.set(id, { binding: 'arena16', offset: bytes / 2, type: 'f16' });
+  let halves = SPECIAL_WORDS;
+  const halfParts: { offset: number; data: Uint8Array }[] = [{ offset: 0, data: halfBytes(specialWords()) }];
   let words = SPECIAL_WORDS;
   const parts: { offset: number; data: Float32Array }[] = [{ offset: 0, data: specialWords() }];
   for (const b of lowered.buffers.values()) {
     if (b.role !== 'weight') continue;
+    if (isHalf(b.name)) {
+      places.set(b.name, { binding: 'weights16', offset: halves, type: 'f16' });
+      halfParts.push({ offset: halves, data: b.data as Uint8Array });
+      halves = align2(halves + b.size);
+      continue;
+    }
     places.set(b.name, { binding: 'weights', offset: words, ...typeOf(b.name) });
     const data =
       b.data instanceof Float32Array
@@ -92,8 +130,11 @@ export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}):
   }
   const weightsF32 = new Float32Array(words);
   for (const p of parts) weightsF32.set(p.data, p.offset);
+  const weightsF16 = new Uint8Array(halves * 2);
+  for (const p of halfParts)
+    weightsF16.set(p.data.subarray(0, weightsF16.length - p.offset * 2), p.offset * 2);
 
-  const dispatches = renderWebGpu(lowered.kernels, places);
+  const dispatches = renderWebGpu(lowered.kernels, places, precision);
   const shaders = new Map<string, string>();
   const pathOf = new Map<string, string>();
   const layoutDispatches = dispatches.map((d) => {
@@ -108,6 +149,7 @@ export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}):
   const byteOffset = (buffer: string) => places.get(buffer)!.offset * 4;
   const layout: WebGpuLayout = {
     arenaBytes: Math.max(4, plan.arenaBytes),
+    ...(precision === 'fp16' ? { precision, halfArenaBytes: Math.max(4, halfPlan.arenaBytes) } : {}),
     inputs: lowered.inputs.map((t) => ({
       name: t.name,
       offset: byteOffset(t.buffer),
@@ -127,7 +169,12 @@ export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}):
     layout,
     shaders,
     weights: new Uint8Array(weightsF32.buffer),
-    arena: { bytes: plan.arenaBytes, naiveBytes: plan.naiveBytes },
+    precision,
+    ...(precision === 'fp16' ? { halfWeights: weightsF16 } : {}),
+    arena: {
+      bytes: plan.arenaBytes + halfPlan.arenaBytes,
+      naiveBytes: plan.naiveBytes + halfPlan.naiveBytes,
+    },
     ...(selfTest ? { selfTest } : {}),
     bound,
   };
@@ -160,15 +207,22 @@ export async function webGpuArtifact(
     [WEBGPU_LAYOUT_PATH, utf8.encode(JSON.stringify(result.layout))],
   ]);
   for (const [path, source] of result.shaders) files.set(path, utf8.encode(source));
+  const fp16 = result.precision === 'fp16';
+  if (result.halfWeights) files.set(WEBGPU_HALF_WEIGHTS_PATH, result.halfWeights);
   const selfTest = result.selfTest
-    ? addSelfTestFiles(files, result.selfTest, WEBGPU_SELF_TEST_TOLERANCE)
+    ? addSelfTestFiles(
+        files,
+        result.selfTest,
+        fp16 ? WEBGPU_FP16_SELF_TEST_TOLERANCE : WEBGPU_SELF_TEST_TOLERANCE,
+      )
     : undefined;
   const manifest = targetManifest(
     result,
     options,
-    { name: 'webgpu', features: [] },
-    { passes: options.passes ?? DEFAULT_PIPELINE },
+    { name: 'webgpu', features: fp16 ? [SHADER_F16] : [] },
+    { passes: options.passes ?? DEFAULT_PIPELINE, ...(fp16 ? { precision: 'fp16' } : {}) },
     selfTest,
+    result.precision,
   );
   return writeArtifact({ manifest, files });
 }
