@@ -37,9 +37,3 @@ export function halfBytes(values: ArrayLike<number>, size = values.length): Uint
   for (let i = 0; i < size; i++) out[i] = float32ToFloat16Bits(values[i]!);
   return new Uint8Array(out.buffer);
 }
-
-/**
- * How far an fp16 build's outputs may be from fp32 ones (onnxruntime's) on the corpus CNNs, as
- * |ours - theirs| <= atol + rtol·|theirs| (docs/webgpu-target.md, fp16, has the measured errors).
- */
-export const FP16_CORPUS_TOLERANCE = { rtol: 1e-2, atol: 1e-2 } as const;

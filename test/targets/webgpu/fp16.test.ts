@@ -17,7 +17,6 @@ import { WEBGPU_HALF_WEIGHTS_PATH } from '../../../runtime/webgpu/layout.js';
 import { nodeWebGpu } from '../../../runtime/webgpu/node-gpu.js';
 import { WebGpuSession } from '../../../runtime/webgpu/session.js';
 import { compileWebGpu, webGpuArtifact } from '../../../targets/webgpu/compile.js';
-import { FP16_CORPUS_TOLERANCE } from '../../../targets/webgpu/half-precision.js';
 import { graph, int, ints, model, node, value } from '../../helpers/build.js';
 import { runOrt } from '../../helpers/ort.js';
 import { TORCH_MODELS, hasTorchModels, skipNote } from '../../helpers/paths.js';
@@ -250,22 +249,21 @@ describe.skipIf(!hasAdapter)(gpuNote('webgpu --precision fp16 on Dawn vs onnxrun
 });
 
 /**
- * The corpus CNNs compiled fp16 against onnxruntime-node (fp32) on each model's test_data_set_0
- * within FP16_CORPUS_TOLERANCE. Lavapipe compiles every shader on first use, so CI runs squeezenet1_1;
- * KILN_WEBGPU_CORPUS=all runs every CNN.
+ * The corpus CNNs compiled fp16 against onnxruntime-node (fp32) on each model's test_data_set_0:
+ * |ours - ort| <= t + t·|ort| with t per model, about 2.5× the error measured on lavapipe
+ * (docs/webgpu-target.md, fp16). Lavapipe compiles every shader on first use, so CI runs
+ * squeezenet1_1; KILN_WEBGPU_CORPUS=all runs every CNN.
  */
-const CNNS =
-  process.env.KILN_WEBGPU_CORPUS === 'all'
-    ? [
-        'squeezenet1_1',
-        'resnet18',
-        'mobilenet_v2',
-        'mobilenet_v3_small',
-        'shufflenet_v2_x1_0',
-        'efficientnet_b0',
-        'mnasnet0_5',
-      ]
-    : ['squeezenet1_1'];
+const FP16_TOLERANCE: Record<string, number> = {
+  squeezenet1_1: 2e-3, // measured 5.3e-4
+  resnet18: 5e-3, // 1.8e-3
+  mobilenet_v2: 1.5e-2, // 5.7e-3
+  mobilenet_v3_small: 1e-3, // 1.9e-4
+  shufflenet_v2_x1_0: 2e-2, // 7.7e-3
+  efficientnet_b0: 5e-3, // 1.4e-3
+  mnasnet0_5: 4e-2, // 1.6e-2
+};
+const CNNS = process.env.KILN_WEBGPU_CORPUS === 'all' ? Object.keys(FP16_TOLERANCE) : ['squeezenet1_1'];
 
 describe.skipIf(!hasTorchModels || !hasAdapter)(
   gpuNote(skipNote('webgpu fp16 on the PyTorch corpus CNNs', TORCH_MODELS)),
@@ -288,7 +286,10 @@ describe.skipIf(!hasTorchModels || !hasAdapter)(
             const ort = await runOrt(file, feeds);
             const out = session.outputNames[0]!;
             expect(
-              compareTensors(ours[out]!, ort[out]!, FP16_CORPUS_TOLERANCE),
+              compareTensors(ours[out]!, ort[out]!, {
+                rtol: FP16_TOLERANCE[name]!,
+                atol: FP16_TOLERANCE[name]!,
+              }),
               'vs onnxruntime',
             ).toBeUndefined();
           } finally {
