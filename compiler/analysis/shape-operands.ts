@@ -31,6 +31,13 @@ export const SHAPE_OPERANDS: Record<string, Record<number, string>> = {
   ReduceLogSum: { 1: 'axes' },
   ReduceLogSumExp: { 1: 'axes' },
   ReduceSumSquare: { 1: 'axes' },
+  // control flow and recurrences are unrolled at compile time (compiler/passes): what decides the
+  // branch, the trip count or the steps each batch entry runs must be known then
+  If: { 0: 'cond' },
+  Loop: { 0: 'M', 1: 'cond' },
+  RNN: { 4: 'sequence_lens' },
+  GRU: { 4: 'sequence_lens' },
+  LSTM: { 4: 'sequence_lens' },
 };
 
 /** The shape operands a node uses: [input position, operand name, value name]. */

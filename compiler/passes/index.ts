@@ -17,6 +17,10 @@ import { recognizeGelu } from './gelu-recognition.js';
 import { recognizeLayerNorm } from './layernorm-recognition.js';
 import { removeNoOps } from './no-ops.js';
 import { fuseResidualAdds } from './residual-fusion.js';
+import { unrollRecurrent } from './recurrent-unrolling.js';
+import { inlineConstantIfs } from './if-inlining.js';
+import { unrollLoops } from './loop-unrolling.js';
+import { unrollScans } from './scan-unrolling.js';
 import type { Pass, PassResult } from './pass.js';
 import { foldShapeComputations } from './shape-folding.js';
 
@@ -25,6 +29,10 @@ export type { Pass, PassResult } from './pass.js';
 export const PASSES: Record<string, Pass> = {
   'constant-folding': (m) => foldConstants(m),
   'shape-folding': foldShapeComputations,
+  'if-inlining': inlineConstantIfs,
+  'loop-unrolling': unrollLoops,
+  'scan-unrolling': unrollScans,
+  'rnn-unrolling': unrollRecurrent,
   'no-ops': removeNoOps,
   cse: eliminateCommonSubexpressions,
   'dead-code': eliminateDeadCode,
@@ -47,6 +55,13 @@ export const PASSES: Record<string, Pass> = {
 export const DEFAULT_PIPELINE = [
   'constant-folding',
   'shape-folding',
+  'if-inlining',
+  'loop-unrolling',
+  'scan-unrolling',
+  'rnn-unrolling',
+  'constant-folding',
+  'shape-folding',
+  'if-inlining',
   'no-ops',
   'cse',
   'dead-code',

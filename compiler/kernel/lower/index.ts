@@ -27,6 +27,7 @@ import { as2d } from './one-d.js';
 import { lowerPad } from './pad.js';
 import { lowerResize } from './resize.js';
 import { checkShapeInputs } from './shape-inputs.js';
+import { notUnrolledReason } from '../../passes/not-unrolled.js';
 import { lowerEyeLike, lowerTrilu } from './trilu.js';
 import { lowerPool } from './pool.js';
 import { REDUCE_OPS, lowerBatchNorm, lowerLayerNorm, lowerReduce, lowerSoftmax } from './reduce.js';
@@ -176,6 +177,12 @@ export function lowerModel(model: Model): LoweredModel {
     }
     if (node.domain !== '')
       throw new KilnError(`op ${node.domain}.${node.op} cannot be lowered for the wasm target`, {
+        node: node.name,
+        op: node.op,
+      });
+    const notUnrolled = notUnrolledReason(node);
+    if (notUnrolled)
+      throw new KilnError(`op ${node.op} cannot be lowered for the wasm target: ${notUnrolled}`, {
         node: node.name,
         op: node.op,
       });

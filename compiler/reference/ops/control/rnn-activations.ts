@@ -24,11 +24,18 @@ const TABLE: Record<string, { alpha?: number; beta?: number; make: (a: number, b
   softplus: { make: () => (x) => (x > 30 ? x : Math.log1p(Math.exp(x))) },
 };
 
+/** An activation as the attributes name it: lower-case name and its alpha/beta (0 when unused). */
+export interface ActivationSpec {
+  name: string;
+  alpha: number;
+  beta: number;
+}
+
 /**
- * The activations of each direction: `perDirection` functions per direction, taken from the
+ * The activations of each direction: `perDirection` of them per direction, taken from the
  * `activations` attribute (all forward ones first, then the reverse ones) or the op's defaults.
  */
-export function readActivations(node: Node, defaults: string[], numDirections: number): Activation[][] {
+export function activationSpecs(node: Node, defaults: string[], numDirections: number): ActivationSpec[][] {
   const perDirection = defaults.length;
   let names = attrStrings(node, 'activations', []);
   if (names.length === 0) names = Array.from({ length: numDirections }, () => defaults).flat();
@@ -45,14 +52,24 @@ export function readActivations(node: Node, defaults: string[], numDirections: n
   const betas = attrFloats(node, 'activation_beta', []);
   let ai = 0;
   let bi = 0;
-  const fns = names.map((name) => {
-    const entry = TABLE[name.toLowerCase()];
+  const specs = names.map((original) => {
+    const name = original.toLowerCase();
+    const entry = TABLE[name];
     if (!entry) {
-      throw opError(node, `unknown activation '${name}'`, `one of ${Object.keys(TABLE).join(', ')}`);
+      throw opError(node, `unknown activation '${original}'`, `one of ${Object.keys(TABLE).join(', ')}`);
     }
-    const a = entry.alpha === undefined ? 0 : ai < alphas.length ? alphas[ai++]! : entry.alpha;
-    const b = entry.beta === undefined ? 0 : bi < betas.length ? betas[bi++]! : entry.beta;
-    return entry.make(a, b);
+    const alpha = entry.alpha === undefined ? 0 : ai < alphas.length ? alphas[ai++]! : entry.alpha;
+    const beta = entry.beta === undefined ? 0 : bi < betas.length ? betas[bi++]! : entry.beta;
+    return { name, alpha, beta };
   });
-  return Array.from({ length: numDirections }, (_, d) => fns.slice(d * perDirection, (d + 1) * perDirection));
+  return Array.from({ length: numDirections }, (_, d) =>
+    specs.slice(d * perDirection, (d + 1) * perDirection),
+  );
+}
+
+/** The activations of each direction as functions (see activationSpecs). */
+export function readActivations(node: Node, defaults: string[], numDirections: number): Activation[][] {
+  return activationSpecs(node, defaults, numDirections).map((dir) =>
+    dir.map((s) => TABLE[s.name]!.make(s.alpha, s.beta)),
+  );
 }
