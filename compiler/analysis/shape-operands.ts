@@ -38,6 +38,11 @@ export const SHAPE_OPERANDS: Record<string, Record<number, string>> = {
   RNN: { 4: 'sequence_lens' },
   GRU: { 4: 'sequence_lens' },
   LSTM: { 4: 'sequence_lens' },
+  // sequences are resolved into their tensors at compile time (compiler/passes/sequence-resolution.ts)
+  SequenceAt: { 1: 'position' },
+  SequenceInsert: { 2: 'position' },
+  SequenceErase: { 1: 'position' },
+  SplitToSequence: { 1: 'split' },
 };
 
 /** The shape operands a node uses: [input position, operand name, value name]. */

@@ -21,6 +21,7 @@ import { unrollRecurrent } from './recurrent-unrolling.js';
 import { inlineConstantIfs } from './if-inlining.js';
 import { unrollLoops } from './loop-unrolling.js';
 import { unrollScans } from './scan-unrolling.js';
+import { resolveSequences } from './sequence-resolution.js';
 import type { Pass, PassResult } from './pass.js';
 import { foldShapeComputations } from './shape-folding.js';
 
@@ -33,6 +34,7 @@ export const PASSES: Record<string, Pass> = {
   'loop-unrolling': unrollLoops,
   'scan-unrolling': unrollScans,
   'rnn-unrolling': unrollRecurrent,
+  sequences: resolveSequences,
   'no-ops': removeNoOps,
   cse: eliminateCommonSubexpressions,
   'dead-code': eliminateDeadCode,
@@ -59,6 +61,7 @@ export const DEFAULT_PIPELINE = [
   'loop-unrolling',
   'scan-unrolling',
   'rnn-unrolling',
+  'sequences',
   'constant-folding',
   'shape-folding',
   'if-inlining',
