@@ -48,7 +48,10 @@ export const PASSES: Record<string, Pass> = {
 };
 
 /**
- * Default order: simplify first (constants, shapes, no-ops, duplicates, dead code) so the patterns
+ * Default order: fold constants and shapes so that If conditions, Loop trip counts and sequence
+ * positions are known, then unroll control flow, recurrences and sequences into plain ops (the
+ * targets lower nothing else) and fold again, since the unrolled bodies' Slice starts, iteration
+ * numbers and nested If conditions are constants now; then simplify (no-ops, duplicates, dead code) so the patterns
  * see canonical graphs; fold BatchNorm, bias and residual Adds before activations so
  * Conv→BN→Add→Relu ends as one FusedConv; recognise LayerNorm/GELU before the generic elementwise
  * fusion swallows them; a last CSE merges equal weights the folds created (zero biases), so running
