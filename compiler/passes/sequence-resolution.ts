@@ -14,7 +14,7 @@ import { inferShapes } from '../ir/infer.js';
 import { topoOrder } from '../ir/topo.js';
 import { NameGen, consumers, constantOf, graphOutputNames, removeNode, replaceNode } from './graph-utils.js';
 import { NodeEmitter } from './node-emitter.js';
-import { markNotUnrolled } from './not-unrolled.js';
+import { markNotUnrolled, notUnrolledReason } from './not-unrolled.js';
 import type { PassResult } from './pass.js';
 
 /** Ops producing a sequence this pass can follow. */
@@ -54,7 +54,22 @@ export function resolveSequences(model: Model): PassResult {
     } else if (typeof done === 'string') markNotUnrolled(node, done);
   }
   if (changed) removeUnreadSequenceNodes(g);
+  explainRemainingSequences(g);
   return { changed };
+}
+
+/** Give the sequence nodes that stay a reason, so the lowering's error says why they do. */
+function explainRemainingSequences(g: Graph): void {
+  const outs = graphOutputNames(g);
+  for (const n of g.nodes) {
+    if (n.domain !== '' || !PRODUCERS.has(n.op) || notUnrolledReason(n)) continue;
+    markNotUnrolled(
+      n,
+      n.outputs.some((o) => outs.has(o))
+        ? 'its sequence is a graph output (sequences are resolved at compile time, inside the graph only)'
+        : 'its sequence is read where its length or positions are not known at compile time, or crosses into a subgraph',
+    );
+  }
 }
 
 /**

@@ -81,6 +81,8 @@ describe('sequence resolution', () => {
       'SequenceInsert',
       'SequenceInsert',
     ]);
+    const s2 = m.graph.nodes.find((n) => n.outputs[0] === 's2')!;
+    expect(notUnrolledReason(s2)).toMatch(/graph output/);
   });
 
   it('leaves a read at a position fed at run time, saying why', () => {
