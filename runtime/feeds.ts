@@ -1,5 +1,4 @@
 import { KilnError } from './errors.js';
-import type { Tensor } from './tensor.js';
 
 /** An input as a compiled model takes it: name, shape, and dtype (absent: float32). */
 export interface CompiledInput {
@@ -12,11 +11,11 @@ export interface CompiledInput {
  * Check feeds against the compiled inputs, every target alike: no unknown names, none missing, each
  * of the compiled dtype and shape (the code is specialised to them). Returns the feeds in input order.
  */
-export function checkFeeds(
-  feeds: Record<string, Tensor>,
+export function checkFeeds<T extends { dtype: string; shape: readonly number[] }>(
+  feeds: Record<string, T>,
   inputs: readonly CompiledInput[],
   file: string | undefined,
-): Tensor[] {
+): T[] {
   for (const name of Object.keys(feeds)) {
     if (!inputs.some((io) => io.name === name)) {
       throw new KilnError(`unknown input '${name}'`, {

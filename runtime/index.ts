@@ -6,7 +6,7 @@
 export { InferenceSession } from './inference-session.js';
 export type { InferenceSessionOptions, ValueMetadata } from './inference-session.js';
 export { Tensor, TENSOR_TYPES } from './ort-tensor.js';
-export type { TensorType, TensorDataType } from './ort-tensor.js';
+export type { TensorType, TensorDataType, DataLocation, GpuBufferTensorOptions } from './ort-tensor.js';
 export type { TensorLike } from './tensor-interop.js';
 export type { ArtifactSource } from './artifact-source.js';
 export { registerSessionTarget } from './session-targets.js';

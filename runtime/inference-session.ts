@@ -14,8 +14,9 @@ import {
   registeredSessionTargets,
   sessionTargetFactory,
 } from './session-targets.js';
-import { fromKilnTensor, toKilnTensor } from './tensor-interop.js';
-import type { Tensor as KilnTensor } from './tensor.js';
+import { GpuTensor } from './gpu-tensor.js';
+import { fromKilnTensor, toKilnFeed } from './tensor-interop.js';
+import { Tensor as KilnTensor } from './tensor.js';
 
 export interface InferenceSessionOptions extends Omit<TargetSessionOptions, 'file'> {
   /**
@@ -114,6 +115,9 @@ export class InferenceSession {
     const outputs = await this.target.run(this.checkFeeds(feeds));
     const result: Record<string, Tensor> = {};
     for (const name of wanted) result[name] = fromKilnTensor(outputs[name]!);
+    // GPU buffers of outputs not asked for would have no owner
+    for (const [name, t] of Object.entries(outputs))
+      if (!wanted.includes(name) && t instanceof GpuTensor) t.dispose?.();
     return result;
   }
 
@@ -123,7 +127,7 @@ export class InferenceSession {
     await target?.release?.();
   }
 
-  private checkFeeds(feeds: Feeds): Record<string, KilnTensor> {
+  private checkFeeds(feeds: Feeds): Record<string, KilnTensor | GpuTensor> {
     if (typeof feeds !== 'object' || feeds === null) {
       throw this.error(
         `feeds are ${feeds === null ? 'null' : typeof feeds}`,
@@ -138,7 +142,8 @@ export class InferenceSession {
         );
       }
     }
-    const out: Record<string, KilnTensor> = {};
+    const out: Record<string, KilnTensor | GpuTensor> = {};
+    const cpu: Record<string, KilnTensor> = {};
     for (const io of this.artifact.manifest.inputs) {
       if (!Object.hasOwn(feeds, io.name)) {
         throw this.error(
@@ -146,7 +151,7 @@ export class InferenceSession {
           `a ${io.dtype} tensor of dims [${io.shape.join(',')}]`,
         );
       }
-      const t = toKilnTensor(feeds[io.name], `input '${io.name}'`, this.file);
+      const t = toKilnFeed(feeds[io.name], `input '${io.name}'`, this.file);
       if (t.dtype !== io.dtype)
         throw this.error(`input '${io.name}' is ${t.dtype}`, `${io.dtype} (the model's input type)`);
       const dimsMatch =
@@ -159,9 +164,26 @@ export class InferenceSession {
         );
       }
       out[io.name] = t;
+      if (t instanceof KilnTensor) cpu[io.name] = t;
+      else this.checkGpuFeed(io.name);
     }
-    checkBoundFeeds(this.artifact.manifest.boundInputs, out, this.file);
+    checkBoundFeeds(this.artifact.manifest.boundInputs, cpu, this.file);
     return out;
+  }
+
+  /** A GPU-buffer feed needs a target that takes them, and an input whose value is not bound. */
+  private checkGpuFeed(name: string): void {
+    const target = this.artifact.manifest.target.name;
+    if (!this.target?.takesGpuBuffers)
+      throw this.error(
+        `input '${name}' is a GPU buffer; the ${target} target runs on the CPU`,
+        'a CPU tensor (await tensor.getData())',
+      );
+    if (this.artifact.manifest.boundInputs?.some((b) => b.name === name))
+      throw this.error(
+        `input '${name}' is a GPU buffer but was bound at compile time`,
+        'a CPU tensor holding the bound value',
+      );
   }
 
   private fetchNames(fetches: Fetches | object | undefined): readonly string[] {

@@ -66,12 +66,28 @@ export function storageOf(type: TensorType): TypedArrayConstructor | undefined {
 
 type PlainData = readonly number[] | readonly bigint[] | readonly boolean[] | readonly string[];
 
+/** Where a tensor's data lives (onnxruntime's names; Kiln has these two). */
+export type DataLocation = 'cpu' | 'gpu-buffer';
+
+/** onnxruntime-web's `Tensor.fromGpuBuffer` options. */
+export interface GpuBufferTensorOptions {
+  dataType: TensorType;
+  dims: readonly number[];
+  /** Reads the buffer back (`getData()` calls it); absent, the data cannot be downloaded. */
+  download?: () => Promise<TensorDataType>;
+  /** Frees the buffer (`dispose()` calls it); absent, the caller frees it. */
+  dispose?: () => void;
+}
+
+/** The types a tensor in a GPU buffer may have: those Kiln's webgpu target holds as their own bytes. */
+const GPU_BUFFER_TYPES: readonly TensorType[] = ['float32', 'int32'];
+
 export class Tensor {
   readonly type: TensorType;
-  readonly data: TensorDataType;
   readonly dims: readonly number[];
-  /** Where the data lives; always the CPU (onnxruntime also has 'gpu-buffer' and others). */
-  readonly location = 'cpu' as const;
+  private cpuData: TensorDataType | undefined;
+  private gpu:
+    { buffer: GPUBuffer; download?: () => Promise<TensorDataType>; dispose?: () => void } | undefined;
 
   constructor(type: TensorType, data: TensorDataType | PlainData, dims?: readonly number[]);
   constructor(data: TensorDataType | Uint8ClampedArray | PlainData, dims?: readonly number[]);
@@ -97,26 +113,97 @@ export class Tensor {
       dims = b as readonly number[] | undefined;
     }
     this.type = type;
-    this.data = data;
+    this.cpuData = data;
     this.dims = checkDims(dims ?? [data.length], data.length);
   }
 
+  /**
+   * A tensor whose data is a GPUBuffer (onnxruntime-web's form): its first `4 × size` bytes, row-major.
+   * Fed to a webgpu session on the buffer's device, it is copied on the GPU (no upload). The caller
+   * keeps owning the buffer unless `dispose` is given (then `dispose()` frees it).
+   */
+  static fromGpuBuffer(buffer: GPUBuffer, options: GpuBufferTensorOptions): Tensor {
+    const { dataType, dims, download, dispose } = options ?? ({} as GpuBufferTensorOptions);
+    if (!GPU_BUFFER_TYPES.includes(dataType)) {
+      throw new KilnError(`a GPU-buffer tensor of type '${String(dataType)}'`, {
+        expected: `dataType ${GPU_BUFFER_TYPES.join(' or ')} (other types as CPU tensors)`,
+      });
+    }
+    if (typeof buffer !== 'object' || buffer === null || typeof buffer.size !== 'number') {
+      throw new KilnError(`Tensor.fromGpuBuffer was given ${describe(buffer)}`, { expected: 'a GPUBuffer' });
+    }
+    const size = Array.isArray(dims) ? dims.reduce((p: number, d: number) => p * d, 1) : NaN;
+    const t = Object.create(Tensor.prototype) as Tensor;
+    Object.assign(t, { type: dataType, dims: checkDims(dims, size), cpuData: undefined });
+    t.gpu = { buffer, download, dispose };
+    return t;
+  }
+
+  /** 'gpu-buffer' until the data is downloaded with `getData(true)` (which frees the buffer). */
+  get location(): DataLocation {
+    return this.gpu ? 'gpu-buffer' : 'cpu';
+  }
+
+  /** The values; for a GPU-buffer tensor only after `await getData()` (as onnxruntime-web). */
+  get data(): TensorDataType {
+    if (!this.cpuData) {
+      if (!this.gpu)
+        throw new KilnError(`${this.toString()} was disposed`, { expected: 'a tensor not yet disposed' });
+      throw new KilnError(`the data of ${this.toString()} is in a GPU buffer`, {
+        expected: 'await tensor.getData() to download it (or use tensor.gpuBuffer)',
+      });
+    }
+    return this.cpuData;
+  }
+
+  /** The GPUBuffer of a GPU-buffer tensor. */
+  get gpuBuffer(): GPUBuffer {
+    if (!this.gpu) {
+      throw new KilnError(`${this.toString()} is on the CPU`, {
+        expected: "a tensor whose location is 'gpu-buffer'",
+      });
+    }
+    return this.gpu.buffer;
+  }
+
   get size(): number {
-    return this.data.length;
+    return this.dims.reduce((p, d) => p * d, 1);
   }
 
-  /** onnxruntime's async accessor (data is always on the CPU here). */
-  getData(): Promise<TensorDataType> {
-    return Promise.resolve(this.data);
+  /**
+   * The data on the CPU: downloaded (once) for a GPU-buffer tensor; `releaseData` then frees the
+   * buffer and the tensor becomes a CPU one.
+   */
+  async getData(releaseData?: boolean): Promise<TensorDataType> {
+    if (!this.cpuData && this.gpu) {
+      if (!this.gpu.download) {
+        throw new KilnError(`${this.toString()} is in a GPU buffer with no download function`, {
+          expected: 'Tensor.fromGpuBuffer(buffer, {download}) to read it back, or read the buffer yourself',
+        });
+      }
+      this.cpuData = await this.gpu.download();
+    }
+    if (releaseData) this.dispose();
+    return this.data;
   }
 
-  /** A tensor of other dims over the same data. */
+  /** A tensor of other dims over the same data (the same GPU buffer for a GPU-buffer tensor, not owned). */
   reshape(dims: readonly number[]): Tensor {
+    if (this.gpu)
+      return Tensor.fromGpuBuffer(this.gpu.buffer, {
+        dataType: this.type,
+        dims,
+        download: this.gpu.download,
+      });
     return new Tensor(this.type, this.data, dims);
   }
 
-  /** Nothing to free on the CPU; kept for onnxruntime compatibility. */
-  dispose(): void {}
+  /** Frees the GPU buffer when the tensor owns it; downloaded data stays readable. */
+  dispose(): void {
+    const gpu = this.gpu;
+    this.gpu = undefined;
+    gpu?.dispose?.();
+  }
 
   toString(): string {
     return `Tensor<${this.type}>[${this.dims.join(',')}]`;

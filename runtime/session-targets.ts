@@ -1,4 +1,5 @@
 import type { ArtifactContents } from './artifact/index.js';
+import type { GpuTensor, OutputLocation } from './gpu-tensor.js';
 import type { Tensor } from './tensor.js';
 import { WasmSession, type WasmSessionOptions } from './wasm/session.js';
 import { WebGpuSession } from './webgpu/session.js';
@@ -11,17 +12,24 @@ import { WebGpuSession } from './webgpu/session.js';
 export interface TargetSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+  /** GpuTensor feeds and outputs only on targets that take them (InferenceSession checks). */
+  run(feeds: Record<string, Tensor | GpuTensor>): Promise<Record<string, Tensor | GpuTensor>>;
   release?(): void | Promise<void>;
+  /** Whether feeds may be GpuTensors (the webgpu target); others get CPU tensors only. */
+  readonly takesGpuBuffers?: boolean;
 }
 
 /**
  * Options every target receives; each reads its own part (wasm: relaxedSimd, threads, spawnThread;
- * webgpu: gpu).
+ * webgpu: gpu, device, preferredOutputLocation).
  */
 export interface TargetSessionOptions extends WasmSessionOptions {
   /** webgpu: the GPU object (default `navigator.gpu`, in Node Dawn from the `webgpu` package). */
   gpu?: GPU;
+  /** webgpu: run on this device (the caller's, shared by sessions that exchange GPU buffers). */
+  device?: GPUDevice;
+  /** webgpu: 'gpu-buffer' keeps outputs (all, or those named) on the GPU, as onnxruntime-web. */
+  preferredOutputLocation?: OutputLocation | Record<string, OutputLocation>;
   /** The artifact's name (path or URL) for error messages. */
   file?: string;
 }
@@ -33,7 +41,19 @@ export type TargetSessionFactory = (
 
 const factories = new Map<string, TargetSessionFactory>([
   ['wasm', (artifact, options) => WasmSession.fromArtifact(artifact, options)],
-  ['webgpu', (artifact, options) => WebGpuSession.fromArtifact(artifact, options)],
+  [
+    'webgpu',
+    async (artifact, options) => {
+      const session = await WebGpuSession.fromArtifact(artifact, options);
+      return {
+        inputNames: session.inputNames,
+        outputNames: session.outputNames,
+        run: (feeds) => session.runWithGpuOutputs(feeds),
+        release: () => session.release(),
+        takesGpuBuffers: true,
+      };
+    },
+  ],
 ]);
 
 /** Make artifacts whose manifest names `target` runnable by InferenceSession. */

@@ -1,5 +1,6 @@
 import { float16BitsToFloat32, float32ToFloat16Bits } from './half.js';
 import { KilnError } from './errors.js';
+import { GpuTensor, isGpuDType } from './gpu-tensor.js';
 import { Tensor, type TensorDataType, describe, isTensorType, storageOf } from './ort-tensor.js';
 import { Tensor as KilnTensor, type TensorData } from './tensor.js';
 
@@ -12,6 +13,34 @@ export interface TensorLike {
   readonly type: string;
   readonly data: unknown;
   readonly dims: readonly number[];
+}
+
+/**
+ * A feed as an internal tensor: a GpuTensor for a GPU-buffer tensor (Kiln's, or onnxruntime-web's:
+ * `location` 'gpu-buffer' and `gpuBuffer`), else a CPU one (toKilnTensor).
+ */
+export function toKilnFeed(value: unknown, what: string, file?: string): KilnTensor | GpuTensor {
+  if (!isTensorLike(value) || (value as { location?: unknown }).location !== 'gpu-buffer')
+    return toKilnTensor(value, what, file);
+  const { type, dims } = value;
+  const buffer = (value as { gpuBuffer?: GPUBuffer }).gpuBuffer;
+  if (!isGpuDType(type)) {
+    throw new KilnError(`${what} is a ${type} GPU buffer`, {
+      file,
+      expected: 'float32 or int32 GPU buffers (other types as CPU tensors)',
+    });
+  }
+  if (!buffer || typeof buffer.size !== 'number')
+    throw new KilnError(`${what} is a GPU-buffer tensor without a gpuBuffer`, {
+      file,
+      expected: 'a GPUBuffer',
+    });
+  if (dims.some((d) => !Number.isSafeInteger(d) || d < 0))
+    throw new KilnError(`${what} has dims [${dims.join(',')}]`, {
+      file,
+      expected: 'non-negative integer dims',
+    });
+  return new GpuTensor(type, [...dims], buffer);
 }
 
 /** A feed as an internal tensor; `what` names it in errors (e.g. "input 'x'"). */
@@ -53,8 +82,16 @@ export function toKilnTensor(value: unknown, what: string, file?: string): KilnT
   return new KilnTensor(type, shape, data as TensorData);
 }
 
-/** An internal tensor as a public one (sharing the data where the layouts agree). */
-export function fromKilnTensor(t: KilnTensor): Tensor {
+/** An internal tensor as a public one (sharing the data where the layouts agree; GPU buffers as they are). */
+export function fromKilnTensor(t: KilnTensor | GpuTensor): Tensor {
+  if (t instanceof GpuTensor) {
+    return Tensor.fromGpuBuffer(t.buffer, {
+      dataType: t.dtype,
+      dims: t.shape,
+      download: t.download && (async () => (await t.download!()) as TensorDataType),
+      dispose: t.dispose,
+    });
+  }
   if (t.dtype === 'float16') {
     return new Tensor('float16', Uint16Array.from(t.data as Float32Array, float32ToFloat16Bits), t.shape);
   }

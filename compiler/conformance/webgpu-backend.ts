@@ -41,7 +41,9 @@ export function webGpuBackend(): AsyncBackend {
             inputs[name] = v;
           }
           checkBoundFeeds(c.bound, inputs); // as sessions do: a bound input fed another value is refused
-          return new Map<string, Value>(Object.entries(await instance.run(inputs)));
+          // every output is read back: no outputLocation was asked for
+          const outputs = (await instance.run(inputs)) as Record<string, Tensor>;
+          return new Map<string, Value>(Object.entries(outputs));
         },
         release: () => instance.release(),
       };

@@ -1,5 +1,6 @@
 import { type ArtifactContents, readArtifact } from '../artifact/index.js';
 import { KilnError } from '../errors.js';
+import type { GpuTensor, OutputLocation } from '../gpu-tensor.js';
 import type { Tensor } from '../tensor.js';
 import { WebGpuInstance } from './instance.js';
 import { WEBGPU_HALF_WEIGHTS_PATH, WEBGPU_LAYOUT_PATH, type WebGpuLayout } from './layout.js';
@@ -7,6 +8,13 @@ import { WEBGPU_HALF_WEIGHTS_PATH, WEBGPU_LAYOUT_PATH, type WebGpuLayout } from 
 export interface WebGpuSessionOptions {
   /** Defaults to `navigator.gpu`, and in Node to Dawn from the `webgpu` package (node-gpu.ts). */
   gpu?: GPU;
+  /**
+   * Run on this device (the caller's; not destroyed at release). Sessions that exchange GPU buffers
+   * must share one. Absent, the session requests its own device from `gpu`.
+   */
+  device?: GPUDevice;
+  /** onnxruntime's option: 'gpu-buffer' keeps outputs (all, or those named) in GPU buffers. */
+  preferredOutputLocation?: OutputLocation | Record<string, OutputLocation>;
   file?: string;
 }
 
@@ -22,6 +30,7 @@ export class WebGpuSession {
   private constructor(
     private readonly artifact: ArtifactContents,
     readonly instance: WebGpuInstance,
+    private readonly file?: string,
   ) {
     this.inputNames = instance.inputNames;
     this.outputNames = instance.outputNames;
@@ -42,8 +51,8 @@ export class WebGpuSession {
     const layoutBytes = artifact.files.get(WEBGPU_LAYOUT_PATH);
     if (!layoutBytes) throw fail(`artifact has no ${WEBGPU_LAYOUT_PATH}`);
     const layout = JSON.parse(new TextDecoder().decode(layoutBytes)) as WebGpuLayout;
-    const gpu = options.gpu ?? (await defaultGpu());
-    if (!gpu)
+    const gpu = options.device ? undefined : (options.gpu ?? (await defaultGpu()));
+    if (!gpu && !options.device)
       throw fail(
         'WebGPU is not available here',
         'navigator.gpu, or options.gpu (in Node the `webgpu` package: npm install webgpu)',
@@ -61,21 +70,34 @@ export class WebGpuSession {
     if (layout.precision === 'fp16' && !half) throw fail(`artifact has no ${WEBGPU_HALF_WEIGHTS_PATH}`);
     const instance = await WebGpuInstance.create(layout, shader, aligned, {
       gpu,
+      device: options.device,
+      outputLocation: options.preferredOutputLocation,
       file: options.file,
       ...(half ? { halfWeights: half.byteOffset % 4 ? half.slice() : half } : {}),
     });
-    return new WebGpuSession(artifact, instance);
+    return new WebGpuSession(artifact, instance, options.file);
   }
 
   get manifest() {
     return this.artifact.manifest;
   }
 
-  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+  /** Feeds may be GPU buffers of this session's device; every output is read back (CPU tensors). */
+  async run(feeds: Record<string, Tensor | GpuTensor>): Promise<Record<string, Tensor>> {
+    if (this.instance.keepsOutputsOnGpu)
+      throw new KilnError('this session keeps outputs in GPU buffers (preferredOutputLocation)', {
+        file: this.file,
+        expected: 'runWithGpuOutputs(feeds), or a session without preferredOutputLocation',
+      });
+    return (await this.instance.run(feeds)) as Record<string, Tensor>;
+  }
+
+  /** As `run`, but outputs placed on the GPU (preferredOutputLocation) are GpuTensors the caller owns. */
+  runWithGpuOutputs(feeds: Record<string, Tensor | GpuTensor>): Promise<Record<string, Tensor | GpuTensor>> {
     return this.instance.run(feeds);
   }
 
-  /** Free the device and its buffers. */
+  /** Free the session's buffers, and its device when it requested one (then its GPU outputs go too). */
   release(): void {
     this.instance.release();
   }
