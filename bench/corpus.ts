@@ -68,3 +68,11 @@ export function corpusModels(): CorpusModel[] {
   }
   return out;
 }
+
+/** The models of one folder (DIR/*.onnx, sorted), e.g. a copy of part of the corpus on another machine. */
+export function modelsIn(dir: string): CorpusModel[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.onnx'))
+    .sort()
+    .map((f) => ({ name: f.slice(0, -5), file: join(dir, f), group: 'torch' as const }));
+}

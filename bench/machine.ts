@@ -1,5 +1,5 @@
 import { cpus, loadavg } from 'node:os';
-import { BENCH_V8_FLAGS } from './flags.js';
+import { BENCH_V8_FLAGS, WEBGPU_BENCH_V8_FLAGS } from './flags.js';
 
 export function machineInfo() {
   const c = cpus();
@@ -8,7 +8,7 @@ export function machineInfo() {
     cores: c.length,
     loadAverage: loadavg(),
     node: process.versions.node,
-    v8Flags: process.execArgv.filter((f) => BENCH_V8_FLAGS.includes(f)),
+    v8Flags: process.execArgv.filter((f) => BENCH_V8_FLAGS.includes(f) || WEBGPU_BENCH_V8_FLAGS.includes(f)),
   };
 }
 

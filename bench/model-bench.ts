@@ -8,8 +8,10 @@ import { hasRelaxedSimd } from '../runtime/wasm/features.js';
 import { type WasmCompileResult, compileWasm, wasmArtifact } from '../targets/wasm/compile.js';
 import type { Engine, EngineLoader } from './engines/engine.js';
 import { kilnLoader } from './engines/kiln.js';
+import { kilnWebGpuLoader } from './engines/kiln-webgpu.js';
 import { ortNodeLoader } from './engines/ort-node.js';
 import { ortWebLoader } from './engines/ort-web.js';
+import { ortWebGpuLoader } from './engines/ort-web-webgpu.js';
 import { roundsFor, timeInterleaved } from './harness.js';
 import { benchInputs } from './inputs.js';
 import { memoryDeltaMB, memorySnapshot, peakRssMB, settleMemory } from './memory.js';
@@ -17,13 +19,19 @@ import type { BenchOptions } from './options.js';
 import { type InputShapes, bindInputShapes } from './shapes.js';
 import type { EngineResult, ModelResult } from './result.js';
 import { median, p90, pairedSpeedup } from './stats.js';
+import { type WebGpuCompiledModel, compileWebGpuForBench, webGpuCompileSummary } from './webgpu-compile.js';
 
 /** Kiln's output must match onnxruntime-node within this before its time means anything. */
 export const CHECK_TOLERANCE = { rtol: 1e-3, atol: 1e-4 };
+/** The webgpu target's (docs/webgpu-target.md: GPUs sum in their own order, WGSL's exp/tanh approximate). */
+export const WEBGPU_CHECK_TOLERANCE = { rtol: 1e-3, atol: 1e-3 };
 
-export interface CompiledModel {
+export type CompiledModel = WasmCompiledModel | WebGpuCompiledModel;
+
+export interface WasmCompiledModel {
   file: string;
   model: Model;
+  target: 'wasm';
   compiled: WasmCompileResult;
   artifact: Uint8Array;
   compileSeconds: number;
@@ -31,12 +39,14 @@ export interface CompiledModel {
   cnn: boolean;
 }
 
-/** Load and compile for the wasm target; a model Kiln cannot compile throws its KilnError. */
+/** Load and compile for the target; a model Kiln cannot compile throws its KilnError. */
 export async function compileForBench(
   file: string,
   shapes: InputShapes = {},
   threads = 1,
+  target: 'wasm' | 'webgpu' = 'wasm',
 ): Promise<CompiledModel> {
+  if (target === 'webgpu') return compileWebGpuForBench(file, shapes);
   const model = loadModel(file); // a missing or broken file is a KilnError naming it
   const bytes = readFileSync(file);
   bindInputShapes(model, shapes);
@@ -44,7 +54,15 @@ export async function compileForBench(
   const t0 = performance.now();
   const compiled = compileWasm(model, { sourceBytes: bytes, sourceName: basename(file), threads });
   const artifact = await wasmArtifact(compiled, { sourceBytes: bytes, sourceName: basename(file) });
-  return { file, model, compiled, artifact, compileSeconds: (performance.now() - t0) / 1000, cnn };
+  return {
+    file,
+    model,
+    target: 'wasm',
+    compiled,
+    artifact,
+    compileSeconds: (performance.now() - t0) / 1000,
+    cnn,
+  };
 }
 
 /**
@@ -59,14 +77,24 @@ export async function benchCompiled(
   const modelInputs = c.model.graph.inputs.filter((vi) => !c.model.graph.initializers.has(vi.name));
   const { feeds, source } = benchInputs(c.file, modelInputs);
   const kilnVariants: ('relaxed' | 'simd')[] = hasRelaxedSimd() ? ['relaxed', 'simd'] : ['simd'];
+  const kilnLoaders: EngineLoader[] =
+    c.target === 'webgpu'
+      ? [kilnWebGpuLoader(c.artifact)]
+      : [
+          ...kilnVariants.map((v) => kilnLoader(c.artifact, v, opts.threads)),
+          // threaded: the same module variant on one thread, timed in the same rounds, for the thread speedup
+          ...(opts.threads > 1
+            ? [kilnLoader(c.artifact, kilnVariants[0]!, 1, `kiln-${kilnVariants[0]}-1thread`)]
+            : []),
+        ];
   const loaders: EngineLoader[] = [
-    ...kilnVariants.map((v) => kilnLoader(c.artifact, v, opts.threads)),
-    // threaded: the same module variant on one thread, timed in the same rounds, for the thread speedup
-    ...(opts.threads > 1
-      ? [kilnLoader(c.artifact, kilnVariants[0]!, 1, `kiln-${kilnVariants[0]}-1thread`)]
-      : []),
+    ...kilnLoaders,
     ...opts.against.map((b) =>
-      b === 'ort-web' ? ortWebLoader(c.file, opts.threads) : ortNodeLoader(c.file, opts.threads),
+      b === 'ort-web'
+        ? ortWebLoader(c.file, opts.threads)
+        : b === 'ort-web-webgpu'
+          ? ortWebGpuLoader(c.file)
+          : ortNodeLoader(c.file, opts.threads),
     ),
   ];
   const engines: Engine[] = [];
@@ -96,7 +124,13 @@ export async function benchCompiled(
     opts.threads,
   );
   const checks = engines.map((e, i) =>
-    e.name.startsWith('kiln-') ? checkOutputs(firsts[i]!.out, reference) : undefined,
+    e.name.startsWith('kiln-')
+      ? checkOutputs(
+          firsts[i]!.out,
+          reference,
+          c.target === 'webgpu' ? WEBGPU_CHECK_TOLERANCE : CHECK_TOLERANCE,
+        )
+      : undefined,
   );
   checks.forEach((m, i) => {
     if (m) log(`  WARNING: ${engines[i]!.name} does not match onnxruntime-node: ${m}`);
@@ -118,26 +152,20 @@ export async function benchCompiled(
       ? { matches: checks[i] === undefined, ...(checks[i] ? { mismatch: checks[i] } : {}) }
       : {}),
   }));
-  const kiln = `kiln-${kilnVariants[0]}`;
+  const kiln = kilnLoaders[0]!.name;
   const k = engines.findIndex((e) => e.name === kiln);
   const speedup: Record<string, number> = {};
   engines.forEach((e, i) => {
     if (!e.name.startsWith('kiln-') || e.name.endsWith('-1thread'))
       speedup[e.name] = pairedSpeedup(samples[k]!, samples[i]!);
   });
-  const { compiled } = c;
   return {
     model: basename(c.file, '.onnx'),
+    target: c.target,
     file: c.file,
     cnn: c.cnn,
     inputs: source,
-    compile: {
-      seconds: c.compileSeconds,
-      wasmBytes: { simd: compiled.modules.simd.length, relaxed: compiled.modules.relaxed.length },
-      arenaBytes: compiled.arena.bytes,
-      naiveArenaBytes: compiled.arena.naiveBytes,
-      memoryBytes: compiled.layout.memoryBytes,
-    },
+    compile: c.target === 'webgpu' ? webGpuCompileSummary(c) : wasmCompileSummary(c),
     threads: opts.threads,
     warmup: opts.warmup,
     runs,
@@ -146,6 +174,17 @@ export async function benchCompiled(
     speedup,
     verified: checks.every((m) => m === undefined),
     peakRssMB: peakRssMB(),
+  };
+}
+
+function wasmCompileSummary(c: WasmCompiledModel): ModelResult['compile'] {
+  const { compiled } = c;
+  return {
+    seconds: c.compileSeconds,
+    wasmBytes: { simd: compiled.modules.simd.length, relaxed: compiled.modules.relaxed.length },
+    arenaBytes: compiled.arena.bytes,
+    naiveArenaBytes: compiled.arena.naiveBytes,
+    memoryBytes: compiled.layout.memoryBytes,
   };
 }
 
@@ -171,11 +210,12 @@ async function referenceOutputs(
 export function checkOutputs(
   ours: Record<string, Tensor>,
   reference: Record<string, Tensor>,
+  tolerance = CHECK_TOLERANCE,
 ): string | undefined {
   for (const [name, want] of Object.entries(reference)) {
     const got = ours[name];
     if (!got) return `output '${name}' missing`;
-    const why = compareTensors(got, want, CHECK_TOLERANCE);
+    const why = compareTensors(got, want, tolerance);
     if (why) return `output '${name}': ${why}`;
   }
   return undefined;

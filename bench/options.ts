@@ -2,11 +2,20 @@ import { KilnError } from '../runtime/errors.js';
 import { type InputShapes, parseInputShapes } from './shapes.js';
 
 /** The engines Kiln can be timed against. */
-export const BASELINES = ['ort-web', 'ort-node'] as const;
+export const BASELINES = ['ort-web', 'ort-node', 'ort-web-webgpu'] as const;
 export type Baseline = (typeof BASELINES)[number];
 
+export const TARGETS = ['wasm', 'webgpu'] as const;
+export type BenchTarget = (typeof TARGETS)[number];
+
+/** Baselines when --against is not given: the peers of each target. */
+export const DEFAULT_BASELINES: Record<BenchTarget, Baseline[]> = {
+  wasm: ['ort-web', 'ort-node'],
+  webgpu: ['ort-web-webgpu'],
+};
+
 export interface BenchOptions {
-  target: 'wasm';
+  target: BenchTarget;
   against: Baseline[];
   /** Timed rounds (each round runs every engine once). */
   runs: number;
@@ -42,9 +51,12 @@ export const DEFAULT_WARMUP = 5;
 
 /** Validate command-line values; every bad value is a KilnError that says what was expected. */
 export function parseBenchOptions(raw: RawBenchOptions): BenchOptions {
-  const target = raw.target ?? 'wasm';
-  if (target !== 'wasm') throw new KilnError(`unknown --target '${target}'`, { expected: 'wasm' });
-  const list = (Array.isArray(raw.against) ? raw.against : [raw.against ?? BASELINES.join(',')])
+  const target = (raw.target ?? 'wasm') as BenchTarget;
+  if (!TARGETS.includes(target))
+    throw new KilnError(`unknown --target '${target}'`, { expected: TARGETS.join(', ') });
+  const list = (
+    Array.isArray(raw.against) ? raw.against : [raw.against ?? DEFAULT_BASELINES[target].join(',')]
+  )
     .flatMap((s) => s.split(','))
     .map((s) => s.trim())
     .filter((s) => s !== '');
@@ -55,12 +67,17 @@ export function parseBenchOptions(raw: RawBenchOptions): BenchOptions {
     }
     if (!against.includes(name as Baseline)) against.push(name as Baseline);
   }
+  const threads = int('--threads', raw.threads, 1, 1);
+  if (target === 'webgpu' && threads > 1)
+    throw new KilnError(`--threads ${threads} with --target webgpu`, {
+      expected: '--threads 1 (the webgpu target runs on the GPU; onnxruntime-web runs one thread in Node)',
+    });
   return {
     target,
     against,
     runs: int('--runs', raw.runs, DEFAULT_RUNS, 1),
     warmup: int('--warmup', raw.warmup, DEFAULT_WARMUP, 0),
-    threads: int('--threads', raw.threads, 1, 1),
+    threads,
     json: raw.json,
     shapes: parseInputShapes(raw.shape ?? []),
   };

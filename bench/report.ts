@@ -73,7 +73,7 @@ export function corpusMarkdown(report: BenchReport): string {
     r.speedup['ort-web'] !== undefined ? round(r.speedup['ort-web'], 2) : '–',
     r.speedup['ort-node'] !== undefined ? round(r.speedup['ort-node'], 2) : '–',
     round(r.compile.seconds, 1),
-    round(r.compile.wasmBytes.relaxed / 1024, 0),
+    r.compile.wasmBytes ? round(r.compile.wasmBytes.relaxed / 1024, 0) : '–',
     round(r.compile.arenaBytes / 2 ** 20, 1),
   ]);
   const lines = [
@@ -103,6 +103,70 @@ export function corpusMarkdown(report: BenchReport): string {
       'planned activation arena.',
     '',
     `Memory: ${report.memoryNote}`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+/** The corpus table for `--target webgpu`: Kiln's WebGPU runtime against onnxruntime-web's WebGPU EP. */
+export function webGpuCorpusMarkdown(
+  report: BenchReport,
+  title = `Kiln WebGPU benchmark ${report.date}`,
+): string {
+  const base = 'ort-web-webgpu';
+  const first = (r: ModelResult, engine: string) => {
+    const e = r.engines.find((x) => x.name === engine);
+    return e ? round(e.firstRunMs, 0) : '–';
+  };
+  const rows = report.models.map((r) => [
+    r.verified ? r.model : `${r.model} (! output mismatch)`,
+    ms(r, r.kiln),
+    ms(r, base),
+    r.speedup[base] !== undefined ? round(r.speedup[base], 2) : '–',
+    first(r, r.kiln),
+    first(r, base),
+    round(r.compile.seconds, 1),
+    r.compile.shaders ?? '–',
+    round(r.compile.arenaBytes / 2 ** 20, 1),
+  ]);
+  const headers = [
+    'model',
+    'Kiln ms',
+    `${base} ms`,
+    `speedup vs ${base}`,
+    'Kiln first run ms',
+    `${base} first run ms`,
+    'compile s',
+    'shaders',
+    'arena MB',
+  ];
+  const lines = [
+    `# ${title}`,
+    '',
+    `Machine: ${report.machine.cores} × ${report.machine.cpus}, Node ${report.machine.node}, V8 flags ` +
+      `${report.machine.v8Flags.join(' ')}, load average ${report.machine.loadAverage.map((x) => x.toFixed(2)).join(' ')}.` +
+      (report.adapter ? ` WebGPU adapter: ${report.adapter}.` : ''),
+    '',
+    markdownTable(headers, rows),
+    '',
+  ];
+  for (const [b, g] of Object.entries(report.geomeanSpeedup)) {
+    const over = report.geomeanModels?.[b];
+    lines.push(
+      `Geometric-mean speedup of Kiln over ${b} on the CNNs: ${round(g, 2)}x` +
+        (over ? ` (${over.length} models with a Conv whose output matched: ${over.join(', ')})` : ''),
+    );
+  }
+  if (report.skipped.length > 0) {
+    lines.push('', '## Not run', '', ...report.skipped.map((s) => `- ${s.model}: ${s.reason}`));
+  }
+  lines.push(
+    '',
+    'Both engines run on the same Dawn adapter in one Node process; every run uploads the input and ' +
+      'reads every output back. Times are medians over interleaved rounds; speedups are medians of ' +
+      'per-round ratios (baseline ms / Kiln ms). First run: session creation (pipelines, weights) plus ' +
+      "the first inference (on lavapipe dominated by LLVM's shader compiles). Kiln's output is checked " +
+      'against onnxruntime-node at rtol/atol 1e-3 before it is timed.',
     '',
   );
   return lines.join('\n');

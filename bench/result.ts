@@ -18,16 +18,22 @@ export interface EngineResult {
 
 export interface ModelResult {
   model: string;
+  /** Kiln's target (absent in results written before the webgpu bench: wasm). */
+  target?: 'wasm' | 'webgpu';
   file: string;
   /** True when the graph has a Conv (the CNNs the geometric mean is taken over). */
   cnn: boolean;
   inputs: string;
   compile: {
     seconds: number;
-    wasmBytes: { simd: number; relaxed: number };
+    /** wasm target: the two module variants. */
+    wasmBytes?: { simd: number; relaxed: number };
+    /** webgpu target: WGSL shaders and dispatches per run. */
+    shaders?: number;
+    dispatches?: number;
     arenaBytes: number;
     naiveArenaBytes: number;
-    /** Linear memory the module needs (arena + weights). */
+    /** Memory the model needs (arena + weights): wasm linear memory, or the two GPU storage buffers. */
     memoryBytes: number;
   };
   threads: number;
@@ -50,9 +56,14 @@ export interface SkippedModel {
 
 export interface BenchReport {
   date: string;
+  target?: 'wasm' | 'webgpu';
+  /** webgpu: the adapter the engines ran on (vendor, architecture, description). */
+  adapter?: string;
   machine: { cpus: string; cores: number; loadAverage: number[]; node: string; v8Flags: string[] };
   memoryNote: string;
   ortWebStartMs?: number;
+  /** onnxruntime-web's WebGPU EP start (once per process), when it is a baseline. */
+  ortWebGpuStartMs?: number;
   models: ModelResult[];
   skipped: SkippedModel[];
   /** Geometric mean over the CNNs of Kiln's speedup over each baseline. */

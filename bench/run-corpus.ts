@@ -3,6 +3,9 @@
  * harness as `kiln bench`, in one process; models Kiln cannot compile are listed with the reason.
  * Writes bench/results/<YYYY-MM-DD>.json and .md.
  *   npm run bench -- [--runs N (20)] [--warmup N (5)] [--budget-s S (25)] [--threads N (1)] [--only a,b]
+ *                    [--target wasm|webgpu] [--against LIST] [--models-dir DIR] [--out DIR]
+ * `--target webgpu` times Kiln's WebGPU runtime against onnxruntime-web's WebGPU EP (default baseline)
+ * and writes <date>-webgpu.{json,md}; `--models-dir DIR` takes DIR/*.onnx instead of the corpus.
  * Budget: each model gets at most S seconds of timed rounds (never fewer than 5 rounds), so the 16-model
  * corpus stays near 10 minutes on a 2-core machine (compiles and the one-time onnxruntime-web start
  * included).
@@ -12,13 +15,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
 import { KilnError } from '../runtime/errors.js';
-import { PROJECT_ROOT, corpusModels } from './corpus.js';
+import { PROJECT_ROOT, corpusModels, modelsIn } from './corpus.js';
+import { adapterDescription } from './engines/node-webgpu.js';
 import { tryStartOrtWeb } from './engines/ort-web.js';
-import { respawnWithBenchFlags } from './flags.js';
+import { startOrtWebGpu } from './engines/ort-web-webgpu.js';
+import { benchV8Flags, respawnWithBenchFlags } from './flags.js';
 import { MEMORY_NOTE, machineInfo } from './machine.js';
 import { benchCompiled, compileForBench } from './model-bench.js';
 import { parseBenchOptions } from './options.js';
-import { corpusMarkdown, round } from './report.js';
+import { corpusMarkdown, round, webGpuCorpusMarkdown } from './report.js';
 import type { BenchReport, ModelResult, SkippedModel } from './result.js';
 import { geomean } from './stats.js';
 
@@ -30,36 +35,57 @@ async function main(): Promise<number> {
       threads: { type: 'string', default: '1' },
       'budget-s': { type: 'string', default: '25' },
       only: { type: 'string' },
+      target: { type: 'string', default: 'wasm' },
+      against: { type: 'string' },
+      'models-dir': { type: 'string' },
       out: { type: 'string', default: join(PROJECT_ROOT, 'bench/results') },
     },
   });
-  const opts = parseBenchOptions({ runs: values.runs, warmup: values.warmup, threads: values.threads });
+  const opts = parseBenchOptions({
+    runs: values.runs,
+    warmup: values.warmup,
+    threads: values.threads,
+    target: values.target,
+    against: values.against,
+  });
   const budgetS = Number(values['budget-s']);
   if (!(budgetS > 0))
     throw new KilnError(`bad --budget-s '${values['budget-s']}'`, { expected: 'seconds > 0' });
   opts.budgetMs = budgetS * 1000;
-  const respawned = await respawnWithBenchFlags();
+  const respawned = await respawnWithBenchFlags(benchV8Flags(opts.target));
   if (respawned !== undefined) return respawned;
 
   const only = values.only?.split(',');
-  const models = corpusModels().filter((m) => !only || only.some((o) => m.name.includes(o)));
+  const dir = values['models-dir'];
+  const models = (dir ? modelsIn(dir) : corpusModels()).filter(
+    (m) => !only || only.some((o) => m.name.includes(o)),
+  );
   const t0 = performance.now();
-  const started = await tryStartOrtWeb(opts.threads);
   let ortWebStartMs: number | undefined;
-  if ('ms' in started) {
-    ortWebStartMs = started.ms;
-    console.log(`onnxruntime-web runtime start: ${ortWebStartMs.toFixed(0)} ms`);
-  } else {
-    console.log(`WARNING: ${started.error}`);
-    opts.against = opts.against.filter((a) => a !== 'ort-web');
+  if (opts.against.includes('ort-web')) {
+    const started = await tryStartOrtWeb(opts.threads);
+    if ('ms' in started) {
+      ortWebStartMs = started.ms;
+      console.log(`onnxruntime-web runtime start: ${ortWebStartMs.toFixed(0)} ms`);
+    } else {
+      console.log(`WARNING: ${started.error}`);
+      opts.against = opts.against.filter((a) => a !== 'ort-web');
+    }
   }
+  let ortWebGpuStartMs: number | undefined;
+  if (opts.against.includes('ort-web-webgpu')) {
+    ortWebGpuStartMs = await startOrtWebGpu();
+    console.log(`onnxruntime-web WebGPU EP start: ${ortWebGpuStartMs.toFixed(0)} ms`);
+  }
+  const adapter = opts.target === 'webgpu' ? await adapterDescription() : undefined;
+  if (adapter) console.log(`WebGPU adapter: ${adapter}`);
   const results: ModelResult[] = [];
   const skipped: SkippedModel[] = [];
   for (const m of models) {
     console.log(`${m.name}:`);
     let compiled;
     try {
-      compiled = await compileForBench(m.file, m.shapes, opts.threads);
+      compiled = await compileForBench(m.file, m.shapes, opts.threads, opts.target);
     } catch (err) {
       const reason = `not compiled: ${(err as Error).message.split('\n')[0]}`;
       console.log(`  ${reason}`);
@@ -97,24 +123,25 @@ async function main(): Promise<number> {
   const date = new Date().toISOString().slice(0, 10);
   const report: BenchReport = {
     date,
+    target: opts.target,
+    ...(adapter ? { adapter } : {}),
     machine: machineInfo(),
     memoryNote: MEMORY_NOTE,
     ortWebStartMs,
+    ortWebGpuStartMs,
     models: results,
     skipped,
     geomeanSpeedup,
     geomeanModels,
   };
   mkdirSync(values.out, { recursive: true });
-  const base = join(values.out, date);
+  const base = join(values.out, opts.target === 'webgpu' ? `${date}-webgpu` : date);
+  const markdown = opts.target === 'webgpu' ? webGpuCorpusMarkdown(report) : corpusMarkdown(report);
   // formatted as the repository's prettier config says, so `npm run lint` passes on committed results
   const config = (await prettier.resolveConfig(`${base}.json`)) ?? {};
   writeFileSync(`${base}.json`, await prettier.format(JSON.stringify(report), { ...config, parser: 'json' }));
-  writeFileSync(
-    `${base}.md`,
-    await prettier.format(corpusMarkdown(report), { ...config, parser: 'markdown' }),
-  );
-  console.log(`\n${corpusMarkdown(report)}`);
+  writeFileSync(`${base}.md`, await prettier.format(markdown, { ...config, parser: 'markdown' }));
+  console.log(`\n${markdown}`);
   console.log(`wrote ${base}.json and ${base}.md in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   return 0;
 }

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { printTable } from '../cli/table.js';
 import { benchCompiled, compileForBench } from './model-bench.js';
 import { tryStartOrtWeb } from './engines/ort-web.js';
+import { startOrtWebGpu } from './engines/ort-web-webgpu.js';
 import { gcExposed } from './memory.js';
 import type { BenchOptions } from './options.js';
 import { engineRows, round } from './report.js';
@@ -16,11 +17,14 @@ export async function benchOneModel(file: string, opts: BenchOptions): Promise<M
   log(
     `V8 flags: ${m.v8Flags.join(' ') || '(none)'}${gcExposed() ? '' : ' — no --expose-gc, memory deltas include garbage'}`,
   );
-  const c = await compileForBench(file, opts.shapes, opts.threads);
+  const c = await compileForBench(file, opts.shapes, opts.threads, opts.target);
+  const code =
+    c.target === 'webgpu'
+      ? `${c.compiled.shaders.size} WGSL shaders, ${c.compiled.layout.dispatches.length} dispatches per run`
+      : `wasm ${kb(c.compiled.modules.simd.length)} KB (simd) / ${kb(c.compiled.modules.relaxed.length)} KB (relaxed)`;
   const { compiled } = c;
   log(
-    `compiled in ${c.compileSeconds.toFixed(2)} s: ${compiled.lowered.kernels.length} kernels, ` +
-      `wasm ${kb(compiled.modules.simd.length)} KB (simd) / ${kb(compiled.modules.relaxed.length)} KB (relaxed), ` +
+    `compiled for ${c.target} in ${c.compileSeconds.toFixed(2)} s: ${compiled.lowered.kernels.length} kernels, ${code}, ` +
       `weights ${mb(compiled.weights.length)} MB, arena ${mb(compiled.arena.bytes)} MB vs ${mb(compiled.arena.naiveBytes)} MB naive`,
   );
   let ortWebStartMs: number | undefined;
@@ -34,6 +38,11 @@ export async function benchOneModel(file: string, opts: BenchOptions): Promise<M
       opts = { ...opts, against: opts.against.filter((a) => a !== 'ort-web') };
     }
   }
+  let ortWebGpuStartMs: number | undefined;
+  if (opts.against.includes('ort-web-webgpu')) {
+    ortWebGpuStartMs = await startOrtWebGpu();
+    log(`onnxruntime-web WebGPU EP start (once per process): ${ortWebGpuStartMs.toFixed(0)} ms`);
+  }
   const r = await benchCompiled(c, opts, log);
   log(
     `inputs: ${r.inputs}; ${opts.warmup} warm-up + ${opts.runs} timed rounds, interleaved; threads ${opts.threads}`,
@@ -41,14 +50,19 @@ export async function benchOneModel(file: string, opts: BenchOptions): Promise<M
   const { headers, rows } = engineRows(r);
   printTable(headers, rows);
   log(`Kiln speedups are for ${r.kiln}: median of per-round ratios (baseline ms / Kiln ms).`);
+  const kilnMemory = c.target === 'webgpu' ? 'Kiln GPU buffers (arena + weights)' : 'Kiln linear memory';
   log(
-    `process peak RSS ${round(r.peakRssMB, 0)} MB (compiler included); Kiln linear memory ${mb(r.compile.memoryBytes)} MB. ${MEMORY_NOTE}`,
+    `process peak RSS ${round(r.peakRssMB, 0)} MB (compiler included); ${kilnMemory} ${mb(r.compile.memoryBytes)} MB. ${MEMORY_NOTE}`,
   );
   if (!r.verified) log('WARNING: Kiln output does not match onnxruntime-node (rows marked MISMATCH).');
   if (opts.json) {
     writeFileSync(
       opts.json,
-      JSON.stringify({ machine: m, ortWebStartMs, memoryNote: MEMORY_NOTE, ...r }, null, 2) + '\n',
+      JSON.stringify(
+        { machine: m, ortWebStartMs, ortWebGpuStartMs, memoryNote: MEMORY_NOTE, ...r },
+        null,
+        2,
+      ) + '\n',
     );
     log(`wrote ${opts.json}`);
   }

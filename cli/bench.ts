@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { respawnWithBenchFlags } from '../bench/flags.js';
+import { benchV8Flags, respawnWithBenchFlags } from '../bench/flags.js';
 import { DEFAULT_RUNS, DEFAULT_WARMUP, type RawBenchOptions, parseBenchOptions } from '../bench/options.js';
 import { benchOneModel } from '../bench/run-model.js';
 
@@ -8,11 +8,14 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 export function benchCommand(): Command {
   return new Command('bench')
     .description(
-      'compile a model with Kiln and time it against onnxruntime-web (wasm) and onnxruntime-node, interleaved, in one process',
+      "compile a model with Kiln and time it against onnxruntime-web (wasm), onnxruntime-node or onnxruntime-web's WebGPU EP, interleaved, in one process",
     )
     .argument('<model>', 'an ONNX model file')
-    .option('--target <name>', 'Kiln target', 'wasm')
-    .option('--against <engines>', 'baselines, comma-separated: ort-web, ort-node', 'ort-web,ort-node')
+    .option('--target <name>', 'Kiln target: wasm or webgpu (Dawn in Node; lavapipe without a GPU)', 'wasm')
+    .option(
+      '--against <engines>',
+      'baselines, comma-separated: ort-web, ort-node, ort-web-webgpu (default: ort-web,ort-node for wasm, ort-web-webgpu for webgpu)',
+    )
     .option('--runs <n>', 'timed rounds (each runs every engine once)', String(DEFAULT_RUNS))
     .option('--warmup <n>', 'untimed rounds first', String(DEFAULT_WARMUP))
     .option(
@@ -29,7 +32,7 @@ export function benchCommand(): Command {
     .option('--json <file>', 'also write the results as JSON')
     .action(async (file: string, raw: RawBenchOptions) => {
       const opts = parseBenchOptions(raw); // bad values fail before any respawn
-      const code = await respawnWithBenchFlags();
+      const code = await respawnWithBenchFlags(benchV8Flags(opts.target));
       if (code !== undefined) {
         // the child printed everything; pass its failure on (main() would report success)
         if (code !== 0) process.exit(code);

@@ -30,9 +30,21 @@ describe('kiln bench options', () => {
     });
   });
 
+  it("webgpu: against onnxruntime-web's WebGPU EP by default, any baseline on request", () => {
+    expect(parseBenchOptions({ target: 'webgpu' })).toMatchObject({
+      target: 'webgpu',
+      against: ['ort-web-webgpu'],
+    });
+    expect(parseBenchOptions({ target: 'webgpu', against: 'ort-web-webgpu,ort-node' }).against).toEqual([
+      'ort-web-webgpu',
+      'ort-node',
+    ]);
+  });
+
   it.each([
-    [{ target: 'webgpu' }, /unknown --target 'webgpu'.*expected: wasm/],
-    [{ against: 'ort-web,tflite' }, /unknown --against engine 'tflite'.*ort-web, ort-node/],
+    [{ target: 'cuda' }, /unknown --target 'cuda'.*expected: wasm, webgpu/],
+    [{ target: 'webgpu', threads: '2' }, /--threads 2 with --target webgpu.*expected: --threads 1/],
+    [{ against: 'ort-web,tflite' }, /unknown --against engine 'tflite'.*ort-web, ort-node, ort-web-webgpu/],
     [{ runs: '0' }, /bad --runs '0'.*integer >= 1/],
     [{ runs: '2.5' }, /bad --runs '2.5'/],
     [{ runs: 'ten' }, /bad --runs 'ten'/],

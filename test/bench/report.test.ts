@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { corpusMarkdown, engineRows, markdownTable, roundMs } from '../../bench/report.js';
+import {
+  corpusMarkdown,
+  engineRows,
+  markdownTable,
+  roundMs,
+  webGpuCorpusMarkdown,
+} from '../../bench/report.js';
 import type { BenchReport, ModelResult } from '../../bench/result.js';
 
 describe('bench report formatting', () => {
@@ -66,6 +72,44 @@ describe('bench report formatting', () => {
     expect(md).toContain('Geometric-mean speedup of Kiln over ort-web on the CNNs: 2x');
     expect(md).toContain('- lstm: not compiled: op LSTM');
     expect(md).toContain('load average 1.00 2.00 3.00');
+  });
+
+  it('webgpu corpus markdown: Kiln against the WebGPU EP, first runs, shaders, the adapter', () => {
+    const gpu = (model: string, verified: boolean): ModelResult => ({
+      ...result(model, verified),
+      target: 'webgpu',
+      compile: { seconds: 1.234, shaders: 57, arenaBytes: 3 * 2 ** 20, naiveArenaBytes: 0, memoryBytes: 0 },
+      engines: [
+        { ...engine('kiln-webgpu', 4), firstRunMs: 300.4 },
+        { ...engine('ort-web-webgpu', 6), firstRunMs: 900 },
+      ],
+      kiln: 'kiln-webgpu',
+      speedup: { 'ort-web-webgpu': 1.5 },
+    });
+    const md = webGpuCorpusMarkdown({
+      date: '2026-01-02',
+      target: 'webgpu',
+      adapter: 'nvidia, hopper',
+      machine: {
+        cpus: 'CPU',
+        cores: 16,
+        loadAverage: [0, 0, 0],
+        node: '20.0.0',
+        v8Flags: ['--liftoff-only'],
+      },
+      memoryNote: '',
+      models: [gpu('squeezenet', true), gpu('bad', false)],
+      skipped: [],
+      geomeanSpeedup: { 'ort-web-webgpu': 1.5 },
+      geomeanModels: { 'ort-web-webgpu': ['squeezenet'] },
+    });
+    expect(md).toContain('| model | Kiln ms | ort-web-webgpu ms | speedup vs ort-web-webgpu |');
+    expect(md).toContain('| squeezenet | 4 | 6 | 1.5 | 300 | 900 | 1.2 | 57 | 3 |');
+    expect(md).toContain('| bad (! output mismatch) | 4 |');
+    expect(md).toContain('WebGPU adapter: nvidia, hopper.');
+    expect(md).toContain(
+      'over ort-web-webgpu on the CNNs: 1.5x (1 models with a Conv whose output matched: squeezenet)',
+    );
   });
 });
 
