@@ -3,7 +3,7 @@
 # runtime and onnxruntime-web's WebGPU EP on the corpus, per-model ms, and Kiln's GEMM GFLOP/s.
 #
 # Here (the development machine, from the repository root):
-#   bench/gpu-check.sh prepare [MODEL...]    # default: squeezenet1_1 mobilenet_v3_small mobilenet_v2
+#   bench/gpu-check.sh prepare [MODEL...]    # default: squeezenet1_1 mobilenet_v2 transformer_encoder mlp
 # builds .gpu/ (ignored by git): ../shared/tools/gpu-carry.sh's node + Vulkan loader + setup.sh, the
 # check bundled into one file (.gpu/kiln/gpu-check.mjs: esbuild, no binaryen, no onnxruntime-node),
 # trimmed copies of the two native/wasm packages it imports (webgpu: dist/linux-x64 only;
@@ -21,7 +21,7 @@ BUDGET_MIB=60
 
 prepare() {
   local models=("$@")
-  [ ${#models[@]} -gt 0 ] || models=(squeezenet1_1 mobilenet_v3_small mobilenet_v2)
+  [ ${#models[@]} -gt 0 ] || models=(squeezenet1_1 mobilenet_v2 transformer_encoder mlp)
   [ -f "$GPU/setup.sh" ] || ../shared/tools/gpu-carry.sh "$GPU"
   rm -rf "$GPU/kiln" "$GPU/node_modules" "$GPU/models" "$GPU/xz"
   mkdir -p "$GPU/kiln" "$GPU/xz" "$GPU/models"

@@ -170,7 +170,12 @@ async function main(): Promise<void> {
       : gemm
         ? `\nGEMM failed: ${gemm.error}\n`
         : '';
-  const md = webGpuCorpusMarkdown(report, `Kiln WebGPU on a real GPU ${report.date}`) + gemmLine;
+  const md =
+    webGpuCorpusMarkdown(
+      report,
+      `Kiln WebGPU check ${report.date} (bench/gpu-check.sh)`,
+      "the model's stored PyTorch output (and compared with the EP's)",
+    ) + gemmLine;
   writeFileSync(join(values.out, 'gpu-check.md'), md);
   console.log(`\n${md}`);
 }

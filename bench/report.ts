@@ -112,6 +112,7 @@ export function corpusMarkdown(report: BenchReport): string {
 export function webGpuCorpusMarkdown(
   report: BenchReport,
   title = `Kiln WebGPU benchmark ${report.date}`,
+  reference = 'onnxruntime-node',
 ): string {
   const base = 'ort-web-webgpu';
   const first = (r: ModelResult, engine: string) => {
@@ -166,7 +167,7 @@ export function webGpuCorpusMarkdown(
       'reads every output back. Times are medians over interleaved rounds; speedups are medians of ' +
       'per-round ratios (baseline ms / Kiln ms). First run: session creation (pipelines, weights) plus ' +
       "the first inference (on lavapipe dominated by LLVM's shader compiles). Kiln's output is checked " +
-      'against onnxruntime-node at rtol/atol 1e-3 before it is timed.',
+      `against ${reference} at rtol/atol 1e-3 before it is timed.`,
     '',
   );
   return lines.join('\n');
