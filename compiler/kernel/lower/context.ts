@@ -119,6 +119,11 @@ export class LowerContext {
     return name;
   }
 
+  /** The buffer a kernel reads a value from: its weight when constant, else its activation. */
+  valueBuffer(node: Node, value: string): string {
+    return this.constant(value) ? this.constantBuffer(node, value) : this.buffer(value);
+  }
+
   weight(hint: string, data: Float32Array): string {
     let name = `w:${hint}`;
     for (let i = 1; this.buffers.has(name); i++) name = `w:${hint}#${i}`;

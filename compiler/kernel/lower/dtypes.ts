@@ -68,6 +68,8 @@ export const ANY_TYPE = new Set([
   'QuantizeLinear',
   'DequantizeLinear',
   'Einsum',
+  'OneHot',
+  'TopK',
 ]);
 const BOOL_PRODUCERS = new Set([
   'Greater',

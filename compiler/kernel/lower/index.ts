@@ -30,6 +30,8 @@ import { checkShapeInputs } from './shape-inputs.js';
 import { notUnrolledReason } from '../../passes/not-unrolled.js';
 import { lowerEyeLike, lowerTrilu } from './trilu.js';
 import { lowerPool } from './pool.js';
+import { lowerOneHot } from './onehot.js';
+import { lowerTopK } from './topk.js';
 import { REDUCE_OPS, lowerBatchNorm, lowerLayerNorm, lowerReduce, lowerSoftmax } from './reduce.js';
 
 export interface LoweredModel {
@@ -102,6 +104,8 @@ const LOWERINGS: Record<string, Lowering> = {
   NegativeLogLikelihoodLoss: lowerNllLoss,
   SoftmaxCrossEntropyLoss: lowerSoftmaxCrossEntropy,
   ArgMin: lowerArgExtreme,
+  OneHot: lowerOneHot,
+  TopK: lowerTopK,
 };
 
 /** Activations a Conv/Gemm/MatMul can apply in its epilogue, when it is their only consumer. */

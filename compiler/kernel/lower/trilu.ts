@@ -1,23 +1,8 @@
 import { attrInt } from '../../ir/attrs.js';
 import type { Node } from '../../ir/graph.js';
-import { Tensor } from '../../../runtime/tensor.js';
 import { type Expr, affine } from '../ir.js';
 import type { LowerContext } from './context.js';
-
-/** 0..n-1 as an int64 weight (row and column numbers, which loop variables cannot give an expression). */
-function iota(ctx: LowerContext, node: Node, hint: string, n: number): string {
-  const name = `${node.name}:${hint}`;
-  ctx.constants.set(
-    name,
-    new Tensor(
-      'int64',
-      [n],
-      BigInt64Array.from({ length: n }, (_, i) => BigInt(i)),
-    ),
-  );
-  ctx.types.set(name, { dtype: 'int64', shape: [n] });
-  return ctx.constantBuffer(node, name);
-}
+import { iota } from './iota.js';
 
 /**
  * Trilu on any element type: keeps x[.., i, j] where j - i ≥ k (upper) or ≤ k (lower), else 0. k

@@ -1,0 +1,75 @@
+import type { Attribute } from '../../compiler/ir/graph.js';
+import type { Value } from '../../compiler/reference/value.js';
+import type { DType } from '../../runtime/dtype.js';
+import { Tensor, tensorFrom } from '../../runtime/tensor.js';
+import { oneNodeModel } from './build.js';
+
+/**
+ * Single-node cases for ops lowered into the kernel IR, beyond what the ONNX conformance data
+ * exercises (ties, NaN, out-of-range indices, other dtypes and axes); the wasm and webgpu tests
+ * compile each with the inputs that decide shapes bound and compare every output with the
+ * reference executor.
+ */
+export const t = (dtype: DType, shape: number[], v: number[]): Tensor =>
+  dtype === 'int64' || dtype === 'uint64'
+    ? new Tensor(dtype, shape, (dtype === 'int64' ? BigInt64Array : BigUint64Array).from(v.map(BigInt)))
+    : tensorFrom(dtype, shape, v);
+const int = (value: number): Attribute => ({ type: 'int', value });
+
+export interface OpCase {
+  name: string;
+  op: string;
+  inputs: (Tensor | undefined)[];
+  attrs?: Record<string, Attribute>;
+  outputs: DType[];
+  opset: number;
+  /** Inputs (by position) bound at compile time: the ones that decide shapes. */
+  bind?: number[];
+  /** The webgpu target refuses this case at compile time, with a reason matching this. */
+  webgpuRefuses?: RegExp;
+}
+
+export const OP_CASES: OpCase[] = [
+  {
+    name: 'TopK largest with ties and NaN, axis 0',
+    op: 'TopK',
+    inputs: [t('float32', [5, 2], [1, NaN, 3, 2, 3, 2, NaN, 0, -1, 2]), t('int64', [1], [3])],
+    attrs: { axis: int(0) },
+    outputs: ['float32', 'int64'],
+    opset: 11,
+    bind: [1],
+  },
+  {
+    name: 'TopK smallest on int32 with ties, middle axis',
+    op: 'TopK',
+    inputs: [t('int32', [2, 4, 2], [5, 1, 5, 1, -3, 7, 0, 7, 2, 2, 2, 2, 9, -9, 1, 0]), t('int64', [1], [2])],
+    attrs: { axis: int(1), largest: int(0) },
+    outputs: ['int32', 'int64'],
+    opset: 11,
+    bind: [1],
+  },
+  {
+    name: 'OneHot with float indices (truncated), out of range and negative ones, int64 values',
+    op: 'OneHot',
+    inputs: [t('float32', [2, 3], [1.7, -1, 5, -4, 0, 2.2]), t('int64', [], [4]), t('int64', [2], [-2, 9])],
+    attrs: { axis: int(1) },
+    outputs: ['int64'],
+    opset: 11,
+    bind: [1],
+  },
+  {
+    name: 'OneHot at opset 9: negative indices are off',
+    op: 'OneHot',
+    inputs: [t('int32', [3], [-1, 0, 2]), t('float32', [], [3]), t('float32', [2], [0, 1])],
+    outputs: ['float32'],
+    opset: 9,
+    bind: [1],
+  },
+];
+
+/** The case's model, its feeds, output names and the bound inputs. */
+export function caseModel(c: OpCase) {
+  const { model, feeds, outputs } = oneNodeModel(c.op, c.inputs, c.attrs ?? {}, c.outputs, c.opset);
+  const bind = new Map((c.bind ?? []).map((i) => [`x${i}`, c.inputs[i]!]));
+  return { model, feeds: new Map<string, Value>(Object.entries(feeds)), outputs, bind };
+}
