@@ -65,6 +65,20 @@ export const OP_CASES: OpCase[] = [
     opset: 9,
     bind: [1],
   },
+  {
+    name: 'Pow int32 base, int64 exponents: wrapping, negative exponents',
+    op: 'Pow',
+    inputs: [t('int32', [6], [2, -3, 1, -1, 5, 3]), t('int64', [6], [10, 3, -2, -3, -1, 21])],
+    outputs: ['int32'],
+    opset: 15,
+  },
+  {
+    name: 'Pow int64 base, float32 exponents (integral ones exact, others truncated)',
+    op: 'Pow',
+    inputs: [t('int64', [2, 3], [9, 10, 7, 2, 3, 4]), t('float32', [3], [0.5, 2, 1.5])],
+    outputs: ['int64'],
+    opset: 15,
+  },
 ];
 
 /** The case's model, its feeds, output names and the bound inputs. */

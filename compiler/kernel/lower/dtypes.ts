@@ -110,6 +110,9 @@ const BOOL_CONSUMERS: Record<string, number[] | undefined> = {
 /** Refuse a node whose result or operand dtypes its lowering cannot handle. */
 export function checkDtypes(node: Node, types: Map<string, TypeInfo>): void {
   if (ANY_TYPE.has(node.op)) return;
+  // Pow with an integer base (and so output) is lowered by pow-int.ts, for any exponent type
+  const base = types.get(node.inputs[0]!)?.dtype;
+  if (node.op === 'Pow' && (base === 'int32' || base === 'int64')) return;
   // reductions also run on float64 (data in, result out; axes are int64 side inputs)
   if (
     node.op.startsWith('Reduce') &&

@@ -462,7 +462,7 @@ function powConst(x: Expr, p: number): Expr {
  * a^b = exp(b·log|a|), with ONNX's sign rules: b = 0 gives 1, a negative base gives a negative
  * result for odd integer b and NaN for non-integer b.
  */
-function powExpr(a: Expr, b: Expr): Expr {
+export function powExpr(a: Expr, b: Expr): Expr {
   const mag = un('exp', bin('mul', b, un('log', un('abs', a))));
   const fb = un('floor', b);
   const odd: Expr = {

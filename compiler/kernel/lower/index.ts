@@ -32,6 +32,7 @@ import { lowerEyeLike, lowerTrilu } from './trilu.js';
 import { lowerPool } from './pool.js';
 import { lowerOneHot } from './onehot.js';
 import { lowerTopK } from './topk.js';
+import { isIntPow, lowerIntPow } from './pow-int.js';
 import { REDUCE_OPS, lowerBatchNorm, lowerLayerNorm, lowerReduce, lowerSoftmax } from './reduce.js';
 
 export interface LoweredModel {
@@ -223,6 +224,10 @@ export function lowerModel(model: Model): LoweredModel {
         }
       }
       lowering(node, ctx, activation);
+      continue;
+    }
+    if (isIntPow(node, ctx)) {
+      lowerIntPow(node, ctx);
       continue;
     }
     if (isElementwise(node.op)) {
