@@ -79,6 +79,16 @@ export const OP_CASES: OpCase[] = [
     outputs: ['int64'],
     opset: 15,
   },
+  {
+    // the size decides the shape: bound, the window is a constant computed at compile time
+    name: 'BlackmanWindow, symmetric, float64 output',
+    op: 'BlackmanWindow',
+    inputs: [t('int64', [], [7])],
+    attrs: { periodic: int(0), output_datatype: int(11) },
+    outputs: ['float64'],
+    opset: 17,
+    bind: [0],
+  },
 ];
 
 /** The case's model, its feeds, output names and the bound inputs. */
