@@ -83,10 +83,11 @@ export type UnaryOp =
   | 'not';
 /**
  * On integers `div` truncates toward zero and `rem` takes the dividend's sign (C semantics); `and`,
- * `or`, `xor`, `shl`, `shr_u` (logical right shift) are integer-only.
+ * `or`, `xor`, `shl`, `shr_u` (logical right shift) and `rem_u` (remainder of the operands' bits
+ * read as unsigned, for uint64) are integer-only.
  */
 export type BinaryOp =
-  'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'rem' | 'and' | 'or' | 'xor' | 'shl' | 'shr_u';
+  'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'rem' | 'rem_u' | 'and' | 'or' | 'xor' | 'shl' | 'shr_u';
 export type CompareOp = 'lt' | 'le' | 'gt' | 'ge' | 'eq';
 
 /**

@@ -267,6 +267,7 @@ export class ScalarTyped {
       mul: ops.mul,
       div: ops.div_s,
       rem: ops.rem_s,
+      rem_u: ops.rem_u,
       and: ops.and,
       or: ops.or,
       xor: ops.xor,

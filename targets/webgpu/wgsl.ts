@@ -356,6 +356,8 @@ export function expr(e: Expr, places: Places, vars: Names, accs: Names, want?: F
         // i32 only (support.ts): % takes the dividend's sign; shift amounts are taken mod 32, as on wasm
         case 'rem':
           return `(${r(e.a)} % ${r(e.b)})`;
+        case 'rem_u':
+          return `bitcast<i32>(bitcast<u32>(${r(e.a)}) % bitcast<u32>(${r(e.b)}))`;
         case 'and':
           return `(${r(e.a)} & ${r(e.b)})`;
         case 'or':

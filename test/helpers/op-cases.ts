@@ -14,6 +14,7 @@ export const t = (dtype: DType, shape: number[], v: number[]): Tensor =>
   dtype === 'int64' || dtype === 'uint64'
     ? new Tensor(dtype, shape, (dtype === 'int64' ? BigInt64Array : BigUint64Array).from(v.map(BigInt)))
     : tensorFrom(dtype, shape, v);
+const u64 = (v: bigint[]) => new Tensor('uint64', [v.length], BigUint64Array.from(v));
 const int = (value: number): Attribute => ({ type: 'int', value });
 
 export interface OpCase {
@@ -88,6 +89,30 @@ export const OP_CASES: OpCase[] = [
     outputs: ['float64'],
     opset: 17,
     bind: [0],
+  },
+  {
+    name: 'Max of uint64 values above 2^63 (unsigned order)',
+    op: 'Max',
+    inputs: [u64([2n ** 64n - 5n, 3n, 2n ** 63n]), u64([7n, 2n ** 63n + 1n, 2n ** 63n - 1n])],
+    outputs: ['uint64'],
+    opset: 13,
+    webgpuRefuses: /uint64/,
+  },
+  {
+    name: 'Min of uint64 values above 2^63 (unsigned order)',
+    op: 'Min',
+    inputs: [u64([2n ** 64n - 5n, 3n, 2n ** 63n]), u64([7n, 2n ** 63n + 1n, 2n ** 63n - 1n])],
+    outputs: ['uint64'],
+    opset: 13,
+    webgpuRefuses: /uint64/,
+  },
+  {
+    name: 'Mod of uint64 values above 2^63 (unsigned remainder)',
+    op: 'Mod',
+    inputs: [u64([2n ** 64n - 5n, 10n, 2n ** 63n + 7n]), u64([7n, 3n, 2n ** 63n])],
+    outputs: ['uint64'],
+    opset: 13,
+    webgpuRefuses: /uint64/,
   },
 ];
 

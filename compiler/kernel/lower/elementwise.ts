@@ -291,8 +291,24 @@ const U64_OPS = new Set([
   'BitwiseNot',
   'Where',
   'Equal',
+  'Max',
+  'Min',
+  'Mod',
   ...Object.keys(BITWISE),
 ]);
+
+/** Max/Min of uint64 bits: compared as signed after flipping the top bit (x ^ 2^63 keeps the order). */
+function unsignedExtreme(op: 'max' | 'min', a: Expr, b: Expr): Expr {
+  const top = bin('shl', c(1), c(63));
+  return {
+    k: 'select',
+    cmp: op === 'max' ? 'gt' : 'lt',
+    a: bin('xor', a, top),
+    b: bin('xor', b, top),
+    t: a,
+    f: b,
+  };
+}
 
 /** Integer Mod: fmod=1 is C's remainder (dividend's sign); fmod=0 takes the divisor's sign. */
 function intMod(a: Expr, b: Expr, fmod: boolean): Expr {
@@ -391,6 +407,13 @@ export function lowerElementwise(node: Node, ctx: LowerContext): void {
   const value = (vars: string[]): Expr => {
     const ld = (i: number) => loads.get(i)!(vars);
     const x = ld(0);
+    // unsigned: the remainder's sign question does not arise
+    if (node.op === 'Mod' && elem === 'u64') return bin('rem_u', x, ld(1));
+    if ((node.op === 'Max' || node.op === 'Min') && elem === 'u64') {
+      let e = x;
+      for (const i of used.slice(1)) e = unsignedExtreme(node.op === 'Max' ? 'max' : 'min', e, ld(i));
+      return e;
+    }
     if (node.op === 'Mod' && !t.startsWith('f')) return intMod(x, ld(1), attrInt(node, 'fmod', 0) === 1);
     if (node.op in BITWISE) return bin(BITWISE[node.op]!, x, ld(1));
     if (node.op === 'BitShift')
