@@ -20,6 +20,7 @@ export const SHAPE_OPERANDS: Record<string, Record<number, string>> = {
   ConstantOfShape: { 0: 'input' },
   Range: { 0: 'start', 1: 'limit', 2: 'delta' },
   OneHot: { 1: 'depth' },
+  MaxUnpool: { 2: 'output_shape' },
   HannWindow: { 0: 'size' },
   HammingWindow: { 0: 'size' },
   BlackmanWindow: { 0: 'size' },

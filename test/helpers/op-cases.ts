@@ -15,6 +15,7 @@ export const t = (dtype: DType, shape: number[], v: number[]): Tensor =>
     ? new Tensor(dtype, shape, (dtype === 'int64' ? BigInt64Array : BigUint64Array).from(v.map(BigInt)))
     : tensorFrom(dtype, shape, v);
 const u64 = (v: bigint[]) => new Tensor('uint64', [v.length], BigUint64Array.from(v));
+const ints = (value: number[]): Attribute => ({ type: 'ints', value });
 const int = (value: number): Attribute => ({ type: 'int', value });
 
 export interface OpCase {
@@ -113,6 +114,19 @@ export const OP_CASES: OpCase[] = [
     outputs: ['uint64'],
     opset: 13,
     webgpuRefuses: /uint64/,
+  },
+  {
+    name: 'MaxUnpool into a larger output_shape (indices split into coordinates of the default shape)',
+    op: 'MaxUnpool',
+    inputs: [
+      t('float32', [1, 2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]),
+      t('int64', [1, 2, 2, 2], [0, 3, 13, 15, 17, 18, 24, 31]),
+      t('int64', [4], [1, 2, 5, 6]),
+    ],
+    attrs: { kernel_shape: ints([2, 2]), strides: ints([2, 2]) },
+    outputs: ['float32'],
+    opset: 11,
+    bind: [2],
   },
 ];
 

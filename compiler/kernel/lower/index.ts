@@ -32,6 +32,7 @@ import { lowerEyeLike, lowerTrilu } from './trilu.js';
 import { lowerPool } from './pool.js';
 import { lowerOneHot } from './onehot.js';
 import { lowerTopK } from './topk.js';
+import { lowerMaxUnpool } from './max-unpool.js';
 import { isIntPow, lowerIntPow } from './pow-int.js';
 import { REDUCE_OPS, lowerBatchNorm, lowerLayerNorm, lowerReduce, lowerSoftmax } from './reduce.js';
 
@@ -107,6 +108,7 @@ const LOWERINGS: Record<string, Lowering> = {
   ArgMin: lowerArgExtreme,
   OneHot: lowerOneHot,
   TopK: lowerTopK,
+  MaxUnpool: lowerMaxUnpool,
 };
 
 /** Activations a Conv/Gemm/MatMul can apply in its epilogue, when it is their only consumer. */
