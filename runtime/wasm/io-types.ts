@@ -1,4 +1,9 @@
-import { bfloat16BitsToFloat32, float32ToBfloat16Bits } from '../half.js';
+import {
+  bfloat16BitsToFloat32,
+  float16BitsToFloat32,
+  float32ToBfloat16Bits,
+  float32ToFloat16Bits,
+} from '../half.js';
 import { Tensor } from '../tensor.js';
 import type { WasmDType } from './layout.js';
 
@@ -34,6 +39,7 @@ function view(buffer: ArrayBuffer, offset: number, n: number, dtype: WasmDType):
       return new Uint8Array(buffer, offset, n);
     case 'uint16':
     case 'bfloat16':
+    case 'float16':
       return new Uint16Array(buffer, offset, n);
     case 'uint32':
       return new Uint32Array(buffer, offset, n);
@@ -42,12 +48,13 @@ function view(buffer: ArrayBuffer, offset: number, n: number, dtype: WasmDType):
   }
 }
 
-/** Copy a feed into linear memory: bool as 0/1 floats, bfloat16 as its 16 bits, the rest as is. */
+/** Copy a feed into linear memory: bool as 0/1 floats, bfloat16 and float16 as their 16 bits, the rest as is. */
 export function writeTensor(buffer: ArrayBuffer, offset: number, t: Tensor, dtype: WasmDType): void {
   const dst = view(buffer, offset, t.size, dtype);
-  if (dtype === 'bfloat16') {
+  if (dtype === 'bfloat16' || dtype === 'float16') {
     const src = t.data as Float32Array;
-    for (let i = 0; i < t.size; i++) dst[i] = float32ToBfloat16Bits(src[i]!);
+    const bits = dtype === 'bfloat16' ? float32ToBfloat16Bits : float32ToFloat16Bits;
+    for (let i = 0; i < t.size; i++) dst[i] = bits(src[i]!);
   } else (dst as Float32Array).set(t.data as Float32Array);
 }
 
@@ -63,5 +70,7 @@ export function readTensor(buffer: ArrayBuffer, offset: number, shape: number[],
     );
   if (dtype === 'bfloat16')
     return new Tensor('bfloat16', shape, Float32Array.from(src as Uint16Array, bfloat16BitsToFloat32));
+  if (dtype === 'float16')
+    return new Tensor('float16', shape, Float32Array.from(src as Uint16Array, float16BitsToFloat32));
   return new Tensor(dtype, shape, src.slice());
 }

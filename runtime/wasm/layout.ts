@@ -7,8 +7,8 @@ export interface WasmLayout {
   /** Threaded artifacts: byte offset of the 64-byte block of barrier words (targets/wasm/threads.ts). */
   syncOffset?: number;
   /**
-   * `dtype` absent means float32. Each numeric dtype is stored as itself (little-endian; bfloat16 as
-   * its 16 bits) except bool, held as 0/1 floats and converted on the way in and out.
+   * `dtype` absent means float32. Each numeric dtype is stored as itself (little-endian; bfloat16 and
+   * float16 as their 16 bits) except bool, held as 0/1 floats and converted on the way in and out.
    */
   inputs: WasmIO[];
   outputs: WasmIO[];
@@ -34,6 +34,7 @@ export type WasmDType =
   | 'uint32'
   | 'uint64'
   | 'bfloat16'
+  | 'float16'
   | 'bool';
 
 export const WASM_LAYOUT_PATH = 'wasm-layout.json';

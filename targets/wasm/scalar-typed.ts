@@ -103,8 +103,60 @@ export class ScalarTyped {
       case 'bf16':
         return m.f32.reinterpret(m.i32.shl(m.i32.load16_u(off, align, ptr), m.i32.const(16)));
       case 'f16':
-        throw new KilnError('float16 buffers are not rendered by the wasm target yet');
+        return this.f16ToF32(m.i32.load16_u(off, align, ptr));
     }
+  }
+
+  /**
+   * float16 bits (an i32) as the f32 of the same value: the exponent and mantissa moved into place
+   * and scaled by 2^112 (exact, subnormals included); Inf/NaN get the f32 all-ones exponent.
+   */
+  private f16ToF32(h: X): X {
+    const m = this.m;
+    const hl = this.newLocal('i32');
+    const get = () => m.local.get(hl, i32);
+    const moved = () => m.i32.shl(m.i32.and(get(), m.i32.const(0x7fff)), m.i32.const(13));
+    const sign = m.i32.shl(m.i32.and(get(), m.i32.const(0x8000)), m.i32.const(16));
+    const magnitude = m.select(
+      m.i32.eq(m.i32.and(get(), m.i32.const(0x7c00)), m.i32.const(0x7c00)),
+      m.i32.or(moved(), m.i32.const(0x7f800000)),
+      m.i32.reinterpret(m.f32.mul(m.f32.reinterpret(moved()), m.f32.const(2 ** 112))),
+    );
+    return m.block(null, [m.local.set(hl, h), m.f32.reinterpret(m.i32.or(magnitude, sign))], f32);
+  }
+
+  /**
+   * An f32 as float16 bits (an i32), rounded to nearest even as onnxruntime does: overflow to Inf,
+   * NaN to a quiet NaN, results below float16's normal range through a float add that rounds them
+   * at the subnormal spacing (F. Giesen's float_to_half_fast3_rtne).
+   */
+  private f32ToF16(v: X): X {
+    const m = this.m;
+    const fl = this.newLocal('i32');
+    const abs = () => m.local.get(fl, i32);
+    const bits = this.newLocal('i32');
+    const c = (x: number) => m.i32.const(x | 0);
+    const special = m.select(m.i32.gt_u(abs(), c(0x7f800000)), c(0x7e00), c(0x7c00));
+    const small = m.i32.sub(
+      m.i32.reinterpret(m.f32.add(m.f32.reinterpret(abs()), m.f32.reinterpret(c(0x3f000000)))),
+      c(0x3f000000),
+    );
+    const odd = m.i32.and(m.i32.shr_u(abs(), c(13)), c(1));
+    const normal = m.i32.shr_u(m.i32.add(m.i32.add(abs(), c(0xc8000fff)), odd), c(13));
+    const magnitude = m.select(
+      m.i32.ge_u(abs(), c(0x47800000)),
+      special,
+      m.select(m.i32.lt_u(abs(), c(0x38800000)), small, normal),
+    );
+    return m.block(
+      null,
+      [
+        m.local.set(bits, m.i32.reinterpret(v)),
+        m.local.set(fl, m.i32.and(m.local.get(bits, i32), c(0x7fffffff))),
+        m.i32.or(magnitude, m.i32.shr_u(m.i32.and(m.local.get(bits, i32), c(0x80000000)), c(16))),
+      ],
+      i32,
+    );
   }
 
   store(t: ElemType, [off, align, ptr]: Mem, v: X): X {
@@ -155,7 +207,7 @@ export class ScalarTyped {
         ]);
       }
       case 'f16':
-        throw new KilnError('float16 buffers are not rendered by the wasm target yet');
+        return m.i32.store16(off, align, ptr, this.f32ToF16(v));
     }
   }
 

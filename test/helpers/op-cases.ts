@@ -128,6 +128,26 @@ export const OP_CASES: OpCase[] = [
     opset: 11,
     bind: [2],
   },
+  {
+    // ties to even at the float16 spacing, overflow to Inf, subnormals, NaN, signed zero
+    name: 'Cast float32 → float16: rounding, overflow, subnormals, NaN',
+    op: 'Cast',
+    inputs: [
+      t('float32', [10], [1.00048828125, 1.00146484375, 65520, -70000, 6e-8, 3e-8, -1e-5, NaN, -0, 2049]),
+    ],
+    attrs: { to: int(10) },
+    outputs: ['float16'],
+    opset: 13,
+    webgpuRefuses: /float16/,
+  },
+  {
+    name: 'Mul of float16 values (computed in float32, stored as float16)',
+    op: 'Mul',
+    inputs: [t('float16', [4], [0.5, 1000, 3.140625, -2e-7]), t('float16', [4], [3, 100, 3, 0.5])],
+    outputs: ['float16'],
+    opset: 14,
+    webgpuRefuses: /float16/,
+  },
 ];
 
 /** The case's model, its feeds, output names and the bound inputs. */

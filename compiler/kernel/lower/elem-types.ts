@@ -1,5 +1,5 @@
 import { KilnError } from '../../../runtime/errors.js';
-import { float32ToBfloat16Bits } from '../../../runtime/half.js';
+import { float32ToBfloat16Bits, float32ToFloat16Bits } from '../../../runtime/half.js';
 import type { Tensor } from '../../../runtime/tensor.js';
 import type { ElemType } from '../ir.js';
 import { elemBytes } from '../ir.js';
@@ -18,6 +18,7 @@ const ELEM: Record<string, ElemType> = {
   uint32: 'u32',
   uint64: 'u64',
   bfloat16: 'bf16',
+  float16: 'f16',
 };
 
 /** The element type of a value of ONNX dtype `d`, or a KilnError naming where it occurs. */
@@ -31,7 +32,7 @@ export function elemTypeOf(
   throw new KilnError(`'${w.value}' is ${d ?? 'untyped'}`, {
     node: w.node,
     op: w.op,
-    expected: 'a numeric type other than float16 on the wasm target',
+    expected: 'a numeric type on the wasm target',
   });
 }
 
@@ -71,7 +72,8 @@ export function weightBytes(t: Tensor, dtype: ElemType): Uint8Array {
         view.setUint16(at, float32ToBfloat16Bits(Number(v)), true);
         break;
       case 'f16':
-        throw new KilnError('internal error: float16 weights');
+        view.setUint16(at, float32ToFloat16Bits(Number(v)), true);
+        break;
     }
   }
   return out;

@@ -56,6 +56,7 @@ const WASM_DTYPES = new Set<string>([
   'uint32',
   'uint64',
   'bfloat16',
+  'float16',
   'bool',
 ]);
 
@@ -148,7 +149,7 @@ export function lowerModel(model: Model): LoweredModel {
     if (ctx.constants.has(name)) continue;
     ctx.constants.set(name, t);
     if (t.dtype === 'float32') ctx.alias(name, ctx.weight(name, t.data as Float32Array));
-    else if (t.dtype !== 'float16' && t.dtype !== 'string' && t.size > 0) {
+    else if (t.dtype !== 'string' && t.size > 0) {
       const init = { name, op: 'initializer', domain: '', inputs: [], outputs: [], attrs: {} };
       ctx.alias(name, ctx.constantBuffer(init, name));
     }
