@@ -1,6 +1,6 @@
 /** 8/16-bit integers: one i32 word per element on the GPU, the value itself (widen-small-ints.ts). */
 export type SmallIntDType = 'int8' | 'uint8' | 'int16' | 'uint16';
-export type GpuInputDType = 'float32' | 'float64' | 'int32' | 'int64' | 'bool' | SmallIntDType;
+export type GpuInputDType = 'float32' | 'float64' | 'float16' | 'int32' | 'int64' | 'bool' | SmallIntDType;
 export type GpuOutputDType = GpuInputDType;
 
 /**
@@ -32,7 +32,7 @@ export interface WebGpuLayout {
   }[];
   /**
    * Outputs: bool is 0/1 floats on the GPU, int32 and 8/16-bit integers i32 words, int64 two words
-   * (low, high: the little-endian int64), float64 f32 words; absent means float32.
+   * (low, high: the little-endian int64), float64 and float16 f32 words; absent means float32.
    */
   outputs: {
     name: string;

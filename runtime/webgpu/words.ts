@@ -32,6 +32,8 @@ export function outputTensor(io: { shape: number[]; dtype?: string }, values: Fl
   switch (io.dtype) {
     case 'float64':
       return new Tensor('float64', io.shape, Float64Array.from(values));
+    case 'float16': // stored rounded to float16 (targets/webgpu/widen-float16.ts)
+      return new Tensor('float16', io.shape, values.slice());
     case 'int64':
       return new Tensor('int64', io.shape, new BigInt64Array(values.slice().buffer));
     case 'int32':

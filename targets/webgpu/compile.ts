@@ -28,6 +28,7 @@ import { narrowInt64 } from './narrow-int64.js';
 import { halfBytes, halveFloats } from './half-precision.js';
 import { checkWebGpuSupport } from './support.js';
 import { widenSmallInts } from './widen-small-ints.js';
+import { widenFloat16 } from './widen-float16.js';
 import { type Places, type Precision, SPECIAL_WORDS, specialWords } from './wgsl.js';
 
 export interface WebGpuCompileOptions extends ArtifactSourceOptions {
@@ -82,6 +83,7 @@ export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}):
   const lowered = lowerForWebGpu(model);
   narrowInt64(lowered);
   widenSmallInts(lowered);
+  const f16Values = widenFloat16(lowered);
   narrowFloat64(lowered);
   checkWebGpuSupport(lowered);
   const precision = options.precision ?? 'fp32';
@@ -102,7 +104,7 @@ export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}):
   // only, after narrowInt64) two words; f16 (fp16 builds) in the f16 bindings
   const typeOf = (name: string) => {
     const t = lowered.buffers.get(name)?.dtype;
-    return t === 'i32' || t === 'i64' ? { type: t } : {};
+    return t === 'i32' || t === 'i64' ? { type: t } : f16Values.has(name) ? { roundF16: true } : {};
   };
   for (const [id, bytes] of plan.offsets)
     places.set(id, { binding: 'arena', offset: bytes / 4, ...typeOf(id) });

@@ -3,6 +3,7 @@ import type { Dispatch } from './dispatch.js';
 import { phasesOf } from './parallel.js';
 import {
   ERF_FN,
+  F16_FN,
   OPAQUE_ZERO,
   Names,
   type Places,
@@ -18,6 +19,7 @@ import {
   storeWord,
   typeOf,
   usesErf,
+  usesF16,
 } from './wgsl.js';
 
 /** Threads per workgroup for loop kernels: one wave on most GPUs, small enough for lavapipe. */
@@ -54,6 +56,7 @@ export function renderLoopKernel(
     const source = [
       bindingsFor(precision),
       usesErf(body) ? ERF_FN : '',
+      usesF16(body) ? F16_FN : '',
       `@compute @workgroup_size(${WORKGROUP})`,
       `fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {`,
       `  let idx = (wid.y * ${nx}u + wid.x) * ${WORKGROUP}u + lid;`,

@@ -9,7 +9,18 @@ const WORD_TYPES = new Set(['f32', 'i32']);
  * Graph I/O dtypes the runtime converts (bool is f32 0/1 in the IR; int64 inputs are narrowed to i32
  * on upload with a range check, int64 outputs written as two words by a cast, see narrow-int64.ts).
  */
-const IO_DTYPES = ['float32', 'float64', 'int32', 'int64', 'bool', 'int8', 'uint8', 'int16', 'uint16'];
+const IO_DTYPES = [
+  'float32',
+  'float64',
+  'float16',
+  'int32',
+  'int64',
+  'bool',
+  'int8',
+  'uint8',
+  'int16',
+  'uint16',
+];
 
 /**
  * What the WGSL renderer handles today: f32 and i32 buffers and expressions (casts between them,
@@ -23,12 +34,12 @@ export function checkWebGpuSupport(lowered: LoweredModel): void {
   for (const io of lowered.inputs)
     if (!IO_DTYPES.includes(io.dtype) && (io.dtype !== 'int64' || read.has(io.buffer)))
       throw new KilnError(`input '${io.name}' is ${io.dtype}`, {
-        expected: 'float32/64, bool, int8/16/32/64 or uint8/16 inputs on the webgpu target',
+        expected: 'float16/32/64, bool, int8/16/32/64 or uint8/16 inputs on the webgpu target',
       });
   for (const io of lowered.outputs)
     if (!IO_DTYPES.includes(io.dtype))
       throw new KilnError(`output '${io.name}' is ${io.dtype}`, {
-        expected: 'float32/64, bool, int8/16/32/64 or uint8/16 outputs on the webgpu target',
+        expected: 'float16/32/64, bool, int8/16/32/64 or uint8/16 outputs on the webgpu target',
       });
   for (const k of lowered.kernels) {
     const need = unsupported(k, lowered);

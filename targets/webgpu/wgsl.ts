@@ -19,6 +19,11 @@ export interface BufferPlace {
    * (fp16 builds) as WGSL f16 in the f16 bindings; default f32.
    */
   type?: 'i32' | 'i64' | 'f16';
+  /**
+   * An f32 word holding a float16 graph value (widen-float16.ts: shader-f16 is optional and lavapipe
+   * lacks it): every f32 store rounds to float16 (kiln_f16).
+   */
+  roundF16?: boolean;
 }
 
 export type Places = Map<string, BufferPlace>;
@@ -142,7 +147,9 @@ const F16_MIN_NORMAL = 2 ** -14;
 
 /** The word (or half) stored for a value of the buffer's type, rendered in `from` precision. */
 export const storeWord = (p: BufferPlace, value: string, from: FloatWidth = 'f32'): string =>
-  p.type === 'i32'
+  p.roundF16 && p.type === undefined && from === 'f32'
+    ? `kiln_f16(${value})`
+    : p.type === 'i32'
     ? `bitcast<f32>(${value})`
     : p.type === 'f16'
       ? from === 'f16'
@@ -382,6 +389,26 @@ export function expr(e: Expr, places: Places, vars: Names, accs: Names, want?: F
 
 /** Does the expression use erf (so the shader needs the helper)? */
 export const usesErf = (source: string): boolean => source.includes('kiln_erf(');
+
+/** Does the shader store float16 values (so it needs kiln_f16)? */
+export const usesF16 = (source: string): boolean => source.includes('kiln_f16(');
+
+/**
+ * An f32 rounded to the nearest float16 value (as an f32, ties to even): quantizeToF16 in the normal
+ * range; WGSL leaves its result indeterminate beyond float16's range (|v| ≥ 65520 rounds to
+ * infinity) and lavapipe flushes subnormals, so both are done here (below 2^-14, to a multiple of
+ * 2^-24, the sign kept).
+ */
+export const F16_FN = `fn kiln_f16(v: f32) -> f32 {
+  let a = abs(v);
+  if (a >= 65520.0f) { return select(${SPECIAL.ninf}, ${SPECIAL.inf}, v > 0.0f); }
+  if (a < 6.103515625e-5f) {
+    let r = round(a * 16777216.0f) / 16777216.0f;
+    return bitcast<f32>(bitcast<u32>(r) | (bitcast<u32>(v) & 0x80000000u));
+  }
+  return quantizeToF16(v);
+}
+`;
 
 /** erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7): WGSL has no erf builtin. */
 export const ERF_FN = `fn kiln_erf(x: f32) -> f32 {

@@ -138,7 +138,6 @@ export const OP_CASES: OpCase[] = [
     attrs: { to: int(10) },
     outputs: ['float16'],
     opset: 13,
-    webgpuRefuses: /float16/,
   },
   {
     name: 'Mul of float16 values (computed in float32, stored as float16)',
@@ -146,7 +145,6 @@ export const OP_CASES: OpCase[] = [
     inputs: [t('float16', [4], [0.5, 1000, 3.140625, -2e-7]), t('float16', [4], [3, 100, 3, 0.5])],
     outputs: ['float16'],
     opset: 14,
-    webgpuRefuses: /float16/,
   },
 ];
 
