@@ -146,6 +146,14 @@ export const OP_CASES: OpCase[] = [
     outputs: ['float16'],
     opset: 14,
   },
+  {
+    // a zero on the diagonal (needs a row swap), and a singular matrix
+    name: 'Det of a batch: pivoting, a singular matrix',
+    op: 'Det',
+    inputs: [t('float32', [2, 3, 3], [0, 2, 1, 3, -1, 4, 2, 5, -2, 1, 2, 3, 2, 4, 6, 0, 1, 7])],
+    outputs: ['float32'],
+    opset: 11,
+  },
 ];
 
 /** The case's model, its feeds, output names and the bound inputs. */

@@ -33,6 +33,7 @@ import { lowerPool } from './pool.js';
 import { lowerOneHot } from './onehot.js';
 import { lowerTopK } from './topk.js';
 import { lowerMaxUnpool } from './max-unpool.js';
+import { lowerDet } from './det.js';
 import { isIntPow, lowerIntPow } from './pow-int.js';
 import { REDUCE_OPS, lowerBatchNorm, lowerLayerNorm, lowerReduce, lowerSoftmax } from './reduce.js';
 
@@ -110,6 +111,7 @@ const LOWERINGS: Record<string, Lowering> = {
   OneHot: lowerOneHot,
   TopK: lowerTopK,
   MaxUnpool: lowerMaxUnpool,
+  Det: lowerDet,
 };
 
 /** Activations a Conv/Gemm/MatMul can apply in its epilogue, when it is their only consumer. */
