@@ -3,6 +3,7 @@ import type { Value } from '../../compiler/reference/value.js';
 import type { DType } from '../../runtime/dtype.js';
 import { Tensor, tensorFrom } from '../../runtime/tensor.js';
 import { oneNodeModel } from './build.js';
+import { seededRandom } from './random.js';
 
 /**
  * Single-node cases for ops lowered into the kernel IR, beyond what the ONNX conformance data
@@ -16,6 +17,16 @@ export const t = (dtype: DType, shape: number[], v: number[]): Tensor =>
     : tensorFrom(dtype, shape, v);
 const u64 = (v: bigint[]) => new Tensor('uint64', [v.length], BigUint64Array.from(v));
 const ints = (value: number[]): Attribute => ({ type: 'ints', value });
+const str = (value: string): Attribute => ({ type: 'string', value });
+/** Seeded values in [-2, 2). */
+const rand = (shape: number[], seed: number): Tensor => {
+  const r = seededRandom(seed);
+  return tensorFrom(
+    'float32',
+    shape,
+    Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => 4 * r() - 2),
+  );
+};
 const int = (value: number): Attribute => ({ type: 'int', value });
 
 export interface OpCase {
@@ -153,6 +164,29 @@ export const OP_CASES: OpCase[] = [
     inputs: [t('float32', [2, 3, 3], [0, 2, 1, 3, -1, 4, 2, 5, -2, 1, 2, 3, 2, 4, 6, 0, 1, 7])],
     outputs: ['float32'],
     opset: 11,
+  },
+  {
+    // grid points far outside [-1, 1]: several mirror passes
+    name: 'GridSample bicubic, reflection padding, grid far out of range',
+    op: 'GridSample',
+    inputs: [
+      rand([1, 2, 3, 4], 11),
+      t('float32', [1, 2, 3, 2], [-1.7, 2.9, 0.3, -0.2, 1.0, -1.0, 3.6, 0.95, -2.5, -3.1, 0.0, 0.49]),
+    ],
+    attrs: { mode: str('bicubic'), padding_mode: str('reflection') },
+    outputs: ['float32'],
+    opset: 16,
+  },
+  {
+    name: 'GridSample nearest, zeros padding, align_corners',
+    op: 'GridSample',
+    inputs: [
+      rand([2, 1, 3, 3], 12),
+      t('float32', [2, 1, 3, 2], [-1.7, 2.9, 0.3, -0.2, 1.0, -1.0, 3.6, 0.95, -2.5, -3.1, 0.0, 0.49]),
+    ],
+    attrs: { mode: str('nearest'), align_corners: int(1) },
+    outputs: ['float32'],
+    opset: 16,
   },
 ];
 

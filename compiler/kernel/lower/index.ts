@@ -34,6 +34,7 @@ import { lowerOneHot } from './onehot.js';
 import { lowerTopK } from './topk.js';
 import { lowerMaxUnpool } from './max-unpool.js';
 import { lowerDet } from './det.js';
+import { lowerGridSample } from './grid-sample.js';
 import { isIntPow, lowerIntPow } from './pow-int.js';
 import { REDUCE_OPS, lowerBatchNorm, lowerLayerNorm, lowerReduce, lowerSoftmax } from './reduce.js';
 
@@ -112,6 +113,7 @@ const LOWERINGS: Record<string, Lowering> = {
   TopK: lowerTopK,
   MaxUnpool: lowerMaxUnpool,
   Det: lowerDet,
+  GridSample: lowerGridSample,
 };
 
 /** Activations a Conv/Gemm/MatMul can apply in its epilogue, when it is their only consumer. */
