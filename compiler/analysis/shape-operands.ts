@@ -21,6 +21,7 @@ export const SHAPE_OPERANDS: Record<string, Record<number, string>> = {
   Range: { 0: 'start', 1: 'limit', 2: 'delta' },
   OneHot: { 1: 'depth' },
   MaxUnpool: { 2: 'output_shape' },
+  DFT: { 1: 'dft_length', 2: 'axis' },
   HannWindow: { 0: 'size' },
   HammingWindow: { 0: 'size' },
   BlackmanWindow: { 0: 'size' },

@@ -188,6 +188,24 @@ export const OP_CASES: OpCase[] = [
     outputs: ['float32'],
     opset: 16,
   },
+  {
+    name: 'DFT inverse of a complex signal, zero-padded to dft_length 6',
+    op: 'DFT',
+    inputs: [rand([2, 4, 2], 13), t('int64', [], [6])],
+    attrs: { inverse: int(1), axis: int(1) },
+    outputs: ['float32'],
+    opset: 17,
+    bind: [1],
+  },
+  {
+    name: 'DFT onesided of a real signal truncated to dft_length 3, axis from input (opset 20)',
+    op: 'DFT',
+    inputs: [rand([5, 2, 1], 14), t('int64', [], [3]), t('int64', [], [0])],
+    attrs: { onesided: int(1) },
+    outputs: ['float32'],
+    opset: 20,
+    bind: [1, 2],
+  },
 ];
 
 /** The case's model, its feeds, output names and the bound inputs. */

@@ -35,6 +35,7 @@ import { lowerTopK } from './topk.js';
 import { lowerMaxUnpool } from './max-unpool.js';
 import { lowerDet } from './det.js';
 import { lowerGridSample } from './grid-sample.js';
+import { lowerDft } from './dft.js';
 import { isIntPow, lowerIntPow } from './pow-int.js';
 import { REDUCE_OPS, lowerBatchNorm, lowerLayerNorm, lowerReduce, lowerSoftmax } from './reduce.js';
 
@@ -114,6 +115,7 @@ const LOWERINGS: Record<string, Lowering> = {
   MaxUnpool: lowerMaxUnpool,
   Det: lowerDet,
   GridSample: lowerGridSample,
+  DFT: lowerDft,
 };
 
 /** Activations a Conv/Gemm/MatMul can apply in its epilogue, when it is their only consumer. */
