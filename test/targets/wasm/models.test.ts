@@ -74,16 +74,16 @@ describe('wasm target: bad input fails clearly', () => {
     );
 
   it('an op the target cannot lower is a compile-time error naming op and node', () => {
-    const det = () =>
+    const lpNorm = () =>
       model(
         graph({
           inputs: [value('x', 'float32', [4, 4])],
-          outputs: [value('y', 'float32', [])],
-          nodes: [node('Det', ['x'], ['y'], {}, 'the_det')],
+          outputs: [value('y', 'float32', [4, 4])],
+          nodes: [node('LpNormalization', ['x'], ['y'], {}, 'the_lpnorm')],
         }),
       );
-    expect(() => compileWasm(det())).toThrow(KilnError);
-    expect(() => compileWasm(det())).toThrow(/node 'the_det'.*op Det.*cannot be lowered/);
+    expect(() => compileWasm(lpNorm())).toThrow(KilnError);
+    expect(() => compileWasm(lpNorm())).toThrow(/node 'the_lpnorm'.*op LpNormalization.*cannot be lowered/);
   });
 
   it('symbolic shapes are refused with the value named', () => {

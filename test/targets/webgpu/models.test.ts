@@ -71,16 +71,16 @@ const x = tensorFrom('float32', [1, 4], [-1, 2, -3, 4]);
 
 describe('webgpu target: errors at compile time', () => {
   it('an op the target cannot lower fails at compile time, naming op and node', () => {
-    const det = model(
+    const lpNorm = model(
       graph({
         inputs: [value('x', 'float32', [4, 4])],
-        outputs: [value('y', 'float32', [])],
-        nodes: [node('Det', ['x'], ['y'], {}, 'the_det')],
+        outputs: [value('y', 'float32', [4, 4])],
+        nodes: [node('LpNormalization', ['x'], ['y'], {}, 'the_lpnorm')],
       }),
     );
-    expect(() => compileWebGpu(det)).toThrow(KilnError);
-    expect(() => compileWebGpu(det)).toThrow(
-      /node 'the_det'.*op Det.*cannot be lowered for the webgpu target/,
+    expect(() => compileWebGpu(lpNorm)).toThrow(KilnError);
+    expect(() => compileWebGpu(lpNorm)).toThrow(
+      /node 'the_lpnorm'.*op LpNormalization.*cannot be lowered for the webgpu target/,
     );
   });
 
