@@ -150,15 +150,15 @@ export const storeWord = (p: BufferPlace, value: string, from: FloatWidth = 'f32
   p.roundF16 && p.type === undefined && from === 'f32'
     ? `kiln_f16(${value})`
     : p.type === 'i32'
-    ? `bitcast<f32>(${value})`
-    : p.type === 'f16'
-      ? from === 'f16'
-        ? value
-        : // WGSL leaves an f32 → f16 conversion beyond f16's range indeterminate: saturate first
-          `f16(clamp(${value}, -${F16_MAX}.0f, ${F16_MAX}.0f))`
-      : from === 'f16'
-        ? `f32(${value})`
-        : value;
+      ? `bitcast<f32>(${value})`
+      : p.type === 'f16'
+        ? from === 'f16'
+          ? value
+          : // WGSL leaves an f32 → f16 conversion beyond f16's range indeterminate: saturate first
+            `f16(clamp(${value}, -${F16_MAX}.0f, ${F16_MAX}.0f))`
+        : from === 'f16'
+          ? `f32(${value})`
+          : value;
 
 /**
  * Store a cast to i64 of an f32 or i32 value as its two little-endian words. From f32: truncated; in
