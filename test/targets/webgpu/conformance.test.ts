@@ -25,6 +25,8 @@ describe.skipIf(!hasConformanceData || !hasAdapter)(
     it('compiles and passes a floor of the suite (guards against lowering silently refusing more)', () => {
       expect(results.length).toBe(cases.length);
       const summary = summarize(results);
+      // the measured figures, for the CI log (the floor only guards against regressions)
+      console.log(`webgpu conformance: ${JSON.stringify(summary)}`);
       expect(summary.passed).toBeGreaterThanOrEqual(PASS_FLOOR);
       expect(summary.passedWithBoundInputs).toBeGreaterThanOrEqual(BOUND_PASS_FLOOR);
     });
