@@ -281,18 +281,20 @@ export class WebGpuInstance {
       });
     }
     const out: Record<string, Tensor | GpuTensor> = {};
+    // nothing to map when every CPU output is empty (a zero-size tensor) or all stay on the GPU
+    let all = new Float32Array(0);
     if (at > 0) {
       await this.untilDone(readback.mapAsync(MapMode.READ), 'reading the outputs back');
-      const all = new Float32Array(readback.getMappedRange(0, at).slice(0));
+      all = new Float32Array(readback.getMappedRange(0, at).slice(0));
       readback.unmap();
-      at = 0;
-      this.layout.outputs.forEach((io, i) => {
-        if (this.onGpu[i]) return;
-        const n = outputWords(io);
-        out[io.name] = outputTensor(io, all.subarray(at, at + n));
-        at += n;
-      });
     }
+    at = 0;
+    this.layout.outputs.forEach((io, i) => {
+      if (this.onGpu[i]) return;
+      const n = outputWords(io);
+      out[io.name] = outputTensor(io, all.subarray(at, at + n));
+      at += n;
+    });
     this.layout.outputs.forEach((io, i) => {
       const buffer = kept.get(i);
       if (!buffer) return;
