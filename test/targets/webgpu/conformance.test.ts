@@ -40,8 +40,8 @@ describe.skipIf(!hasConformanceData || !hasAdapter)(
 );
 
 /**
- * Cases the webgpu backend passed when this floor was set (911 of 1072, 99 of them with bound shape
- * inputs, after OneHot, TopK, integer Pow, the window ops, MaxUnpool, Det, GridSample, DFT and float16
+ * Cases the webgpu backend passed when this floor was set (932 of 1072, 104 of them with bound shape
+ * inputs, 90% of the reference's 1035, on lavapipe with both of these; measured apart: 911 (99 bound) after OneHot, TopK, integer Pow, the window ops, MaxUnpool, Det, GridSample, DFT and float16
  * as f32 words; 884 (90 bound) with RNN/GRU/LSTM, If, Loop, Scan and static sequences unrolled by
  * graph passes, measured apart; 864 (85 bound) before both, in the merged tree's CI; 778 before
  * compile-time binding of shape inputs, 769 before scatters ran on one thread, 738 before float64 was
@@ -50,5 +50,5 @@ describe.skipIf(!hasConformanceData || !hasAdapter)(
  * uint32/uint64/bfloat16 buffers are refused at compile time (targets/webgpu/support.ts), and float64
  * inputs beyond float32's range are refused at run time (known-failures.json).
  */
-const PASS_FLOOR = 911;
-const BOUND_PASS_FLOOR = 99;
+const PASS_FLOOR = 932;
+const BOUND_PASS_FLOOR = 104;
