@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,18 +6,10 @@ import { exportModel } from '../../compiler/onnx/export.js';
 import { parseNpy, serializeNpy } from '../../runtime/npy.js';
 import { Tensor, tensorFrom } from '../../runtime/tensor.js';
 import { graph, model, node, value } from '../helpers/build.js';
-import { kilnNodeArgs } from '../helpers/cli.js';
-import { CONFORMANCE_ROOT, PROJECT_ROOT, hasConformanceData } from '../helpers/paths.js';
+import { runKiln } from '../helpers/cli.js';
+import { CONFORMANCE_ROOT, hasConformanceData } from '../helpers/paths.js';
 
-/** The `kiln` CLI as a user runs it: a separate process, exit codes, stdout/stderr. */
-function kiln(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, kilnNodeArgs(args), {
-    cwd: PROJECT_ROOT,
-    encoding: 'utf8',
-    timeout: 180_000,
-  });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const kiln = runKiln;
 
 let dir: string;
 let modelPath: string;

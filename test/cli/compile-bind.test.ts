@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,18 +7,10 @@ import { parseBindings } from '../../cli/compile.js';
 import { parseNpy, serializeNpy } from '../../runtime/npy.js';
 import { Tensor, tensorFrom } from '../../runtime/tensor.js';
 import { graph, model, node, value } from '../helpers/build.js';
-import { kilnNodeArgs } from '../helpers/cli.js';
-import { CONFORMANCE_ROOT, PROJECT_ROOT, hasConformanceData } from '../helpers/paths.js';
+import { runKiln } from '../helpers/cli.js';
+import { CONFORMANCE_ROOT, hasConformanceData } from '../helpers/paths.js';
 
-/** `kiln compile --bind` and the conformance report's bound count, as a user runs them. */
-function kiln(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, kilnNodeArgs(args), {
-    cwd: PROJECT_ROOT,
-    encoding: 'utf8',
-    timeout: 600_000, // a loaded 2-core machine can take minutes per process
-  });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const kiln = runKiln;
 
 let dir: string;
 const npy = (name: string, t: Tensor) => {

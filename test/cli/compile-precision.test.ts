@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,18 +6,9 @@ import { compileCommand } from '../../cli/compile.js';
 import { exportModel } from '../../compiler/onnx/export.js';
 import { readArtifact } from '../../runtime/artifact/index.js';
 import { graph, model, node, value } from '../helpers/build.js';
-import { kilnNodeArgs } from '../helpers/cli.js';
-import { PROJECT_ROOT } from '../helpers/paths.js';
+import { runKiln } from '../helpers/cli.js';
 
-/** `kiln compile --precision`, as a user runs it. */
-function kiln(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, kilnNodeArgs(args), {
-    cwd: PROJECT_ROOT,
-    encoding: 'utf8',
-    timeout: 600_000, // a loaded 2-core machine can take minutes per process
-  });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const kiln = runKiln;
 
 let dir: string;
 beforeAll(() => {

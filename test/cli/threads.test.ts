@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,19 +9,11 @@ import { ReferenceSession } from '../../compiler/reference/session.js';
 import { parseNpy, serializeNpy } from '../../runtime/npy.js';
 import type { Tensor } from '../../runtime/tensor.js';
 import { graph, ints, model, node, value } from '../helpers/build.js';
-import { kilnNodeArgs } from '../helpers/cli.js';
-import { PROJECT_ROOT } from '../helpers/paths.js';
+import { runKiln } from '../helpers/cli.js';
 import { randomFloat32 } from '../helpers/random.js';
 
 /** The CLI in its own process: a threaded run must also end the process (workers must not hang it). */
-function kiln(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, kilnNodeArgs(args), {
-    cwd: PROJECT_ROOT,
-    encoding: 'utf8',
-    timeout: 400_000, // a loaded shared machine makes tsx start-up slow
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const kiln = runKiln;
 
 const convNet = () =>
   model(

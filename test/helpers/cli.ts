@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './paths.js';
@@ -19,4 +20,20 @@ export function kilnNodeArgs(args: string[]): string[] {
     return [BUILT_CLI, ...args];
   }
   return ['--import', 'tsx', join(PROJECT_ROOT, 'cli/main.ts'), ...args];
+}
+
+/**
+ * Run `kiln <args>` to the end in its own process: exit code (-1 when it was killed, e.g. at the
+ * timeout), stdout and stderr. The timeout is generous: a loaded 2-core machine can take minutes.
+ */
+export function runKiln(
+  args: string[],
+  timeoutMs = 600_000,
+): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, kilnNodeArgs(args), {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
