@@ -1,5 +1,5 @@
-import type { Expr, Kernel, Stmt } from '../../compiler/kernel/ir.js';
 import type { LoweredModel } from '../../compiler/kernel/lower/index.js';
+import { type Narrowing, narrowKernel } from './narrow-kernel.js';
 import { KilnError } from '../../runtime/errors.js';
 
 /** The largest finite f32. */
@@ -23,7 +23,7 @@ export function narrowFloat64(lowered: LoweredModel): void {
     narrowed.add(name);
     lowered.buffers.set(name, { ...b, dtype: 'f32', data: b.data && narrowWeight(name, b.data, b.size) });
   }
-  lowered.kernels = lowered.kernels.map((k) => narrowKernel(k, narrowed));
+  lowered.kernels = lowered.kernels.map((k) => narrowKernel(k, narrowed, F64_AS_F32));
 }
 
 function narrowWeight(buffer: string, data: Float32Array | Uint8Array, size: number): Float32Array {
@@ -41,54 +41,12 @@ function narrowWeight(buffer: string, data: Float32Array | Uint8Array, size: num
   return out;
 }
 
-function narrowKernel(k: Kernel, narrowed: Set<string>): Kernel {
-  const buffers = k.buffers.map((b) => (narrowed.has(b.name) ? { ...b, dtype: 'f32' as const } : b));
-  if (k.kind !== 'loops') return { ...k, buffers };
-  const fail = (v: number) =>
-    new KilnError(`${k.name} uses the float64 constant ${v}, beyond float32's range`, {
-      node: k.nodes[0],
-      op: k.name,
-      expected:
-        'float64 constants within float32 range on the webgpu target (it computes float64 as float32)',
-    });
-  const e = (x: Expr): Expr => narrowExpr(x, fail);
-  const stmt = (s: Stmt): Stmt => {
-    switch (s.k) {
-      case 'loop':
-        return { ...s, body: s.body.map(stmt) };
-      case 'set':
-        return { ...s, value: e(s.value) };
-      case 'store':
-        return {
-          ...s,
-          at: s.at.dyn?.length ? { ...s.at, dyn: s.at.dyn.map((d) => ({ ...d, e: e(d.e) })) } : s.at,
-          value: e(s.value),
-        };
-    }
-  };
-  return { ...k, buffers, body: k.body.map(stmt) };
-}
-
-function narrowExpr(x: Expr, fail: (v: number) => KilnError): Expr {
-  const r = (y: Expr) => narrowExpr(y, fail);
-  switch (x.k) {
-    case 'const':
-      if (x.t !== 'f64') return x;
-      if (overflowsF32(x.v)) throw fail(x.v);
-      return { ...x, t: 'f32' };
-    case 'cast':
-      return { k: 'cast', to: x.to === 'f64' ? 'f32' : x.to, a: r(x.a) };
-    case 'load':
-      return x.at.dyn?.length
-        ? { ...x, at: { ...x.at, dyn: x.at.dyn.map((d) => ({ ...d, e: r(d.e) })) } }
-        : x;
-    case 'acc':
-      return x;
-    case 'un':
-      return { ...x, a: r(x.a) };
-    case 'bin':
-      return { ...x, a: r(x.a), b: r(x.b) };
-    case 'select':
-      return { ...x, a: r(x.a), b: r(x.b), t: r(x.t), f: r(x.f) };
-  }
-}
+const F64_AS_F32: Narrowing = {
+  from: 'f64',
+  to: 'f32',
+  fits: (v) => !overflowsF32(v),
+  misfit: (v) => ({
+    message: `uses the float64 constant ${v}, beyond float32's range`,
+    expected: 'float64 constants within float32 range on the webgpu target (it computes float64 as float32)',
+  }),
+};

@@ -1,5 +1,6 @@
-import type { Affine, Expr, Kernel, Stmt } from '../../compiler/kernel/ir.js';
+import type { Affine, Expr, Stmt } from '../../compiler/kernel/ir.js';
 import type { LoweredModel } from '../../compiler/kernel/lower/index.js';
+import { type Narrowing, narrowKernel } from './narrow-kernel.js';
 import { KilnError } from '../../runtime/errors.js';
 
 export const I32_MIN = -2147483648;
@@ -30,7 +31,7 @@ export function narrowInt64(lowered: LoweredModel): void {
       throw new KilnError(`int64 input '${io.name}' is also returned as an output unchanged`, {
         expected: 'on the webgpu target, int64 inputs that a kernel reads (int64 is computed as int32)',
       });
-  lowered.kernels = lowered.kernels.map((k) => narrowKernel(k, narrowed, wide));
+  lowered.kernels = lowered.kernels.map((k) => narrowKernel(k, narrowed, I64_AS_I32, storeWide(wide)));
 }
 
 /** An i64 initializer's bytes as i32 ones (the layout compile.ts uploads). */
@@ -49,57 +50,25 @@ function narrowWeight(buffer: string, data: Float32Array | Uint8Array, size: num
   return new Uint8Array(out.buffer);
 }
 
-function narrowKernel(k: Kernel, narrowed: Set<string>, wide: Set<string>): Kernel {
-  const buffers = k.buffers.map((b) => (narrowed.has(b.name) ? { ...b, dtype: 'i32' as const } : b));
-  if (k.kind !== 'loops') return { ...k, buffers };
-  const fail = (v: number) =>
-    new KilnError(`${k.name} uses the int64 constant ${v}, outside int32`, {
-      node: k.nodes[0],
-      op: k.name,
-      expected: 'int64 constants within int32 on the webgpu target (it computes int64 as int32)',
-    });
-  const e = (x: Expr): Expr => narrowExpr(x, fail);
-  const at = (a: Affine): Affine =>
-    a.dyn?.length ? { ...a, dyn: a.dyn.map((d) => ({ ...d, e: e(d.e) })) } : a;
-  const stmt = (s: Stmt): Stmt => {
-    switch (s.k) {
-      case 'loop':
-        return { ...s, body: s.body.map(stmt) };
-      case 'set':
-        return { ...s, value: e(s.value) };
-      case 'store': {
-        if (!wide.has(s.buf)) return { ...s, at: at(s.at), value: e(s.value) };
-        // an i64 output keeps its two words: a cast to i64 stays (exact from f32), anything else is
-        // the narrowed value sign-extended
-        const inner = s.value.k === 'cast' && s.value.to === 'i64' ? s.value.a : s.value;
-        return { ...s, at: at(s.at), value: { k: 'cast', to: 'i64', a: e(inner) } };
-      }
-    }
-  };
-  return { ...k, buffers, body: k.body.map(stmt) };
-}
+const I64_AS_I32: Narrowing = {
+  from: 'i64',
+  to: 'i32',
+  // ±Infinity stands for the type's extreme (wgsl.ts i32), which is i32's once int64 is i32
+  fits: (v) => !Number.isFinite(v) || inI32(v),
+  misfit: (v) => ({
+    message: `uses the int64 constant ${v}, outside int32`,
+    expected: 'int64 constants within int32 on the webgpu target (it computes int64 as int32)',
+  }),
+};
 
-function narrowExpr(x: Expr, fail: (v: number) => KilnError): Expr {
-  const r = (y: Expr) => narrowExpr(y, fail);
-  switch (x.k) {
-    case 'const':
-      if (x.t !== 'i64') return x;
-      // ±Infinity stands for the type's extreme (wgsl.ts i32), which is i32's once int64 is i32
-      if (Number.isFinite(x.v) && !inI32(x.v)) throw fail(x.v);
-      return { ...x, t: 'i32' };
-    case 'cast':
-      return { k: 'cast', to: x.to === 'i64' ? 'i32' : x.to, a: r(x.a) };
-    case 'load':
-      return x.at.dyn?.length
-        ? { ...x, at: { ...x.at, dyn: x.at.dyn.map((d) => ({ ...d, e: r(d.e) })) } }
-        : x;
-    case 'acc':
-      return x;
-    case 'un':
-      return { ...x, a: r(x.a) };
-    case 'bin':
-      return { ...x, a: r(x.a), b: r(x.b) };
-    case 'select':
-      return { ...x, a: r(x.a), b: r(x.b), t: r(x.t), f: r(x.f) };
-  }
+/**
+ * An i64 output keeps its two words: a cast to i64 stays (exact from f32), anything else is the
+ * narrowed value sign-extended.
+ */
+function storeWide(wide: Set<string>) {
+  return (s: Extract<Stmt, { k: 'store' }>, e: (x: Expr) => Expr, at: (a: Affine) => Affine) => {
+    if (!wide.has(s.buf)) return undefined;
+    const inner = s.value.k === 'cast' && s.value.to === 'i64' ? s.value.a : s.value;
+    return { ...s, at: at(s.at), value: { k: 'cast', to: 'i64', a: e(inner) } } satisfies Stmt;
+  };
 }
