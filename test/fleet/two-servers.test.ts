@@ -41,6 +41,36 @@ describe.skipIf(!!pg.skip)(
       return { status: res.status, json: text ? JSON.parse(text) : undefined };
     };
 
+    /**
+     * Create a two-wave deployment through one server and watch it through the other until it ends:
+     * it must succeed with each step recorded exactly once.
+     */
+    const rollOutInTwoWaves = async (createVia: string, watchVia: string, group: string, model: string) => {
+      const created = await api(createVia, 'POST', '/deployments', {
+        group,
+        model,
+        strategy: { kind: 'waves', percents: [50, 100] },
+        soakMs: 300,
+      });
+      expect(created.status, JSON.stringify(created.json)).toBe(201);
+      const d = await eventually(
+        async () => {
+          const r = await api(watchVia, 'GET', `/deployments/${created.json.id}`);
+          return r.json.state === 'running' ? undefined : r.json;
+        },
+        60_000,
+        `the rollout of ${model} to ${group} to finish`,
+      );
+      expect(d.state, d.reason).toBe('succeeded');
+      expect(d.events.map((e: { kind: string; wave: number }) => `${e.kind}:${e.wave}`)).toEqual([
+        'created:0',
+        'wave-started:0',
+        'gate-passed:0',
+        'wave-started:1',
+        'gate-passed:1',
+        'succeeded:1',
+      ]);
+    };
     beforeAll(async () => {
       // the fixture sets up the registry (key, tokens, versions); its own server never advances (0)
       f = await startFleet(pg, 0);
@@ -88,30 +118,7 @@ describe.skipIf(!!pg.skip)(
         'v1 everywhere',
       );
 
-      const created = await api(b, 'POST', '/deployments', {
-        group: 'lb',
-        model: 'det@2',
-        strategy: { kind: 'waves', percents: [50, 100] },
-        soakMs: 300,
-      });
-      expect(created.status, JSON.stringify(created.json)).toBe(201);
-      const d = await eventually(
-        async () => {
-          const r = await api(a, 'GET', `/deployments/${created.json.id}`);
-          return r.json.state === 'running' ? undefined : r.json;
-        },
-        60_000,
-        'the rollout to finish',
-      );
-      expect(d.state, d.reason).toBe('succeeded');
-      expect(d.events.map((e: { kind: string; wave: number }) => `${e.kind}:${e.wave}`)).toEqual([
-        'created:0',
-        'wave-started:0',
-        'gate-passed:0',
-        'wave-started:1',
-        'gate-passed:1',
-        'succeeded:1',
-      ]);
+      await rollOutInTwoWaves(b, a, 'lb', 'det@2');
       await eventually(
         async () => (agents.every((x) => x.running?.version === 2) ? true : undefined),
         30_000,
@@ -132,30 +139,7 @@ describe.skipIf(!!pg.skip)(
       }
       const g = await api(b, 'POST', '/groups', { name: 'beta', filter: 'tag.ring == "beta"' });
       expect(g.json.devices).toBe(2);
-      const created = await api(a, 'POST', '/deployments', {
-        group: 'beta',
-        model: 'det@3',
-        strategy: { kind: 'waves', percents: [50, 100] },
-        soakMs: 300,
-      });
-      expect(created.status, JSON.stringify(created.json)).toBe(201);
-      const d = await eventually(
-        async () => {
-          const r = await api(b, 'GET', `/deployments/${created.json.id}`);
-          return r.json.state === 'running' ? undefined : r.json;
-        },
-        60_000,
-        'the rollout to beta to finish',
-      );
-      expect(d.state, d.reason).toBe('succeeded');
-      expect(d.events.map((e: { kind: string; wave: number }) => `${e.kind}:${e.wave}`)).toEqual([
-        'created:0',
-        'wave-started:0',
-        'gate-passed:0',
-        'wave-started:1',
-        'gate-passed:1',
-        'succeeded:1',
-      ]);
+      await rollOutInTwoWaves(a, b, 'beta', 'det@3');
       const versions = () => agents.map((x) => x.running?.version).join(',');
       await eventually(async () => (versions() === '3,3,2,2' ? true : undefined), 30_000, 'beta on v3');
 
