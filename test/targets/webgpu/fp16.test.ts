@@ -21,6 +21,7 @@ import { graph, int, ints, model, node, value } from '../../helpers/build.js';
 import { runOrt } from '../../helpers/ort.js';
 import { TORCH_MODELS, hasTorchModels, skipNote } from '../../helpers/paths.js';
 import { gpuNote, hasAdapter } from './adapter.js';
+import { mixedModel } from './mixed-model.js';
 
 /**
  * `--precision fp16` on the webgpu target: f16 storage, f16 elementwise math, f32 accumulation,
@@ -29,34 +30,6 @@ import { gpuNote, hasAdapter } from './adapter.js';
 const FP16 = WEBGPU_FP16_SELF_TEST_TOLERANCE;
 const seq = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
 
-/** GEMM + loop kernels, int64 and bool inputs, int64 output, tanh, softmax (from self-test.test.ts). */
-const mixedModel = () =>
-  model(
-    graph({
-      inputs: [value('x', 'float32', [10, 4]), value('idx', 'int64', [3]), value('m', 'bool', [3, 4])],
-      outputs: [
-        value('y', 'float32', [3, 5]),
-        value('arg', 'int64', [3, 1]),
-        value('sel', 'float32', [3, 4]),
-      ],
-      nodes: [
-        node('Gather', ['x', 'idx'], ['g'], { axis: int(0) }),
-        node('MatMul', ['g', 'w'], ['h']),
-        node('Tanh', ['h'], ['t']),
-        node('Softmax', ['t'], ['y'], { axis: int(1) }),
-        node('ArgMax', ['h'], ['arg'], { axis: int(1) }),
-        node('Where', ['m', 'g', 'zero'], ['sel']),
-      ],
-      initializers: {
-        w: tensorFrom(
-          'float32',
-          [4, 5],
-          seq(20, (i) => Math.sin(i + 1)),
-        ),
-        zero: tensorFrom('float32', [], [0]),
-      },
-    }),
-  );
 const mixedFeeds = (): Record<string, Tensor> => ({
   x: tensorFrom(
     'float32',

@@ -9,44 +9,16 @@ import {
   packTensors,
   unpackTensors,
 } from '../../../runtime/self-test-sample.js';
-import { Tensor, tensorFrom } from '../../../runtime/tensor.js';
+import { Tensor } from '../../../runtime/tensor.js';
 import { compileWebGpu, webGpuArtifact } from '../../../targets/webgpu/compile.js';
-import { graph, int, model, node, value } from '../../helpers/build.js';
 import { gpuNote, hasAdapter } from './adapter.js';
+import { mixedModel } from './mixed-model.js';
 
 /**
  * A webgpu artifact's stored self-test (manifest `selfTest`: seeded inputs and the reference
  * executor's outputs, computed at compile time) under the fleet agent's check, on Dawn (lavapipe in CI).
  * The model mixes a GEMM and loop kernels, float/int64/bool inputs and float/int64/bool outputs.
  */
-const mixedModel = () =>
-  model(
-    graph({
-      inputs: [value('x', 'float32', [10, 4]), value('idx', 'int64', [3]), value('m', 'bool', [3, 4])],
-      outputs: [
-        value('y', 'float32', [3, 5]),
-        value('arg', 'int64', [3, 1]),
-        value('sel', 'float32', [3, 4]),
-      ],
-      nodes: [
-        node('Gather', ['x', 'idx'], ['g'], { axis: int(0) }),
-        node('MatMul', ['g', 'w'], ['h']),
-        node('Tanh', ['h'], ['t']),
-        node('Softmax', ['t'], ['y'], { axis: int(1) }),
-        node('ArgMax', ['h'], ['arg'], { axis: int(1) }),
-        node('Where', ['m', 'g', 'zero'], ['sel']),
-      ],
-      initializers: {
-        w: tensorFrom(
-          'float32',
-          [4, 5],
-          Array.from({ length: 20 }, (_, i) => Math.sin(i + 1)),
-        ),
-        zero: tensorFrom('float32', [], [0]),
-      },
-    }),
-  );
-
 /** The artifact rewritten with some files replaced (as an insider with the signing key could). */
 async function tampered(bytes: Uint8Array, change: (files: Map<string, Uint8Array>) => void) {
   const { manifest, files } = await readArtifact(bytes);
