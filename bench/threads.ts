@@ -5,11 +5,11 @@
  * scaling against the control: N threads cannot beat the cores the control found.
  * Usage: npx tsx bench/threads.ts [--threads 2] [--runs 20] [--size 256x1024x1024]
  */
+import { oneNodeModel } from './tiny-model.js';
 import { setFlagsFromString } from 'node:v8';
 setFlagsFromString('--no-liftoff'); // time optimised code from the first call (as kiln bench does)
 import { Worker } from 'node:worker_threads';
 import { WasmSession } from '../runtime/wasm/session.js';
-import type { Model } from '../compiler/ir/graph.js';
 import { compileWasm, wasmArtifact } from '../targets/wasm/compile.js';
 import { median } from './stats.js';
 import { randomTensor, seededRandom } from '../runtime/prng.js';
@@ -44,32 +44,13 @@ parentPort.on('message', () => { let s = 0; for (let i = 0; i < 2e8; i++) s += i
 }
 
 /** y = x · w, w a constant: the whole model is one GEMM kernel (one barrier per run). */
-function gemmModel(): Model {
-  const tensor = (name: string, shape: number[]) => ({
-    name,
-    kind: 'tensor' as const,
-    type: { dtype: 'float32' as const, shape },
+const gemmModel = () =>
+  oneNodeModel({
+    op: 'MatMul',
+    inputs: { x: [M, K] },
+    outputs: { y: [M, N] },
+    initializers: { w: randomTensor('float32', [K, N], seededRandom(1)) },
   });
-  return {
-    irVersion: 8,
-    opsetImports: new Map([['', 17]]),
-    producerName: 'kiln-bench',
-    producerVersion: '',
-    domain: '',
-    modelVersion: 0,
-    docString: '',
-    metadata: {},
-    functions: [],
-    graph: {
-      name: 'gemm',
-      inputs: [tensor('x', [M, K])],
-      outputs: [tensor('y', [M, N])],
-      nodes: [{ name: 'mm', op: 'MatMul', domain: '', inputs: ['x', 'w'], outputs: ['y'], attrs: {} }],
-      initializers: new Map([['w', randomTensor('float32', [K, N], seededRandom(1))]]),
-      valueInfo: new Map(),
-    },
-  };
-}
 
 const cores = await effectiveCores(threads);
 console.log(`control: ${threads} busy workers at once get ${cores.toFixed(2)} cores' worth of CPU now`);

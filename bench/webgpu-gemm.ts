@@ -4,15 +4,14 @@
  * no readback), timed to `queue.onSubmittedWorkDone()`. Checks 16 entries of C against float64 first.
  *   npx tsx bench/webgpu-gemm.ts [--n 2048] [--runs 10]   (prints one line: N, median and best GFLOP/s)
  */
+import { oneNodeModel } from './tiny-model.js';
 import { parseArgs } from 'node:util';
 import { randomTensor, seededRandom } from '../runtime/prng.js';
-import { Tensor } from '../runtime/tensor.js';
 import { GpuTensor } from '../runtime/gpu-tensor.js';
 import { BufferUsage } from '../runtime/webgpu/flags.js';
 import { nodeWebGpu } from '../runtime/webgpu/node-gpu.js';
 import { WebGpuSession } from '../runtime/webgpu/session.js';
 import { compileWebGpu, webGpuArtifact } from '../targets/webgpu/compile.js';
-import type { Model } from '../compiler/ir/graph.js';
 import { median } from './stats.js';
 
 export interface GemmResult {
@@ -24,38 +23,16 @@ export interface GemmResult {
   bestGflops: number;
 }
 
-function matmulModel(n: number, b: Tensor): Model {
-  const value = (name: string) => ({
-    name,
-    kind: 'tensor' as const,
-    type: { dtype: 'float32' as const, shape: [n, n] },
-  });
-  return {
-    irVersion: 8,
-    opsetImports: new Map([['', 17]]),
-    producerName: 'kiln-bench',
-    producerVersion: '',
-    domain: '',
-    modelVersion: 0,
-    docString: '',
-    metadata: {},
-    functions: [],
-    graph: {
-      name: 'gemm',
-      inputs: [value('a')],
-      outputs: [value('c')],
-      nodes: [{ name: 'matmul', op: 'MatMul', domain: '', inputs: ['a', 'b'], outputs: ['c'], attrs: {} }],
-      initializers: new Map([['b', b]]),
-      valueInfo: new Map(),
-    },
-  };
-}
-
 export async function webGpuGemm(n: number, runs: number): Promise<GemmResult> {
   const rng = seededRandom(1);
   const a = randomTensor('float32', [n, n], rng);
   const b = randomTensor('float32', [n, n], rng);
-  const artifact = await webGpuArtifact(compileWebGpu(matmulModel(n, b), { selfTest: false }));
+  const artifact = await webGpuArtifact(
+    compileWebGpu(
+      oneNodeModel({ op: 'MatMul', inputs: { a: [n, n] }, outputs: { c: [n, n] }, initializers: { b } }),
+      { selfTest: false },
+    ),
+  );
   const adapter = await (await nodeWebGpu()).requestAdapter();
   if (!adapter) throw new Error('no WebGPU adapter');
   const device = await adapter.requestDevice({
