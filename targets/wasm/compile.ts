@@ -43,6 +43,8 @@ export interface WasmCompileOptions extends ArtifactSourceOptions {
    * (Reshape's shape, Slice's starts, ...): they stay inputs, but a run must feed exactly these values.
    */
   bind?: ReadonlyMap<string, Tensor>;
+  /** Export each kernel as `kernel<i>` from the single-threaded modules (bench/profile.ts times them). */
+  exportKernels?: boolean;
 }
 
 export interface WasmCompileResult {
@@ -100,11 +102,12 @@ export function compileWasm(model: Model, options: WasmCompileOptions = {}): Was
   for (const p of weightParts)
     weights.set(new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength), p.offset);
   const optimize = options.optimize ?? true;
+  const exportKernels = options.exportKernels ?? false;
   const dtypes = new Map<string, ElemType>();
   for (const b of lowered.buffers.values()) if (b.dtype && b.dtype !== 'f32') dtypes.set(b.name, b.dtype);
   const modules = {
-    simd: renderWasm(lowered.kernels, addresses, { relaxedSimd: false, optimize }, dtypes),
-    relaxed: renderWasm(lowered.kernels, addresses, { relaxedSimd: true, optimize }, dtypes),
+    simd: renderWasm(lowered.kernels, addresses, { relaxedSimd: false, optimize, exportKernels }, dtypes),
+    relaxed: renderWasm(lowered.kernels, addresses, { relaxedSimd: true, optimize, exportKernels }, dtypes),
     ...(syncOffset !== undefined
       ? { threads: renderThreaded(lowered, addresses, optimize, at, syncOffset, dtypes) }
       : {}),
