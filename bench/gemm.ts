@@ -10,6 +10,7 @@ setFlagsFromString('--experimental-wasm-relaxed-simd');
 setFlagsFromString('--no-liftoff');
 import type { GemmKernel } from '../compiler/kernel/ir.js';
 import { packGemmA, packGemmB, padBias } from '../compiler/kernel/pack.js';
+import { GEMM_TILE } from '../compiler/kernel/lower/gemm.js';
 import { renderWasm } from '../targets/wasm/render.js';
 
 const args = process.argv.slice(2);
@@ -17,7 +18,7 @@ const arg = (name: string, d: string) => (args.includes(name) ? args[args.indexO
 const runs = Number(arg('--runs', '10'));
 const kcs = arg('--kc', '0,256').split(',').map(Number);
 const only = arg('--only', '');
-const MR = 5;
+const MR = Number(process.env.GEMM_MR ?? GEMM_TILE.mr); // GEMM_MR=5: compare another tile
 const NR = 8;
 
 interface Case {

@@ -1,7 +1,7 @@
 import { type Activation, affine } from '../ir.js';
 import { packGemmA, packedRows } from '../pack.js';
 import type { LowerContext } from './context.js';
-import { GEMM_TILE } from './gemm.js';
+import { GEMM_TILE, gemmTileFor } from './gemm.js';
 import { padSpatial } from './pad.js';
 import type { Window } from './conv.js';
 
@@ -23,7 +23,7 @@ export interface ConvGeometry {
 
 /**
  * Conv (any group count) as GEMMs, one per batch item and group: Y[oc, p] = W[oc, k] · X[k, p] + b[oc],
- * k running over (input channel, kh, kw). The weights are A, packed per 5 output channels at compile
+ * k running over (input channel, kh, kw). The weights are A, packed per MR (4) output channels at compile
  * time; B is the input itself for a pointwise conv (1×1, stride 1, no padding), else an im2col buffer
  * built from the zero-padded input. The activation is the GEMM's epilogue.
  */
@@ -69,7 +69,7 @@ export function lowerConvGemm(
       { count: group, a: packedRows(ocpg, mr) * K, b: K * P, c: ocpg * P, bias: ocpg },
     ].filter((l) => l.count > 1),
     activation,
-    tile: GEMM_TILE,
+    tile: gemmTileFor(ocpg, K),
   });
 }
 

@@ -5,8 +5,30 @@ import type { Activation } from '../ir.js';
 import { packGemmB, padBias } from '../pack.js';
 import { type LowerContext, constantF32 } from './context.js';
 
-/** Tile of the WASM GEMM micro-kernel (5 rows × 8 columns: 10 accumulators, 15 live v128 at most). */
-export const GEMM_TILE = { mr: 5, nr: 8 };
+/**
+ * Tile of the WASM GEMM micro-kernel: 4 rows × 8 columns, 8 accumulators + 2 B vectors + the A splats.
+ * 5×8 (10 accumulators, 13 live v128 by the kernel's own order) looked safe under V8's 15 usable xmm
+ * registers, but TurboFan unrolls the k loop and hoists the five broadcasts of one copy ahead of its
+ * FMAs (17 live), spilling two accumulators to the stack in every other step (seen with
+ * --print-wasm-code); 4×8 stays spill-free. bench/gemm.ts on resnet18's conv shapes, relaxed FMA:
+ * best 30–33 GFLOP/s at 5×8, 43–45 at 4×8 (2-core Zen 3).
+ */
+export const GEMM_TILE = { mr: 4, nr: 8 };
+
+/** Past this many bytes of A, the WASM GEMM works in k blocks (KC) so A's block stays in cache. */
+const A_BLOCKING_BYTES = 4 << 20;
+const KC = 256;
+
+/**
+ * The tile for an m×k A (packed weights, as a Conv's): every column panel passes over all of A, so an
+ * A far beyond L2 streams from memory once per panel; k blocks of KC keep an MR×KC slice of A in L1
+ * and a KC×N block of B in L2 instead. Measured with bench/gemm.ts (2-core Zen 3): resnet18 layer4's
+ * 512×49×4608 GEMM (A 9.4 MB) 19.6 → 29.6 GFLOP/s with KC 256, while A ≤ 2.4 MB (layer3, 512³) ran
+ * 5–17% slower blocked.
+ */
+export function gemmTileFor(m: number, k: number): { mr: number; nr: number; kc?: number } {
+  return m * k * 4 > A_BLOCKING_BYTES && k > KC ? { ...GEMM_TILE, kc: KC } : GEMM_TILE;
+}
 
 /**
  * Gemm / MatMul with a constant B → the GEMM template; B (scaled by alpha) is packed into panels and
