@@ -4,16 +4,20 @@
  * kernel is called and timed on its own, in order, for several rounds. Prints the kernels by median
  * time with their share of the whole, and GFLOP/s for the GEMMs; `--json FILE` writes every row.
  * Usage: npx tsx bench/profile.ts MODEL.onnx [--runs 10] [--variant relaxed|simd] [--top 25] [--json FILE]
+ *        [--shape NAME=1x3x224x224 ...]   (corpus models with symbolic dims get the corpus's shapes)
  * (re-runs itself with --no-liftoff --experimental-wasm-relaxed-simd, as `kiln bench` does)
  */
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import type { Kernel } from '../compiler/kernel/ir.js';
 import { loadModel } from '../compiler/onnx/import.js';
 import { WasmInstance } from '../runtime/wasm/instance.js';
 import { compileWasm } from '../targets/wasm/compile.js';
 import { respawnWithBenchFlags } from './flags.js';
+import { corpusModels } from './corpus.js';
 import { benchInputs } from './inputs.js';
+import { type InputShapes, bindInputShapes, parseInputShapes } from './shapes.js';
 import { median } from './stats.js';
 
 export interface KernelProfile {
@@ -34,9 +38,10 @@ export function kernelFlops(k: Kernel): number {
 
 export function profileModel(
   file: string,
-  opts: { runs: number; variant: 'relaxed' | 'simd' },
+  opts: { runs: number; variant: 'relaxed' | 'simd'; shapes?: InputShapes },
 ): { total: number; kernels: KernelProfile[] } {
   const model = loadModel(file);
+  bindInputShapes(model, opts.shapes ?? {});
   const { feeds } = benchInputs(file, model.graph.inputs);
   const compiled = compileWasm(model, { exportKernels: true, selfTest: false });
   const code = compiled.modules[opts.variant];
@@ -78,7 +83,10 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const variant = arg('--variant', 'relaxed') as 'relaxed' | 'simd';
-  const { total, kernels } = profileModel(file, { runs: Number(arg('--runs', '10')), variant });
+  const given = parseInputShapes(args.filter((_, i) => args[i - 1] === '--shape'));
+  const corpus = corpusModels().find((c) => resolve(c.file) === resolve(file))?.shapes ?? {};
+  const shapes = Object.keys(given).length > 0 ? given : corpus;
+  const { total, kernels } = profileModel(file, { runs: Number(arg('--runs', '10')), variant, shapes });
   const top = Number(arg('--top', '25'));
   console.log(
     `${file}: ${kernels.length} kernels, ${total.toFixed(2)} ms (sum of per-kernel medians, ${variant})`,
