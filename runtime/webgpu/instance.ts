@@ -3,7 +3,7 @@ import { KilnError } from '../errors.js';
 import { GpuTensor, type OutputLocation, isGpuDType } from '../gpu-tensor.js';
 import type { Tensor } from '../tensor.js';
 import { BufferUsage, MapMode, ShaderStage } from './flags.js';
-import { SHADER_F16, type WebGpuLayout } from './layout.js';
+import { SHADER_F16, SUBGROUPS, type WebGpuLayout } from './layout.js';
 import { inputWords, outputTensor, outputWords } from './words.js';
 
 export interface WebGpuInstanceOptions {
@@ -21,6 +21,11 @@ export interface WebGpuInstanceOptions {
   file?: string;
   /** An fp16 artifact's f16 weights (`weights-f16.bin`), 4-byte aligned. */
   halfWeights?: Uint8Array;
+  /**
+   * Run the subgroup variants of row reductions when the device has the `subgroups` feature
+   * (default true; false runs the workgroup-tree variants everywhere, e.g. to compare them).
+   */
+  subgroups?: boolean;
 }
 
 type Feed = Tensor | GpuTensor;
@@ -53,6 +58,8 @@ export class WebGpuInstance {
     },
     private readonly bindGroup: GPUBindGroup,
     private readonly pipelines: GPUComputePipeline[],
+    /** Whether the subgroup variants of row reductions run (the device has `subgroups`). */
+    readonly subgroups: boolean,
     private readonly onGpu: boolean[],
     private readonly file?: string,
   ) {
@@ -87,6 +94,8 @@ export class WebGpuInstance {
         `the model was compiled with --precision fp16 and needs the WebGPU feature '${SHADER_F16}', which ${what} does not have`,
         `an adapter with '${SHADER_F16}', or the model compiled with --precision fp32`,
       );
+    // subgroups is optional: requested only when the adapter has it and a dispatch has a variant for it
+    const wantsSubgroups = options.subgroups !== false && layout.dispatches.some((d) => d.subgroupShader);
     let device = options.device;
     if (device) {
       if (fp16 && !device.features.has(SHADER_F16)) throw noF16('the device given');
@@ -104,8 +113,12 @@ export class WebGpuInstance {
       if (fp16 && !adapter.features.has(SHADER_F16)) throw noF16(`this adapter${adapterName(adapter)}`);
       const limit = Math.min(adapter.limits.maxStorageBufferBindingSize, adapter.limits.maxBufferSize);
       if (largest > limit) throw tooLarge(limit);
+      const features = [
+        ...(fp16 ? [SHADER_F16] : []),
+        ...(wantsSubgroups && adapter.features.has(SUBGROUPS) ? [SUBGROUPS] : []),
+      ] as GPUFeatureName[];
       device = await adapter.requestDevice({
-        ...(fp16 ? { requiredFeatures: [SHADER_F16] } : {}),
+        ...(features.length ? { requiredFeatures: features } : {}),
         requiredLimits: {
           maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
           maxBufferSize: adapter.limits.maxBufferSize,
@@ -161,7 +174,10 @@ export class WebGpuInstance {
           'a GPU with more free memory, or fewer sessions on this device',
         );
       if (validation) throw fail(`WebGPU rejected the model's resources: ${validation.message}`);
-      const paths = [...new Set(layout.dispatches.map((d) => d.shader))];
+      const subgroups = wantsSubgroups && device.features.has(SUBGROUPS);
+      const shaderOf = (d: WebGpuLayout['dispatches'][number]) =>
+        (subgroups ? d.subgroupShader : undefined) ?? d.shader;
+      const paths = [...new Set(layout.dispatches.map(shaderOf))];
       const built = await Promise.all(
         paths.map(async (path) => {
           const module = device.createShaderModule({ code: shader(path), label: path });
@@ -192,7 +208,8 @@ export class WebGpuInstance {
           ...(half.length ? { halfArena: half[0], halfWeights: half[1] } : {}),
         },
         bindGroup,
-        layout.dispatches.map((d) => byPath.get(d.shader)!),
+        layout.dispatches.map((d) => byPath.get(shaderOf(d))!),
+        subgroups && layout.dispatches.some((d) => d.subgroupShader),
         onGpu,
         options.file,
       );

@@ -40,8 +40,17 @@ export interface WebGpuLayout {
     shape: number[];
     dtype?: GpuOutputDType;
   }[];
-  /** In order; `shader` is the path of a WGSL file in the artifact (shared by identical kernels). */
-  dispatches: { name: string; shader: string; workgroups: [number, number, number] }[];
+  /**
+   * In order; `shader` is the path of a WGSL file in the artifact (shared by identical kernels).
+   * `subgroupShader`: the same work with subgroup operations, used instead when the device has the
+   * `subgroups` feature (requested at load when the adapter has it; workgroup-tree reductions).
+   */
+  dispatches: {
+    name: string;
+    shader: string;
+    subgroupShader?: string;
+    workgroups: [number, number, number];
+  }[];
 }
 
 export const WEBGPU_LAYOUT_PATH = 'webgpu-layout.json';
@@ -49,3 +58,5 @@ export const WEBGPU_LAYOUT_PATH = 'webgpu-layout.json';
 export const WEBGPU_HALF_WEIGHTS_PATH = 'weights-f16.bin';
 /** The WebGPU feature an fp16 artifact needs (WGSL `enable f16`). */
 export const SHADER_F16 = 'shader-f16';
+/** The optional WebGPU feature of `subgroupShader` variants (WGSL `enable subgroups`). */
+export const SUBGROUPS = 'subgroups';

@@ -16,6 +16,8 @@ export interface WebGpuSessionOptions {
   /** onnxruntime's option: 'gpu-buffer' keeps outputs (all, or those named) in GPU buffers. */
   preferredOutputLocation?: OutputLocation | Record<string, OutputLocation>;
   file?: string;
+  /** Use the subgroup variants of row reductions where the device has `subgroups` (default true). */
+  subgroups?: boolean;
 }
 
 /**
@@ -73,6 +75,7 @@ export class WebGpuSession {
       device: options.device,
       outputLocation: options.preferredOutputLocation,
       file: options.file,
+      subgroups: options.subgroups,
       ...(half ? { halfWeights: half.byteOffset % 4 ? half.slice() : half } : {}),
     });
     return new WebGpuSession(artifact, instance, options.file);

@@ -23,6 +23,7 @@ import {
 } from '../../runtime/webgpu/layout.js';
 import type { Tensor } from '../../runtime/tensor.js';
 import { renderWebGpu } from './render.js';
+import type { RowReduceBounds } from './row-reduce.js';
 import { narrowFloat64 } from './narrow-float64.js';
 import { narrowInt64 } from './narrow-int64.js';
 import { halfBytes, halveFloats } from './half-precision.js';
@@ -47,6 +48,11 @@ export interface WebGpuCompileOptions extends ArtifactSourceOptions {
    * (half-precision.ts; the artifact needs the adapter feature `shader-f16`). Default `fp32`.
    */
   precision?: Precision;
+  /**
+   * Which row reductions run as a workgroup per row (row-reduce.ts; default ROW_REDUCE_BOUNDS).
+   * For tests and measurement: `{minLength: Infinity, maxRows: 0}` keeps one thread per row.
+   */
+  rowReduce?: RowReduceBounds;
 }
 
 export interface WebGpuCompileResult {
@@ -136,18 +142,24 @@ export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}):
   for (const p of halfParts)
     weightsF16.set(p.data.subarray(0, weightsF16.length - p.offset * 2), p.offset * 2);
 
-  const dispatches = renderWebGpu(lowered.kernels, places, precision);
+  const dispatches = renderWebGpu(lowered.kernels, places, precision, options.rowReduce);
   const shaders = new Map<string, string>();
   const pathOf = new Map<string, string>();
-  const layoutDispatches = dispatches.map((d) => {
-    let path = pathOf.get(d.source);
+  const shaderPath = (source: string, name: string): string => {
+    let path = pathOf.get(source);
     if (!path) {
-      path = `shaders/${String(shaders.size).padStart(4, '0')}-${d.name.slice(0, 60)}.wgsl`;
-      shaders.set(path, d.source);
-      pathOf.set(d.source, path);
+      path = `shaders/${String(shaders.size).padStart(4, '0')}-${name.slice(0, 60)}.wgsl`;
+      shaders.set(path, source);
+      pathOf.set(source, path);
     }
-    return { name: d.name, shader: path, workgroups: d.workgroups };
-  });
+    return path;
+  };
+  const layoutDispatches = dispatches.map((d) => ({
+    name: d.name,
+    shader: shaderPath(d.source, d.name),
+    ...(d.subgroupSource ? { subgroupShader: shaderPath(d.subgroupSource, `${d.name}_sg`) } : {}),
+    workgroups: d.workgroups,
+  }));
   const byteOffset = (buffer: string) => places.get(buffer)!.offset * 4;
   const layout: WebGpuLayout = {
     arenaBytes: Math.max(4, plan.arenaBytes),

@@ -1,6 +1,14 @@
 import type { Expr, LoopKernel, Stmt } from '../../compiler/kernel/ir.js';
 import type { Dispatch } from './dispatch.js';
-import { phasesOf } from './parallel.js';
+import { type Phase, phasesOf } from './parallel.js';
+import {
+  ROW_REDUCE_BOUNDS,
+  ROW_WORKGROUP,
+  type RowPlan,
+  type RowReduceBounds,
+  renderRowParts,
+  rowPlan,
+} from './row-reduce.js';
 import {
   ERF_FN,
   F16_FN,
@@ -35,10 +43,15 @@ export function renderLoopKernel(
   places: Places,
   name: string,
   precision: Precision = 'fp32',
+  rowReduce: RowReduceBounds = ROW_REDUCE_BOUNDS,
 ): Dispatch[] {
   return phasesOf(k).flatMap((phase, p) => {
     // an empty thread grid (a zero-size tensor) has no work, and its index split would divide by 0
     if (phase.parallel.some((l) => l.n <= 0)) return [];
+    const plan = rowPlan(phase);
+    const rows = phase.parallel.reduce((a, l) => a * l.n, 1);
+    if (plan && plan.length >= rowReduce.minLength && rows <= rowReduce.maxRows)
+      return renderRows(phase, plan, places, `${name}_p${p}_rows`, precision);
     const vars = new Names('v');
     const accs = new Names('a');
     const count = phase.parallel.reduce((a, l) => a * l.n, 1);
@@ -74,6 +87,63 @@ export function renderLoopKernel(
       workgroups: grid(groups),
     };
   });
+}
+
+/**
+ * A row phase (row-reduce.ts) as one workgroup per row: the same shader twice, with a tree in
+ * workgroup memory and with subgroup operations; the runtime picks the second where the device has
+ * the `subgroups` feature.
+ */
+function renderRows(
+  phase: Phase,
+  plan: RowPlan,
+  places: Places,
+  name: string,
+  precision: Precision,
+): Dispatch {
+  const rows = phase.parallel.reduce((a, l) => a * l.n, 1);
+  const [nx] = grid(rows);
+  const variant = (subgroups: boolean): string => {
+    const vars = new Names('v');
+    const accs = new Names('a');
+    const bind: string[] = [];
+    let stride = rows;
+    for (const l of phase.parallel) {
+      stride /= l.n;
+      bind.push(`  let ${vars.get(l.v)} = i32((row / ${stride}u) % ${l.n}u);`);
+    }
+    accumulatorTypes(phase.body, places, accs);
+    const { body, shared } = renderRowParts(
+      plan,
+      vars,
+      accs,
+      (b, indent) => stmts(b, places, vars, accs, indent),
+      subgroups,
+    );
+    const decls = [...accs.entries()].map(([ir, a]) => `  var ${a}: ${accs.types.get(ir) ?? 'f32'};`);
+    const builtins = subgroups
+      ? ', @builtin(subgroup_invocation_id) sg_lane: u32, @builtin(subgroup_size) sg_size: u32'
+      : '';
+    return [
+      subgroups ? 'enable subgroups;' : '',
+      bindingsFor(precision),
+      usesErf(body) ? ERF_FN : '',
+      usesF16(body) ? F16_FN : '',
+      ...shared,
+      `@compute @workgroup_size(${ROW_WORKGROUP})`,
+      `fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32${builtins}) {`,
+      `  let row = wid.y * ${nx}u + wid.x;`,
+      // uniform across the workgroup: the barriers below stay in uniform control flow
+      `  if (row >= ${rows}u) { return; }`,
+      `  ${OPAQUE_ZERO}`,
+      ...bind,
+      ...decls,
+      body,
+      `}`,
+      '',
+    ].join('\n');
+  };
+  return { name, source: variant(false), subgroupSource: variant(true), workgroups: grid(rows) };
 }
 
 function stmts(body: Stmt[], places: Places, vars: Names, accs: Names, indent: string): string {

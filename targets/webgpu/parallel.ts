@@ -84,6 +84,35 @@ function accesses(body: Stmt[], out: Access[] = []): Access[] {
   return out;
 }
 
+/**
+ * Every access of a buffer at the same affine form, one-to-one over all the loop variables (mixed
+ * radix: each coefficient beyond the reach of the smaller ones): then no two iterations share an
+ * address, even when threads interleave (Softmax over a middle axis: thread stride 1, row stride 3).
+ */
+function oneInjectiveForm(list: Access[], par: Map<string, number>, body: Stmt[]): boolean {
+  const form = (a: Affine) => JSON.stringify([a.c, [...a.terms].sort((x, y) => (x.v < y.v ? -1 : 1))]);
+  if (new Set(list.map((a) => form(a.at))).size !== 1) return false;
+  const trips = new Map(par);
+  const walk = (b: Stmt[]): void =>
+    b.forEach((s) => {
+      if (s.k === 'loop') {
+        trips.set(s.v, Math.max(trips.get(s.v) ?? 0, s.n));
+        walk(s.body);
+      }
+    });
+  walk(body);
+  const terms = list[0]!.at.terms.map((t) => ({ c: Math.abs(t.c), n: trips.get(t.v) }));
+  if (terms.some((t) => t.n === undefined)) return false; // a variable bound outside this nest
+  // a thread variable without a term: two threads would meet (an inner one's revisits are in order)
+  for (const [v, n] of par) if (n > 1 && !list[0]!.at.terms.some((t) => t.v === v && t.c !== 0)) return false;
+  let reach = 0;
+  for (const { c, n } of terms.filter((t) => t.n! > 1).sort((a, b) => a.c - b.c)) {
+    if (c <= reach) return false;
+    reach += c * (n! - 1);
+  }
+  return true;
+}
+
 /** Trip counts of every loop variable inside the body (for index ranges). */
 function tripCounts(body: Stmt[], out = new Map<string, number>()): Map<string, number> {
   for (const s of body)
@@ -101,7 +130,15 @@ function tripCounts(body: Stmt[], out = new Map<string, number>()): Map<string, 
  * covers) that two threads' address sets never meet.
  */
 function independent(loops: { v: string; n: number }[], body: Stmt[]): boolean {
-  if (carriesAccumulator(body)) return false;
+  return !carriesAccumulator(body) && addressesApart(loops, body);
+}
+
+/**
+ * The address half of `independent`: every buffer the body stores to is accessed at addresses that
+ * two iterations of `loops` never share (accumulators aside: row-reduce.ts's store loops read the
+ * row's accumulators, set before the loop).
+ */
+export function addressesApart(loops: { v: string; n: number }[], body: Stmt[]): boolean {
   const par = new Map(loops.map((l) => [l.v, l.n]));
   const inner = tripCounts(body);
   const all = accesses(body);
@@ -111,6 +148,7 @@ function independent(loops: { v: string; n: number }[], body: Stmt[]): boolean {
   if (all.some((a) => stored.has(a.buf) && a.at.dyn?.length)) return false;
   for (const buf of stored) {
     const list = all.filter((a) => a.buf === buf);
+    if (oneInjectiveForm(list, par, body)) continue;
     const key = (a: Affine) => [...par.keys()].map((v) => a.terms.find((t) => t.v === v)?.c ?? 0).join(',');
     if (new Set(list.map((a) => key(a.at))).size !== 1) return false;
     let lo = Infinity;
