@@ -5,6 +5,7 @@
  * GPU-resident input and output, timed to `queue.onSubmittedWorkDone()` (median and best of --runs). The
  * numbers chose ROW_REDUCE_BOUNDS (docs/webgpu-target.md).
  *   npx tsx bench/webgpu-row-reduce.ts [--rows 128] [--n 64,256,1024,4096] [--ops ReduceMean,Softmax] [--runs 10]
+ *   npx tsx bench/webgpu-row-reduce.ts --model a.onnx [--model b.onnx] [--runs 10]   (whole models, per variant)
  */
 import { parseArgs } from 'node:util';
 import { randomTensor, seededRandom } from '../runtime/prng.js';
@@ -13,6 +14,9 @@ import { BufferUsage } from '../runtime/webgpu/flags.js';
 import { nodeWebGpu } from '../runtime/webgpu/node-gpu.js';
 import { WebGpuSession } from '../runtime/webgpu/session.js';
 import { compileWebGpu, webGpuArtifact } from '../targets/webgpu/compile.js';
+import { loadModel } from '../compiler/onnx/import.js';
+import { ROW_REDUCE_BOUNDS, type RowReduceBounds } from '../targets/webgpu/row-reduce.js';
+import { benchInputs } from './inputs.js';
 import { median } from './stats.js';
 import { oneNodeModel } from './tiny-model.js';
 
@@ -89,9 +93,45 @@ export async function timeRowReduce(
   return out as Record<RowVariant, { median: number; best: number }>;
 }
 
+/** The row-reduction choices of a whole model, as compile bounds and the runtime's subgroups switch. */
+const MODEL_VARIANTS: { name: string; rowReduce: RowReduceBounds; subgroups: boolean }[] = [
+  { name: 'one thread per row', rowReduce: { minLength: Infinity, maxRows: 0 }, subgroups: false },
+  { name: 'default bounds', rowReduce: ROW_REDUCE_BOUNDS, subgroups: true },
+  { name: 'every row phase, tree', rowReduce: { minLength: 1, maxRows: Infinity }, subgroups: false },
+  { name: 'every row phase, subgroups', rowReduce: { minLength: 1, maxRows: Infinity }, subgroups: true },
+];
+
+/**
+ * A whole model (its test_data_set_0, or seeded inputs) per variant: median and best ms of a run that
+ * uploads the inputs and reads the outputs back, and how many dispatches run a workgroup per row.
+ */
+export async function timeModel(file: string, runs: number): Promise<string[]> {
+  const lines: string[] = [];
+  for (const v of MODEL_VARIANTS) {
+    const model = loadModel(file);
+    const { feeds } = benchInputs(file, model.graph.inputs);
+    const compiled = compileWebGpu(model, { selfTest: false, rowReduce: v.rowReduce });
+    const session = await WebGpuSession.create(await webGpuArtifact(compiled), { subgroups: v.subgroups });
+    await session.run(feeds); // lavapipe compiles each pipeline on its first dispatch
+    const times: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const t0 = performance.now();
+      await session.run(feeds);
+      times.push(performance.now() - t0);
+    }
+    session.release();
+    const rows = compiled.layout.dispatches.filter((d) => d.subgroupShader).length;
+    lines.push(
+      `| ${file.replace(/^.*[\\/]/, '')} | ${v.name} | ${rows} of ${compiled.layout.dispatches.length} | ${median(times).toFixed(2)} (${Math.min(...times).toFixed(2)}) |`,
+    );
+  }
+  return lines;
+}
+
 if (process.argv[1]?.replace(/\.[jt]s$/, '').endsWith('webgpu-row-reduce')) {
   const { values } = parseArgs({
     options: {
+      model: { type: 'string', multiple: true },
       rows: { type: 'string', default: '128' },
       n: { type: 'string', default: '64,128,256,512,1024,4096' },
       ops: { type: 'string', default: 'ReduceMean,Softmax,LayerNormalization' },
@@ -99,6 +139,13 @@ if (process.argv[1]?.replace(/\.[jt]s$/, '').endsWith('webgpu-row-reduce')) {
     },
   });
   // the median and, in brackets, the best run: on a shared machine the best is the steadier figure
+  if (values.model?.length) {
+    console.log('| model | row reductions | dispatches with a workgroup per row | ms per run (best) |');
+    console.log('| --- | --- | --- | --- |');
+    for (const file of values.model)
+      for (const line of await timeModel(file, Number(values.runs))) console.log(line);
+    process.exit(0);
+  }
   console.log('| op | rows × n | one thread per row (ms) | workgroup tree (ms) | subgroups (ms) |');
   console.log('| --- | --- | --- | --- | --- |');
   for (const op of values.ops.split(','))
