@@ -16,7 +16,7 @@ import {
 import type { Tensor } from '../runtime/tensor.js';
 import type { Model } from './ir/graph.js';
 import { ReferenceSession } from './reference/session.js';
-import { isTensor } from './reference/value.js';
+import { OptionalValue, TensorSequence, isTensor } from './reference/value.js';
 
 export const SELF_TEST_SEED = 0x6b696c6e;
 
@@ -44,14 +44,18 @@ export function makeSelfTestSample(
     feeds[v.name] = fixed.get(v.name) ?? randomTensor(v.type.dtype, dims, rng);
   }
   const results = session.run(feeds);
-  const outputs = session.outputNames.map((name) => {
+  // sequence and optional outputs as the targets flatten them (compiler/structured-io.ts): their tensors in order
+  const outputs = session.outputNames.flatMap((name) => {
     const r = results[name];
-    if (!isTensor(r)) {
+    const held = r instanceof OptionalValue ? r.value : r;
+    if (held === undefined) return [];
+    if (held instanceof TensorSequence) return held.items;
+    if (!isTensor(held)) {
       throw new KilnError(`self-test: output '${name}' is not a tensor`, {
         expected: 'tensor outputs (or compile with --no-self-test)',
       });
     }
-    return r;
+    return [held];
   });
   return { inputs: session.inputNames.map((n) => feeds[n]!), outputs };
 }

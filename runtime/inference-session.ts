@@ -15,6 +15,7 @@ import {
   sessionTargetFactory,
 } from './session-targets.js';
 import { GpuTensor } from './gpu-tensor.js';
+import { flattenFeeds, groupOutputs, modelNames } from './structured-io.js';
 import { fromKilnTensor, toKilnFeed } from './tensor-interop.js';
 import { Tensor as KilnTensor } from './tensor.js';
 
@@ -26,13 +27,16 @@ export interface InferenceSessionOptions extends Omit<TargetSessionOptions, 'fil
   executionProviders?: readonly (string | { name: string })[];
 }
 
-/** onnxruntime's `inputMetadata`/`outputMetadata` entry. */
-export interface ValueMetadata {
-  name: string;
-  isTensor: true;
-  type: string;
-  shape: readonly (number | string)[];
-}
+/** onnxruntime's `inputMetadata`/`outputMetadata` entry: a tensor's, or a sequence's or optional's. */
+export type ValueMetadata =
+  | { name: string; isTensor: true; type: string; shape: readonly (number | string)[] }
+  | { name: string; isTensor: false };
+
+/**
+ * An output: a tensor; a sequence output as an array of tensors; an optional one as its value or
+ * null when absent (runtime/structured-io.ts; onnxruntime-node has no sequence I/O to follow).
+ */
+export type OutputValue = Tensor | Tensor[] | null;
 
 type Feeds = Record<string, unknown>;
 type Fetches = readonly string[] | Record<string, unknown>;
@@ -57,10 +61,18 @@ export class InferenceSession {
     private readonly file: string | undefined,
   ) {
     this.target = target;
-    this.inputNames = artifact.manifest.inputs.map((t) => t.name);
-    this.outputNames = artifact.manifest.outputs.map((t) => t.name);
-    this.inputMetadata = artifact.manifest.inputs.map(metadata);
-    this.outputMetadata = artifact.manifest.outputs.map(metadata);
+    const { inputs, outputs, structuredIo } = artifact.manifest;
+    // a sequence or optional, flattened into several manifest tensors, is one value here
+    this.inputNames = modelNames(
+      inputs.map((t) => t.name),
+      structuredIo?.inputs,
+    );
+    this.outputNames = modelNames(
+      outputs.map((t) => t.name),
+      structuredIo?.outputs,
+    );
+    this.inputMetadata = this.inputNames.map((n) => metadata(n, inputs));
+    this.outputMetadata = this.outputNames.map((n) => metadata(n, outputs));
   }
 
   /** onnxruntime's forms: a path/URL, bytes, or (buffer, byteOffset, byteLength?), each with options. */
@@ -108,16 +120,35 @@ export class InferenceSession {
   /**
    * `run(feeds)`, `run(feeds, fetches)` with fetches a list of output names or an object keyed by
    * them (onnxruntime's forms); run options are accepted and ignored. Returns the outputs asked for.
+   * Sequence inputs take arrays of tensors and optional ones their value or null; such outputs come
+   * back the same way (OutputValue). The result is typed as onnxruntime's, tensors only, unless the
+   * caller names the type: `run<{ y: Tensor[] }>(feeds)`.
    */
-  async run(feeds: Feeds, fetches?: Fetches | object, _options?: object): Promise<Record<string, Tensor>> {
+  run(feeds: Feeds, fetches?: Fetches | object, options?: object): Promise<Record<string, Tensor>>;
+  run<R extends Record<string, OutputValue>>(
+    feeds: Feeds,
+    fetches?: Fetches | object,
+    options?: object,
+  ): Promise<R>;
+  async run(
+    feeds: Feeds,
+    fetches?: Fetches | object,
+    _options?: object,
+  ): Promise<Record<string, OutputValue>> {
     if (!this.target) throw this.error('the session was released', 'a session that has not been released');
     const wanted = this.fetchNames(fetches);
+    const structured = this.artifact.manifest.structuredIo;
     const outputs = await this.target.run(this.checkFeeds(feeds));
-    const result: Record<string, Tensor> = {};
-    for (const name of wanted) result[name] = fromKilnTensor(outputs[name]!);
+    const grouped = groupOutputs(outputs, structured?.outputs);
+    const result: Record<string, OutputValue> = {};
+    for (const name of wanted) {
+      const v = grouped[name]!;
+      result[name] = v === null ? null : Array.isArray(v) ? v.map(fromKilnTensor) : fromKilnTensor(v);
+    }
     // GPU buffers of outputs not asked for would have no owner
-    for (const [name, t] of Object.entries(outputs))
-      if (!wanted.includes(name) && t instanceof GpuTensor) t.dispose?.();
+    for (const [name, v] of Object.entries(grouped))
+      if (!wanted.includes(name))
+        for (const t of Array.isArray(v) ? v : [v]) if (t instanceof GpuTensor) t.dispose?.();
     return result;
   }
 
@@ -142,9 +173,11 @@ export class InferenceSession {
         );
       }
     }
+    const manifest = this.artifact.manifest;
+    feeds = flattenFeeds(feeds, manifest.structuredIo?.inputs, manifest.inputs, this.file);
     const out: Record<string, KilnTensor | GpuTensor> = {};
     const cpu: Record<string, KilnTensor> = {};
-    for (const io of this.artifact.manifest.inputs) {
+    for (const io of manifest.inputs) {
       if (!Object.hasOwn(feeds, io.name)) {
         throw this.error(
           `missing input '${io.name}'`,
@@ -209,8 +242,9 @@ export class InferenceSession {
   }
 }
 
-function metadata(t: ManifestTensor): ValueMetadata {
-  return { name: t.name, isTensor: true, type: t.dtype, shape: t.shape };
+function metadata(name: string, tensors: readonly ManifestTensor[]): ValueMetadata {
+  const t = tensors.find((io) => io.name === name);
+  return t ? { name, isTensor: true, type: t.dtype, shape: t.shape } : { name, isTensor: false };
 }
 
 function checkProviders(

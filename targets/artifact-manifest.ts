@@ -4,6 +4,7 @@ import type { ManifestDraft } from '../runtime/artifact/index.js';
 import type { KilnManifest } from '../runtime/artifact/manifest.js';
 import type { BoundInput } from '../runtime/bound-inputs.js';
 import type { DType } from '../runtime/dtype.js';
+import type { StructuredIo } from '../runtime/structured-io.js';
 
 /** What every target's compile result has that the manifest describes. */
 export interface CompiledForManifest {
@@ -11,6 +12,7 @@ export interface CompiledForManifest {
   layout: { inputs: IoTensor[]; outputs: IoTensor[] };
   arena: { bytes: number; naiveBytes: number };
   bound: BoundInput[];
+  structured: StructuredIo;
 }
 
 interface IoTensor {
@@ -29,7 +31,7 @@ export interface ArtifactSourceOptions {
 
 /**
  * The manifest fields every target fills the same way (docs/artifact.md): identity, source, I/O,
- * arena, kernel list and bound inputs. The target adds its name, features, compiler options,
+ * arena, kernel list, bound inputs and flattened sequence/optional I/O. The target adds its name, features, compiler options,
  * self-test entry and precision (default fp32).
  */
 export function targetManifest(
@@ -65,6 +67,9 @@ export function targetManifest(
     })),
     ...(selfTest ? { selfTest } : {}),
     ...(result.bound.length ? { boundInputs: result.bound } : {}),
+    ...(result.structured.inputs.length || result.structured.outputs.length
+      ? { structuredIo: result.structured }
+      : {}),
     compiler,
   };
 }

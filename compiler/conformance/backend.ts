@@ -1,4 +1,5 @@
 import type { Graph, Model } from '../ir/graph.js';
+import type { InputSignature } from '../structured-io.js';
 import { GraphExecutor } from '../reference/executor.js';
 import { findOp, opsetMismatch } from '../reference/registry.js';
 import type { Value } from '../reference/value.js';
@@ -6,9 +7,13 @@ import type { Tensor } from '../../runtime/tensor.js';
 import { wasmBackend } from './wasm-backend.js';
 import { webGpuBackend } from './webgpu-backend.js';
 
-/** How a case is compiled: graph inputs frozen to the case's values (`kiln compile --bind`). */
+/**
+ * How a case is compiled: graph inputs frozen to the case's values (`kiln compile --bind`), and the
+ * structure of sequence/optional inputs fixed to the case's (compiler/structured-io.ts).
+ */
 export interface PrepareOptions {
   bind?: ReadonlyMap<string, Tensor>;
+  signatures?: ReadonlyMap<string, InputSignature>;
 }
 
 /** A way to run models, for conformance testing: the reference executor and the targets (wasm, ...). */

@@ -7,6 +7,7 @@ import { Tensor } from '../../runtime/tensor.js';
 import { decodeValue } from '../onnx/data-proto.js';
 import { loadModel } from '../onnx/import.js';
 import { shapeDecidingInputs } from '../analysis/shape-operands.js';
+import { type InputSignature, signatureOf } from '../structured-io.js';
 import type { Value } from '../reference/value.js';
 import {
   type AnyBackend,
@@ -116,22 +117,26 @@ function* caseSteps(
     return result('fail', '?', `import failed: ${(err as Error).message}`);
   }
   const op = caseOp(model);
-  const g = model.graph;
+  // compiling rewrites the model in place (sequence inputs flattened, ...): read the data as imported
+  const g = { ...model.graph, inputs: [...model.graph.inputs], outputs: [...model.graph.outputs] };
+  const asImported = { ...model, graph: g };
   let bind: Map<string, Tensor> | undefined;
+  let signatures: Map<string, InputSignature> | undefined;
   try {
     bind = backend.bindsShapeInputs ? shapeInputBindings(model, path) : undefined;
+    signatures = backend.bindsShapeInputs ? structuredInputSignatures(model, path) : undefined;
   } catch (err) {
     return result('fail', op, (err as Error).message);
   }
-  bound = [...(bind?.keys() ?? [])];
-  const why = backend.unsupportedReason(model, bind ? { bind } : {});
+  bound = [...(bind?.keys() ?? []), ...(signatures?.keys() ?? [])];
+  const options = { ...(bind ? { bind } : {}), ...(signatures ? { signatures } : {}) };
+  const why = backend.unsupportedReason(model, options);
   if (why) return result('unsupported', op, why);
   let prepared: PreparedModel | AsyncPreparedModel | undefined;
   try {
-    prepared = (yield () => backend.prepare(model, bind ? { bind } : {})) as
-      PreparedModel | AsyncPreparedModel;
+    prepared = (yield () => backend.prepare(model, options)) as PreparedModel | AsyncPreparedModel;
     for (const ds of dataSets(path)) {
-      const feeds = readFeeds(ds, model);
+      const feeds = readFeeds(ds, asImported);
       const run = prepared;
       const outputs = (yield () => run.run(feeds)) as Map<string, Value>;
       const expected = readIndexed(ds, 'output');
@@ -220,6 +225,33 @@ function shapeInputBindings(model: Model, path: string): Map<string, Tensor> | u
     if (v instanceof Tensor) bind.set(name, v);
   }
   return bind.size ? bind : undefined;
+}
+
+/**
+ * For a shape-specialised backend: the structure (length, element dims, presence) of the sequence and
+ * optional graph inputs, from the first data set, and the dims of tensor inputs with symbolic dims
+ * where every data set feeds the same, as a caller fixes them for such an artifact
+ * (compiler/structured-io.ts); undefined when there are none.
+ */
+function structuredInputSignatures(model: Model, path: string): Map<string, InputSignature> | undefined {
+  const g = model.graph;
+  const symbolic = (v: ValueInfo) => v.type?.shape?.some((d) => typeof d === 'string');
+  const fixed = g.inputs.filter(
+    (v) => (v.kind === 'sequence' || v.kind === 'optional' || symbolic(v)) && !g.initializers.has(v.name),
+  );
+  const sets = dataSets(path);
+  if (!fixed.length || !sets.length) return undefined;
+  const all = sets.map((ds) => readFeeds(ds, model));
+  const signatures = new Map<string, InputSignature>();
+  for (const v of fixed) {
+    const values = all.map((feeds) => feeds.get(v.name));
+    if (!values[0]) continue;
+    const sig = signatureOf(values[0]);
+    // symbolic dims are fixed only when every data set agrees (the artifact takes one shape)
+    const same = values.every((x) => x && JSON.stringify(signatureOf(x)) === JSON.stringify(sig));
+    if (sig.kind !== 'tensor' || same) signatures.set(v.name, sig);
+  }
+  return signatures.size ? signatures : undefined;
 }
 
 /** ONNX 1.12's test data store bfloat16 inputs as uint16 bit patterns; read them as the model declares. */

@@ -1,13 +1,13 @@
 import { setFlagsFromString } from 'node:v8';
 import { checkBoundFeeds } from '../../runtime/bound-inputs.js';
 import { KilnError } from '../../runtime/errors.js';
-import { Tensor } from '../../runtime/tensor.js';
 import { hasRelaxedSimd } from '../../runtime/wasm/features.js';
 import { WasmInstance } from '../../runtime/wasm/instance.js';
 import { type WasmCompileResult, compileWasm } from '../../targets/wasm/compile.js';
 import type { Model } from '../ir/graph.js';
 import type { Value } from '../reference/value.js';
 import type { Backend } from './backend.js';
+import { flatFeeds, structuredOutputs } from './structured-feeds.js';
 
 // Node 20 validates relaxed SIMD only behind this flag; it must be set before any module compiles.
 setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -26,7 +26,10 @@ export function wasmBackend(variant: 'simd' | 'relaxed'): Backend {
     unsupportedReason(model, options = {}) {
       if (variant === 'relaxed' && !hasRelaxedSimd()) return 'engine lacks relaxed SIMD';
       try {
-        compiled.set(model, compileWasm(model, { selfTest: false, bind: options.bind }));
+        compiled.set(
+          model,
+          compileWasm(model, { selfTest: false, bind: options.bind, signatures: options.signatures }),
+        );
         return undefined;
       } catch (err) {
         if (err instanceof KilnError && !err.message.includes('internal error')) return err.message;
@@ -34,18 +37,16 @@ export function wasmBackend(variant: 'simd' | 'relaxed'): Backend {
       }
     },
     prepare(model, options = {}) {
-      const c = compiled.get(model) ?? compileWasm(model, { selfTest: false, bind: options.bind });
+      const c =
+        compiled.get(model) ??
+        compileWasm(model, { selfTest: false, bind: options.bind, signatures: options.signatures });
       compiled.delete(model);
       const instance = WasmInstance.instantiateSync(c.modules[variant], c.weights, c.layout);
       return {
         run(feeds: Map<string, Value>) {
-          const inputs: Record<string, Tensor> = {};
-          for (const [name, v] of feeds) {
-            if (!(v instanceof Tensor)) throw new KilnError(`input '${name}' is not a tensor`);
-            inputs[name] = v;
-          }
+          const inputs = flatFeeds(feeds, c.structured, c.layout.inputs);
           checkBoundFeeds(c.bound, inputs); // as sessions do: a bound input fed another value is refused
-          return new Map<string, Value>(Object.entries(instance.run(inputs)));
+          return structuredOutputs(instance.run(inputs), c.structured);
         },
       };
     },

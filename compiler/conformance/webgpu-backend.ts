@@ -7,6 +7,7 @@ import { type WebGpuCompileResult, compileWebGpu } from '../../targets/webgpu/co
 import type { Model } from '../ir/graph.js';
 import type { Value } from '../reference/value.js';
 import type { AsyncBackend } from './backend.js';
+import { flatFeeds, structuredOutputs } from './structured-feeds.js';
 
 /**
  * The webgpu target as a conformance backend, on Dawn (the `webgpu` npm package): compile with
@@ -20,7 +21,10 @@ export function webGpuBackend(): AsyncBackend {
     bindsShapeInputs: true,
     unsupportedReason(model, options = {}) {
       try {
-        compiled.set(model, compileWebGpu(model, { selfTest: false, bind: options.bind }));
+        compiled.set(
+          model,
+          compileWebGpu(model, { selfTest: false, bind: options.bind, signatures: options.signatures }),
+        );
         return undefined;
       } catch (err) {
         if (err instanceof KilnError && !err.message.includes('internal error')) return err.message;
@@ -28,22 +32,20 @@ export function webGpuBackend(): AsyncBackend {
       }
     },
     async prepare(model, options = {}) {
-      const c = compiled.get(model) ?? compileWebGpu(model, { selfTest: false, bind: options.bind });
+      const c =
+        compiled.get(model) ??
+        compileWebGpu(model, { selfTest: false, bind: options.bind, signatures: options.signatures });
       compiled.delete(model);
       const instance = await WebGpuInstance.create(c.layout, (p) => c.shaders.get(p)!, c.weights, {
         gpu: await nodeWebGpu(),
       });
       return {
         async run(feeds: Map<string, Value>) {
-          const inputs: Record<string, Tensor> = {};
-          for (const [name, v] of feeds) {
-            if (!(v instanceof Tensor)) throw new KilnError(`input '${name}' is not a tensor`);
-            inputs[name] = v;
-          }
+          const inputs = flatFeeds(feeds, c.structured, c.layout.inputs);
           checkBoundFeeds(c.bound, inputs); // as sessions do: a bound input fed another value is refused
           // every output is read back: no outputLocation was asked for
           const outputs = (await instance.run(inputs)) as Record<string, Tensor>;
-          return new Map<string, Value>(Object.entries(outputs));
+          return structuredOutputs(outputs, c.structured);
         },
         release: () => instance.release(),
       };

@@ -20,6 +20,7 @@ import { fuseResidualAdds } from './residual-fusion.js';
 import { unrollRecurrent } from './recurrent-unrolling.js';
 import { inlineConstantIfs } from './if-inlining.js';
 import { unrollLoops } from './loop-unrolling.js';
+import { unrollAgain } from './late-unrolling.js';
 import { unrollScans } from './scan-unrolling.js';
 import { resolveSequences } from './sequence-resolution.js';
 import type { Pass, PassResult } from './pass.js';
@@ -35,6 +36,7 @@ export const PASSES: Record<string, Pass> = {
   'scan-unrolling': unrollScans,
   'rnn-unrolling': unrollRecurrent,
   sequences: resolveSequences,
+  'late-unrolling': unrollAgain,
   'no-ops': removeNoOps,
   cse: eliminateCommonSubexpressions,
   'dead-code': eliminateDeadCode,
@@ -51,7 +53,9 @@ export const PASSES: Record<string, Pass> = {
  * Default order: fold constants and shapes so that If conditions, Loop trip counts and sequence
  * positions are known, then unroll control flow, recurrences and sequences into plain ops (the
  * targets lower nothing else) and fold again, since the unrolled bodies' Slice starts, iteration
- * numbers and nested If conditions are constants now; then simplify (no-ops, duplicates, dead code) so the patterns
+ * numbers and nested If conditions are constants now, and unroll again while control flow or sequences
+ * remain (late-unrolling: trip counts that were sequence lengths, conditions that were
+ * OptionalHasElement); then simplify (no-ops, duplicates, dead code) so the patterns
  * see canonical graphs; fold BatchNorm, bias and residual Adds before activations so
  * Conv→BN→Add→Relu ends as one FusedConv; recognise LayerNorm/GELU before the generic elementwise
  * fusion swallows them; a last CSE merges equal weights the folds created (zero biases), so running
@@ -68,6 +72,7 @@ export const DEFAULT_PIPELINE = [
   'constant-folding',
   'shape-folding',
   'if-inlining',
+  'late-unrolling',
   'no-ops',
   'cse',
   'dead-code',

@@ -1,5 +1,6 @@
 import { type BoundInput, BINDABLE_DTYPES } from '../bound-inputs.js';
 import { DTYPES, type DType } from '../dtype.js';
+import type { StructuredIo } from '../structured-io.js';
 import { KilnError } from '../errors.js';
 import { FieldProblems, join } from './json-fields.js';
 import { MANIFEST_PATH, WEIGHTS_PATH, artifactPathProblem } from './paths.js';
@@ -52,6 +53,11 @@ export interface KilnManifest {
   selfTest?: { inputs: string; outputs: string; rtol: number; atol: number };
   /** Inputs frozen at compile time (`kiln compile --bind`): a run must feed exactly these values. */
   boundInputs?: BoundInput[];
+  /**
+   * Sequence and optional inputs/outputs, flattened into tensors of `inputs`/`outputs` at compile
+   * time (runtime/structured-io.ts): which tensors form which value.
+   */
+  structuredIo?: StructuredIo;
   compiler: { [option: string]: JsonValue };
 }
 
@@ -70,6 +76,7 @@ const FIELDS = [
   'kernels',
   'selfTest',
   'boundInputs',
+  'structuredIo',
   'compiler',
 ];
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -129,6 +136,10 @@ export function manifestProblems(m: unknown): string[] {
     p.tolerance(m.selfTest.atol, 'selfTest.atol');
   }
   if (m.boundInputs !== undefined) boundInputs(p, m.boundInputs, m.inputs);
+  if (m.structuredIo !== undefined && p.object(m.structuredIo, 'structuredIo', ['inputs', 'outputs'])) {
+    structuredValues(p, m.structuredIo.inputs, m.inputs, 'structuredIo.inputs');
+    structuredValues(p, m.structuredIo.outputs, m.outputs, 'structuredIo.outputs');
+  }
   if (p.record(m.compiler, 'compiler')) p.json(m.compiler, 'compiler');
   return p.list;
 }
@@ -200,6 +211,51 @@ function boundInputs(p: FieldProblems, v: unknown, inputs: unknown): void {
     v.map((b) => (b as { name?: unknown } | null)?.name),
     'boundInputs',
     'name',
+  );
+}
+
+const HOLDS = ['tensor', 'sequence', 'none'] as const;
+
+/**
+ * `structuredIo.inputs`/`outputs`: each value's tensors are distinct entries of the manifest's
+ * inputs/outputs (`tensors`), a sequence any number, an optional one ('tensor'), any ('sequence') or
+ * none ('none'); indexes are distinct positions among the model's values.
+ */
+function structuredValues(p: FieldProblems, v: unknown, flat: unknown, path: string): void {
+  if (!p.array(v, path)) return;
+  const flatNames = Array.isArray(flat) ? flat.map((t) => (t as { name?: unknown } | null)?.name) : [];
+  const used: unknown[] = [];
+  v.forEach((s, i) => {
+    const at = `${path}[${i}]`;
+    if (!p.object(s, at, ['name', 'kind', 'holds', 'dtype', 'index', 'tensors'])) return;
+    p.string(s.name, `${at}.name`);
+    p.oneOf(s.kind, `${at}.kind`, ['sequence', 'optional']);
+    if (s.kind === 'optional') p.oneOf(s.holds, `${at}.holds`, HOLDS);
+    else if (s.holds !== undefined) p.add(`${at}.holds`, 'nothing (only optionals hold)', s.holds);
+    if (s.dtype !== undefined) p.oneOf(s.dtype, `${at}.dtype`, DTYPES);
+    p.count(s.index, `${at}.index`);
+    if (!p.array(s.tensors, `${at}.tensors`)) return;
+    s.tensors.forEach((t, k) => {
+      if (p.string(t, `${at}.tensors[${k}]`) && !flatNames.includes(t))
+        p.add(`${at}.tensors[${k}]`, `the name of one of ${path.split('.')[1]}`, t);
+    });
+    used.push(...s.tensors);
+    const count = s.kind === 'optional' ? { tensor: 1, none: 0 }[s.holds as string] : undefined;
+    if (count !== undefined && s.tensors.length !== count)
+      p.add(
+        `${at}.tensors`,
+        `${count} tensor${count === 1 ? '' : 's'} (holds '${String(s.holds)}')`,
+        s.tensors.length,
+      );
+  });
+  p.unique(used, `${path}[*].tensors`, 'tensor');
+  p.unique(
+    v.map((s) => {
+      const index = (s as { index?: unknown } | null)?.index;
+      return typeof index === 'number' ? String(index) : undefined;
+    }),
+    path,
+    'index',
   );
 }
 

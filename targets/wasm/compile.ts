@@ -17,6 +17,8 @@ import {
 import { KilnError } from '../../runtime/errors.js';
 import { type SelfTestSample, addSelfTestFiles, makeSelfTestSample } from '../../compiler/self-test.js';
 import { bindInputs } from '../../compiler/bind-inputs.js';
+import { type InputSignature, fixInputs, flattenOutputs } from '../../compiler/structured-io.js';
+import type { StructuredIo } from '../../runtime/structured-io.js';
 import type { BoundInput } from '../../runtime/bound-inputs.js';
 import type { Tensor } from '../../runtime/tensor.js';
 import { renderWasm } from './render.js';
@@ -43,6 +45,12 @@ export interface WasmCompileOptions extends ArtifactSourceOptions {
    * (Reshape's shape, Slice's starts, ...): they stay inputs, but a run must feed exactly these values.
    */
   bind?: ReadonlyMap<string, Tensor>;
+  /**
+   * The structure of sequence and optional graph inputs (length and element dims, presence), and
+   * dims for tensor inputs with symbolic ones: fixed at compile time, values still fed at run time
+   * (compiler/structured-io.ts).
+   */
+  signatures?: ReadonlyMap<string, InputSignature>;
   /** Export each kernel as `kernel<i>` from the single-threaded modules (bench/profile.ts times them). */
   exportKernels?: boolean;
 }
@@ -60,6 +68,8 @@ export interface WasmCompileResult {
   selfTest?: SelfTestSample;
   /** Inputs bound at compile time (the manifest's `boundInputs`); empty when none. */
   bound: BoundInput[];
+  /** Sequence and optional inputs/outputs flattened into tensors (the manifest's `structuredIo`). */
+  structured: StructuredIo;
 }
 
 const align = (n: number, a = 16) => Math.ceil(n / a) * a;
@@ -72,8 +82,10 @@ export function compileWasm(model: Model, options: WasmCompileOptions = {}): Was
   // before the pipeline, which rewrites the model in place
   const bind = options.bind ?? new Map<string, Tensor>();
   const bound = bindInputs(model, bind);
+  const structuredInputs = fixInputs(model, options.signatures);
   const selfTest = options.selfTest === false ? undefined : makeSelfTestSample(model, undefined, bind);
   runPipeline(model, { passes: options.passes ?? DEFAULT_PIPELINE, onPass: options.onPass });
+  const structured = { inputs: structuredInputs, outputs: flattenOutputs(model) };
   const lowered = lowerModel(model);
   const bytesOf = (name: string) => {
     const b = lowered.buffers.get(name)!;
@@ -138,6 +150,7 @@ export function compileWasm(model: Model, options: WasmCompileOptions = {}): Was
     threads,
     ...(selfTest ? { selfTest } : {}),
     bound,
+    structured,
   };
 }
 

@@ -7,6 +7,8 @@ import { kernelTensors } from '../../compiler/plan/kernel-tensors.js';
 import { planMemory } from '../../compiler/plan/memory.js';
 import { writeArtifact } from '../../runtime/artifact/index.js';
 import { bindInputs } from '../../compiler/bind-inputs.js';
+import { type InputSignature, fixInputs, flattenOutputs } from '../../compiler/structured-io.js';
+import type { StructuredIo } from '../../runtime/structured-io.js';
 import type { BoundInput } from '../../runtime/bound-inputs.js';
 import { KilnError } from '../../runtime/errors.js';
 import {
@@ -43,6 +45,8 @@ export interface WebGpuCompileOptions extends ArtifactSourceOptions {
   selfTest?: boolean;
   /** Graph inputs to freeze at compile time (`--bind`), as for the wasm target (compiler/bind-inputs.ts). */
   bind?: ReadonlyMap<string, Tensor>;
+  /** Sequence/optional input structure and tensor input dims fixed at compile time, as for wasm. */
+  signatures?: ReadonlyMap<string, InputSignature>;
   /**
    * `fp16`: activations and weights stored as f16, elementwise math in f16, f32 accumulation
    * (half-precision.ts; the artifact needs the adapter feature `shader-f16`). Default `fp32`.
@@ -69,6 +73,8 @@ export interface WebGpuCompileResult {
   selfTest?: SelfTestSample;
   /** Inputs bound at compile time (the manifest's `boundInputs`); empty when none. */
   bound: BoundInput[];
+  /** Sequence and optional inputs/outputs flattened into tensors (the manifest's `structuredIo`). */
+  structured: StructuredIo;
 }
 
 const align4 = (n: number) => Math.ceil(n / 4) * 4;
@@ -83,9 +89,11 @@ const align2 = (n: number) => Math.ceil(n / 2) * 2;
 export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}): WebGpuCompileResult {
   const bind = options.bind ?? new Map();
   const bound = bindInputs(model, bind);
+  const structuredInputs = fixInputs(model, options.signatures);
   // before the pipeline, which rewrites the model in place
   const selfTest = options.selfTest === false ? undefined : makeSelfTestSample(model, undefined, bind);
   runPipeline(model, { passes: options.passes ?? DEFAULT_PIPELINE, onPass: options.onPass });
+  const structured = { inputs: structuredInputs, outputs: flattenOutputs(model) };
   const lowered = lowerForWebGpu(model);
   narrowInt64(lowered);
   widenSmallInts(lowered);
@@ -191,6 +199,7 @@ export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}):
     },
     ...(selfTest ? { selfTest } : {}),
     bound,
+    structured,
   };
 }
 
