@@ -151,6 +151,8 @@ function explainRemainingSequences(g: Graph): void {
   const outs = graphOutputNames(g);
   for (const n of g.nodes) {
     if (n.domain !== '' || !PRODUCERS.has(n.op) || notUnrolledReason(n)) continue;
+    // a graph output's canonical form (canonicalOutputs): the targets flatten it into tensors
+    if ((n.op === 'SequenceConstruct' || n.op === 'SequenceEmpty') && outs.has(n.outputs[0]!)) continue;
     markNotUnrolled(
       n,
       n.outputs.some((o) => outs.has(o))

@@ -69,20 +69,26 @@ describe('sequence resolution', () => {
     expect(new Set(ops(m))).toEqual(new Set(['Identity', 'Concat', 'Slice', 'Squeeze', 'Unsqueeze']));
   });
 
-  it('keeps a sequence that is a graph output, and resolves the reads of it', () => {
+  it('resolves the reads of a sequence that is a graph output, which ends as one SequenceConstruct', () => {
     const m = seqModel({ seqOutput: true });
     resolveSequences(m);
     const want = run(seqModel(), feeds);
     const got = run(m, feeds);
     for (const name of Object.keys(want))
       expect(compareTensors(got[name]!, want[name]!, PASS_TOLERANCE), name).toBeUndefined();
-    expect(ops(m).filter((o) => /Sequence/.test(o))).toEqual([
-      'SequenceEmpty',
-      'SequenceInsert',
-      'SequenceInsert',
-    ]);
+    expect(ops(m).filter((o) => /Sequence/.test(o))).toEqual(['SequenceConstruct']);
     const s2 = m.graph.nodes.find((n) => n.outputs[0] === 's2')!;
-    expect(notUnrolledReason(s2)).toMatch(/graph output/);
+    expect(s2.inputs).toEqual(['x', 'y']);
+    expect(notUnrolledReason(s2)).toBeUndefined();
+  });
+
+  it('leaves a sequence output built at a run-time position, saying why', () => {
+    const m = seqModel({ seqOutput: true, fedPosition: true });
+    m.graph.nodes.find((n) => n.outputs[0] === 's2')!.inputs.push('at');
+    resolveSequences(m);
+    const s2 = m.graph.nodes.find((n) => n.outputs[0] === 's2')!;
+    expect(s2.op).toBe('SequenceInsert');
+    expect(notUnrolledReason(s2)).toMatch(/position is computed at run time/);
   });
 
   it('leaves a read at a position fed at run time, saying why', () => {
@@ -91,5 +97,50 @@ describe('sequence resolution', () => {
     const at = m.graph.nodes.find((n) => n.op === 'SequenceAt')!;
     expect(at.inputs[1]).toBe('at');
     expect(notUnrolledReason(at)).toMatch(/position is computed at run time/);
+  });
+});
+
+describe('optionals and SequenceMap', () => {
+  /** Optional(x) and an absent optional read by OptionalHasElement/GetElement; SequenceMap squaring [x, y]. */
+  function optModel(): Model {
+    const square = graph({
+      inputs: [value('e', 'float32', [2, 3])],
+      outputs: [value('sq', 'float32', [2, 3])],
+      nodes: [node('Mul', ['e', 'e'], ['sq'])],
+    });
+    return model(
+      graph({
+        inputs: [value('x', 'float32', [2, 3]), value('y', 'float32', [2, 3])],
+        outputs: ['has', 'none', 'got', 'cat'].map((n) =>
+          value(n, n === 'has' || n === 'none' ? 'bool' : 'float32'),
+        ),
+        nodes: [
+          node('Optional', ['x'], ['ox']),
+          node('Identity', ['ox'], ['ox2']),
+          node('Optional', [], ['empty'], { type: { type: 'type_proto', value: value('', 'float32') } }),
+          node('OptionalHasElement', ['ox2'], ['has']),
+          node('OptionalHasElement', ['empty'], ['none']),
+          node('OptionalGetElement', ['ox2'], ['got']),
+          node('SequenceConstruct', ['x', 'y'], ['s']),
+          node('SequenceMap', ['s'], ['squares'], { body: { type: 'graph', value: square } }),
+          node('ConcatFromSequence', ['squares'], ['cat'], { axis: int(0) }),
+        ],
+      }),
+      18,
+    );
+  }
+
+  it('makes OptionalHasElement a constant, OptionalGetElement an Identity, and inlines SequenceMap per element', () => {
+    const { model: m } = applyAndCompare(optModel, resolveSequences, { x: feeds.x, y: feeds.y });
+    expect(ops(m).filter((o) => /Optional|Sequence/.test(o))).toEqual([]);
+    expect(ops(m).filter((o) => o === 'Mul')).toHaveLength(2);
+  });
+
+  it('leaves OptionalGetElement of an absent optional, saying why', () => {
+    const m = optModel();
+    m.graph.nodes.find((n) => n.op === 'OptionalGetElement')!.inputs = ['empty'];
+    resolveSequences(m);
+    const get = m.graph.nodes.find((n) => n.op === 'OptionalGetElement')!;
+    expect(notUnrolledReason(get)).toMatch(/holds no value/);
   });
 });
