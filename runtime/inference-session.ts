@@ -15,7 +15,7 @@ import {
   sessionTargetFactory,
 } from './session-targets.js';
 import { GpuTensor } from './gpu-tensor.js';
-import { flattenFeeds, groupOutputs, modelNames } from './structured-io.js';
+import { flattenFeeds, groupTensors, modelNames } from './structured-io.js';
 import { fromKilnTensor, toKilnFeed } from './tensor-interop.js';
 import { Tensor as KilnTensor } from './tensor.js';
 
@@ -139,7 +139,7 @@ export class InferenceSession {
     const wanted = this.fetchNames(fetches);
     const structured = this.artifact.manifest.structuredIo;
     const outputs = await this.target.run(this.checkFeeds(feeds));
-    const grouped = groupOutputs(outputs, structured?.outputs);
+    const grouped = groupTensors(outputs, structured?.outputs);
     const result: Record<string, OutputValue> = {};
     for (const name of wanted) {
       const v = grouped[name]!;

@@ -104,8 +104,11 @@ export function flattenFeeds(
   return out;
 }
 
-/** The outputs with each structured output's tensors gathered into its value (array, tensor or null). */
-export function groupOutputs<T>(
+/**
+ * Values by model name: each structured value's tensors gathered into it (array, tensor or null), as
+ * the session returns outputs (and takes feeds).
+ */
+export function groupTensors<T>(
   flat: Readonly<Record<string, T>>,
   groups: readonly StructuredValue[] = [],
 ): Record<string, T | T[] | null> {
@@ -130,4 +133,19 @@ function expectation(g: StructuredValue, flat: readonly FlatTensor[]): string {
   if (holds === 'tensor') return `a ${dims[0]} tensor (the optional's value, as compiled)`;
   const seq = `an array of ${g.tensors.length} tensors${dims.length ? `: ${dims.join(', ')}` : ''}`;
   return g.kind === 'optional' ? `${seq} (the optional's sequence, as compiled)` : `${seq} (as compiled)`;
+}
+
+/** The inverse of groupTensors: each structured value's tensors by their manifest names. */
+export function ungroupTensors<T>(
+  values: Readonly<Record<string, T | T[] | null>>,
+  groups: readonly StructuredValue[] = [],
+): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [name, v] of Object.entries(values)) {
+    const g = groups.find((s) => s.name === name);
+    if (!g) out[name] = v as T;
+    else if (v !== null)
+      (Array.isArray(v) ? v : [v]).forEach((t, i) => g.tensors[i] && (out[g.tensors[i]] = t));
+  }
+  return out;
 }

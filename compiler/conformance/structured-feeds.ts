@@ -4,7 +4,7 @@
  * (runtime/structured-io.ts), so the conformance runs exercise it.
  */
 import { KilnError } from '../../runtime/errors.js';
-import { type StructuredIo, flattenFeeds, groupOutputs } from '../../runtime/structured-io.js';
+import { type StructuredIo, flattenFeeds, groupTensors } from '../../runtime/structured-io.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { OptionalValue, TensorSequence, type Value } from '../reference/value.js';
 
@@ -46,7 +46,7 @@ export function structuredOutputs(
   flat: Readonly<Record<string, Tensor>>,
   io: StructuredIo,
 ): Map<string, Value> {
-  const grouped = groupOutputs(flat, io.outputs);
+  const grouped = groupTensors(flat, io.outputs);
   const out = new Map<string, Value>();
   for (const [name, v] of Object.entries(grouped)) {
     const g = io.outputs.find((s) => s.name === name);

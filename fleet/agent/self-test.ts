@@ -1,4 +1,5 @@
-import type { InferenceSession } from '../../runtime/inference-session.js';
+import type { InferenceSession, OutputValue } from '../../runtime/inference-session.js';
+import { groupTensors, ungroupTensors } from '../../runtime/structured-io.js';
 import { Tensor } from '../../runtime/ort-tensor.js';
 import { seededRandom } from '../../runtime/prng.js';
 import { KilnError } from '../../runtime/errors.js';
@@ -35,7 +36,11 @@ export async function finiteSelfTest(session: InferenceSession): Promise<void> {
     for (let i = 0; i < n; i++) data[i] = rng() * 2 - 1;
     feeds[input.name] = new Tensor('float32', data, dims);
   }
-  const outputs = await session.run(feeds);
+  const io = session.manifest.structuredIo;
+  const outputs = ungroupTensors(
+    await session.run<Record<string, OutputValue>>(groupTensors(feeds, io?.inputs)),
+    io?.outputs,
+  );
   for (const o of session.manifest.outputs) {
     const t = outputs[o.name];
     if (!t) throw new KilnError(`self-test: output '${o.name}' is missing`);

@@ -1,4 +1,5 @@
-import type { InferenceSession } from '../../runtime/inference-session.js';
+import type { InferenceSession, OutputValue } from '../../runtime/inference-session.js';
+import { groupTensors, ungroupTensors } from '../../runtime/structured-io.js';
 import { KilnError } from '../../runtime/errors.js';
 import { unpackTensors } from '../../runtime/self-test-sample.js';
 import { fromKilnTensor, toKilnTensor } from '../../runtime/tensor-interop.js';
@@ -23,7 +24,13 @@ export async function storedSelfTest(session: InferenceSession): Promise<void> {
   const expected = unpackTensors(file(st.outputs), outs.length, st.outputs);
   const feeds: Record<string, Tensor> = {};
   ins.forEach((m, i) => (feeds[m.name] = fromKilnTensor(inputs[i]!)));
-  const got = await session.run(feeds);
+  // the sample is flattened as the manifest lists tensors; sequence/optional I/O goes through the
+  // session as sequences (runtime/structured-io.ts)
+  const io = session.manifest.structuredIo;
+  const got = ungroupTensors(
+    await session.run<Record<string, OutputValue>>(groupTensors(feeds, io?.inputs)),
+    io?.outputs,
+  );
   outs.forEach((m, i) => {
     const g = got[m.name];
     if (!g) throw new KilnError(`self-test: output '${m.name}' is missing`);

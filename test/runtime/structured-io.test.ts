@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { manifestProblems } from '../../runtime/artifact/manifest.js';
-import { type StructuredValue, flattenFeeds, groupOutputs, modelNames } from '../../runtime/structured-io.js';
+import { type StructuredValue, flattenFeeds, groupTensors, modelNames } from '../../runtime/structured-io.js';
 import { sampleDraft } from './artifact-fixture.js';
 
 const seq: StructuredValue = {
@@ -31,7 +31,7 @@ describe('structured I/O', () => {
     const c = { tag: 'c' };
     const flatFeeds = flattenFeeds({ x: a, s: [b, c], o: a, n: null }, [seq, opt, none], flat);
     expect(flatFeeds).toEqual({ x: a, 's[0]': b, 's[1]': c, 'o?': a });
-    expect(groupOutputs(flatFeeds, [seq, opt, none])).toEqual({ x: a, s: [b, c], o: a, n: null });
+    expect(groupTensors(flatFeeds, [seq, opt, none])).toEqual({ x: a, s: [b, c], o: a, n: null });
   });
 
   it('names the input and what it takes when a feed has another structure', () => {

@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { compareValues } from '../../../compiler/conformance/compare.js';
 import type { Model } from '../../../compiler/ir/graph.js';
+import { storedSelfTest } from '../../../fleet/agent/stored-self-test.js';
 import { GraphExecutor } from '../../../compiler/reference/executor.js';
 import { OptionalValue, TensorSequence, type Value } from '../../../compiler/reference/value.js';
 import { type InputSignature, signatureOf } from '../../../compiler/structured-io.js';
@@ -150,6 +151,12 @@ describe('wasm sequence and optional graph inputs/outputs', () => {
     expect(compareValues(out, want.get('out')!)).toBeUndefined();
     for (const name of ['first', 'has', 'echo'])
       expect(compareValues(toKilnTensor(got[name], name), want.get(name)!), name).toBeUndefined();
+    await session.release();
+  });
+
+  it("passes the device agent's stored self-test, which feeds the flattened sample through the session", async () => {
+    const session = await compiled(signatures());
+    await expect(storedSelfTest(session)).resolves.toBeUndefined();
     await session.release();
   });
 
