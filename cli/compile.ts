@@ -13,6 +13,7 @@ import { type WasmCompileOptions, compileWasm, wasmArtifact } from '../targets/w
 import { compileWebGpu, webGpuArtifact } from '../targets/webgpu/compile.js';
 import { formatBytes } from './inspect.js';
 import { parseThreads } from './run.js';
+import { parseSignatures } from './signature-spec.js';
 import { VERSION } from './version.js';
 
 interface CompileOpts {
@@ -24,6 +25,7 @@ interface CompileOpts {
   selfTest: boolean;
   threads?: string;
   bind: string[];
+  signature: string[];
   precision: 'fp32' | 'fp16';
 }
 
@@ -80,12 +82,19 @@ export function compileCommand(): Command {
       (spec: string, prev: string[]) => [...prev, spec],
       [] as string[],
     )
+    .option(
+      '--signature <name=spec>',
+      "compile sequence or optional input NAME for one structure: SPEC '[float32[3],float32[5]]' (a sequence of that length and element dims), 'optional(float32[4])', 'optional()' (absent); 'float32[1,3]' fixes a tensor input's symbolic dims. Values stay run-time feeds; a feed of another structure is refused (repeatable)",
+      (spec: string, prev: string[]) => [...prev, spec],
+      [] as string[],
+    )
     .action(async (file: string, opts: CompileOpts) => {
       if (opts.precision === 'fp16' && opts.target !== 'webgpu')
         throw new KilnError(`--precision fp16 is not available for the ${opts.target} target`, {
           expected: '--target webgpu with --precision fp16 (the wasm target computes in fp32)',
         });
       const bind = parseBindings(opts.bind);
+      const signatures = parseSignatures(opts.signature);
       const threads = opts.threads === undefined ? undefined : parseThreads(opts.threads);
       const out = opts.output ?? basename(file).replace(/\.onnx$/i, '') + '.kiln';
       const t0 = performance.now();
@@ -115,6 +124,7 @@ export function compileCommand(): Command {
           onPass,
           selfTest: opts.selfTest,
           bind,
+          signatures,
           precision: opts.precision,
         });
         step(`rendered ${result.layout.dispatches.length} WGSL dispatches; packaging`);
@@ -146,6 +156,7 @@ export function compileCommand(): Command {
         onPass,
         selfTest: opts.selfTest,
         bind,
+        signatures,
       });
       step(`rendered ${result.lowered.kernels.length} kernels; packaging`);
       const bytes = await wasmArtifact(result, {

@@ -115,7 +115,7 @@ export function fixInputs(
         {
           expected:
             `a signature fixing its ${v.kind === 'optional' ? 'presence and element dims' : 'length and element dims'} ` +
-            `(a shape-specialised artifact flattens it into tensors; compileWasm's signatures option)`,
+            `(a shape-specialised artifact flattens it into tensors: kiln compile --signature, or the signatures option of compileWasm/compileWebGpu)`,
         },
       );
     const tensor = (name: string, dtype: DType, shape: number[]) => {

@@ -210,7 +210,7 @@ describe('wasm sequence and optional graph inputs/outputs', () => {
 
   it('refuses a sequence input without a signature, saying what to fix', () => {
     expect(() => compileWasm(seqModel(), { signatures: new Map([['opt', signatureOf(optValue)]]) })).toThrow(
-      /input 'seq' is a sequence.*signature fixing its length and element dims/,
+      /input 'seq' is a sequence.*signature fixing its length and element dims.*--signature/,
     );
     expect(() =>
       compileWasm(seqModel(), {
