@@ -1,85 +1,24 @@
 import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { compareValues } from '../../../compiler/conformance/compare.js';
-import type { Model } from '../../../compiler/ir/graph.js';
 import { storedSelfTest } from '../../../fleet/agent/stored-self-test.js';
-import { GraphExecutor } from '../../../compiler/reference/executor.js';
-import { OptionalValue, TensorSequence, type Value } from '../../../compiler/reference/value.js';
+import { TensorSequence, type Value } from '../../../compiler/reference/value.js';
 import { type InputSignature, signatureOf } from '../../../compiler/structured-io.js';
 import { readArtifact } from '../../../runtime/artifact/index.js';
 import { InferenceSession, type OutputValue } from '../../../runtime/inference-session.js';
 import { Tensor as OrtTensor } from '../../../runtime/ort-tensor.js';
-import { Tensor, tensorFrom } from '../../../runtime/tensor.js';
+import type { Tensor } from '../../../runtime/tensor.js';
 import { fromKilnTensor, toKilnTensor } from '../../../runtime/tensor-interop.js';
 import { compileWasm, wasmArtifact } from '../../../targets/wasm/compile.js';
-import { graph, model, node, value } from '../../helpers/build.js';
-import { randomFloat32 } from '../../helpers/random.js';
+import { node, value } from '../../helpers/build.js';
+import { optValue, reference, seqModel, seqValue, signatures, tValue } from '../sequence-model.js';
 
 setFlagsFromString('--experimental-wasm-relaxed-simd');
-
-/**
- * seq (a sequence input) → out = seq with t inserted at the front, each element + 1 (SequenceMap),
- * first = its element 0 · 2; opt (an optional tensor input) → has = OptionalHasElement(opt),
- * echo = Optional(OptionalGetElement(opt) + 1).
- */
-function seqModel(): Model {
-  const plusOne = graph({
-    inputs: [value('e', 'float32', ['n'])],
-    outputs: [value('e1', 'float32', ['n'])],
-    nodes: [node('Add', ['e', 'one_b'], ['e1'])],
-    initializers: { one_b: new Tensor('float32', [], new Float32Array([1])) },
-  });
-  return model(
-    graph({
-      inputs: [
-        { name: 'seq', kind: 'sequence' },
-        value('t', 'float32', [3]),
-        { name: 'opt', kind: 'optional' },
-      ],
-      outputs: [
-        { name: 'out', kind: 'sequence' },
-        value('first', 'float32'),
-        value('has', 'bool'),
-        { name: 'echo', kind: 'optional' },
-      ],
-      nodes: [
-        node('SequenceInsert', ['seq', 't', 'zero'], ['s1']),
-        node('SequenceMap', ['s1'], ['out'], { body: { type: 'graph', value: plusOne } }),
-        node('SequenceAt', ['out', 'zero'], ['e0']),
-        node('Mul', ['e0', 'two'], ['first']),
-        node('OptionalHasElement', ['opt'], ['has']),
-        node('OptionalGetElement', ['opt'], ['got']),
-        node('Add', ['got', 'two'], ['got2']),
-        node('Optional', ['got2'], ['echo']),
-      ],
-      initializers: {
-        zero: tensorFrom('int64', [], [0]),
-        two: new Tensor('float32', [], new Float32Array([2])),
-      },
-    }),
-    18,
-  );
-}
-
-const seqValue = new TensorSequence('float32', [randomFloat32([3], 1), randomFloat32([5], 2)]);
-const tValue = randomFloat32([3], 3);
-const optValue = new OptionalValue(randomFloat32([2, 2], 4));
-
-function reference(feeds: Map<string, Value>): Map<string, Value> {
-  const m = seqModel();
-  return GraphExecutor.forModel(m).run(m.graph, feeds);
-}
 
 async function compiled(signatures: Map<string, InputSignature>): Promise<InferenceSession> {
   const c = compileWasm(seqModel(), { signatures });
   return InferenceSession.create(await wasmArtifact(c));
 }
-
-const signatures = () =>
-  new Map<string, InputSignature>([
-    ['seq', signatureOf(seqValue)],
-    ['opt', signatureOf(optValue)],
-  ]);
 
 describe('wasm sequence and optional graph inputs/outputs', () => {
   it('flattens them into tensors in the layout and records the structure in the manifest', async () => {
