@@ -26,6 +26,16 @@ export const SHAPE_OPERANDS: Record<string, Record<number, string>> = {
   HammingWindow: { 0: 'size' },
   BlackmanWindow: { 0: 'size' },
   CenterCropPad: { 1: 'shape' },
+  Compress: { 1: 'condition' },
+  STFT: { 1: 'frame_step', 3: 'frame_length' },
+  // the whole matrix is computed at compile time (constant folding): every operand must be known
+  MelWeightMatrix: {
+    0: 'num_mel_bins',
+    1: 'dft_length',
+    2: 'sample_rate',
+    3: 'lower_edge_hertz',
+    4: 'upper_edge_hertz',
+  },
   ReduceSum: { 1: 'axes' },
   ReduceMean: { 1: 'axes' },
   ReduceMax: { 1: 'axes' },

@@ -70,6 +70,7 @@ export const ANY_TYPE = new Set([
   'Einsum',
   'OneHot',
   'TopK',
+  'Compress',
 ]);
 const BOOL_PRODUCERS = new Set([
   'Greater',

@@ -36,6 +36,8 @@ import { lowerMaxUnpool } from './max-unpool.js';
 import { lowerDet } from './det.js';
 import { lowerGridSample } from './grid-sample.js';
 import { lowerDft } from './dft.js';
+import { lowerCompress } from './compress.js';
+import { lowerStft } from './stft.js';
 import { isIntPow, lowerIntPow } from './pow-int.js';
 import { REDUCE_OPS, lowerBatchNorm, lowerLayerNorm, lowerReduce, lowerSoftmax } from './reduce.js';
 
@@ -116,6 +118,8 @@ const LOWERINGS: Record<string, Lowering> = {
   Det: lowerDet,
   GridSample: lowerGridSample,
   DFT: lowerDft,
+  Compress: lowerCompress,
+  STFT: lowerStft,
 };
 
 /** Activations a Conv/Gemm/MatMul can apply in its epilogue, when it is their only consumer. */

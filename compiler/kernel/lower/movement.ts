@@ -113,10 +113,31 @@ export function lowerGather(node: Node, ctx: LowerContext): void {
     lowerGatherDynamic(node, ctx);
     return;
   }
-  const indices = Array.from(idx.data as ArrayLike<number | bigint>, Number);
-  const rank = inShape.length;
   const axis = attrInt(node, 'axis', 0);
-  const a = axis < 0 ? axis + rank : axis;
+  const a = axis < 0 ? axis + inShape.length : axis;
+  const indices = Array.from(idx.data as ArrayLike<number | bigint>, (raw) => {
+    const ix = Number(raw) < 0 ? Number(raw) + inShape[a]! : Number(raw);
+    if (ix < 0 || ix >= inShape[a]!)
+      throw new KilnError(`index ${raw} out of range for axis of size ${inShape[a]}`, {
+        node: node.name,
+        op: node.op,
+      });
+    return ix;
+  });
+  gatherSlices(node, ctx, inShape, a, indices);
+}
+
+/**
+ * Copy the slices `indices` (in range, in order) along axis `a` of the node's first input, viewed as
+ * `inShape`, into its first output: one copy kernel per index (Gather, Compress).
+ */
+export function gatherSlices(
+  node: Node,
+  ctx: LowerContext,
+  inShape: number[],
+  a: number,
+  indices: number[],
+): void {
   const outer = inShape.slice(0, a);
   const inner = inShape.slice(a + 1);
   const out = ctx.activation(node.outputs[0]!, size(outer) * indices.length * size(inner));
@@ -124,17 +145,11 @@ export function lowerGather(node: Node, ctx: LowerContext): void {
     ? ctx.constantBuffer(node, node.inputs[0]!)
     : ctx.buffer(node.inputs[0]!);
   const block = [size(outer), size(inner)];
-  indices.forEach((raw, j) => {
-    const ix = raw < 0 ? raw + inShape[a]! : raw;
-    if (ix < 0 || ix >= inShape[a]!)
-      throw new KilnError(`index ${raw} out of range for axis of size ${inShape[a]}`, {
-        node: node.name,
-        op: node.op,
-      });
+  indices.forEach((ix, j) => {
     copyKernel(
       ctx,
       node,
-      'gather',
+      node.op === 'Gather' ? 'gather' : node.op.toLowerCase(),
       block,
       out,
       (v) => affine(j * block[1]!, [v[0]!, indices.length * block[1]!], [v[1]!, 1]),

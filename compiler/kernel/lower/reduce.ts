@@ -4,6 +4,7 @@ import type { Node } from '../../ir/graph.js';
 import { type Expr, type Stmt, affine, computeType } from '../ir.js';
 import { type LowerContext, constantF32 } from './context.js';
 import { splitAxes } from './axes.js';
+import { lowerBatchNormTraining } from './batchnorm-training.js';
 import { strides } from './loops.js';
 
 const acc = (name: string): Expr => ({ k: 'acc', name });
@@ -323,14 +324,18 @@ function batchNormAffine(node: Node, ctx: LowerContext, C: number): { sb: string
   return { sb, tb };
 }
 
-/** BatchNormalization (inference): y = x·s[c] + t[c]. */
+/** BatchNormalization (inference): y = x·s[c] + t[c]; training mode in batchnorm-training.ts. */
 export function lowerBatchNorm(node: Node, ctx: LowerContext): void {
   const shape = ctx.shape(node, node.inputs[0]!);
-  if (attrInt(node, 'training_mode', 0) || node.outputs.slice(1).some(Boolean))
-    throw new KilnError('BatchNormalization in training mode is not lowered', {
+  if (ctx.opset(node) >= 14 && attrInt(node, 'training_mode', 0)) {
+    lowerBatchNormTraining(node, ctx);
+    return;
+  }
+  if (node.outputs.slice(1).some(Boolean))
+    throw new KilnError('BatchNormalization outputs running statistics outside training mode', {
       node: node.name,
       op: node.op,
-      expected: 'inference mode (one output) on the wasm target',
+      expected: 'one output, or training_mode=1 (opset 14+)',
     });
   const C = shape[1] ?? 1;
   const { sb, tb } = batchNormAffine(node, ctx, C);

@@ -83,10 +83,13 @@ export const selectOps: OpDef[] = [
       const x = ctx.inputs[0];
       if (!x) return [undefined];
       const axisAttr = attrIntOpt(ctx.node, 'axis');
-      if (axisAttr === undefined) return [{ dtype: x.dtype, shape: [ctx.freshDim()] }];
+      // a condition known at compile time (constant or bound) decides the selected length
+      const cond = ctx.constants[1];
+      const picked = cond ? toNumbers(cond).filter((v) => v).length : ctx.freshDim();
+      if (axisAttr === undefined) return [{ dtype: x.dtype, shape: [picked] }];
       if (!x.shape) return [{ dtype: x.dtype }];
       const shape: Dim[] = x.shape.slice();
-      shape[normalizeAxis(ctx.node, axisAttr, shape.length)] = ctx.freshDim();
+      shape[normalizeAxis(ctx.node, axisAttr, shape.length)] = picked;
       return [{ dtype: x.dtype, shape }];
     },
   },
