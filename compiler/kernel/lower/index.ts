@@ -38,6 +38,7 @@ import { lowerGridSample } from './grid-sample.js';
 import { lowerDft } from './dft.js';
 import { lowerCompress } from './compress.js';
 import { lowerStft } from './stft.js';
+import { lowerMelWeightMatrix } from './mel.js';
 import { isIntPow, lowerIntPow } from './pow-int.js';
 import { REDUCE_OPS, lowerBatchNorm, lowerLayerNorm, lowerReduce, lowerSoftmax } from './reduce.js';
 
@@ -120,6 +121,7 @@ const LOWERINGS: Record<string, Lowering> = {
   DFT: lowerDft,
   Compress: lowerCompress,
   STFT: lowerStft,
+  MelWeightMatrix: lowerMelWeightMatrix,
 };
 
 /** Activations a Conv/Gemm/MatMul can apply in its epilogue, when it is their only consumer. */

@@ -247,6 +247,21 @@ describe('STFT and MelWeightMatrix', () => {
     });
   });
 
+  it('MelWeightMatrix too large for constant folding is computed by the lowering', () => {
+    // 513 × 128 elements: more than constant folding adds to a model (1 << 16)
+    expectMatchesReference({
+      op: 'MelWeightMatrix',
+      inputs: [
+        { constant: i32(128) },
+        { constant: i32(1024) },
+        { constant: i32(22050) },
+        { constant: f32([], [0]) },
+        { constant: f32([], [11025]) },
+      ],
+      outputs: [{ dtype: 'float32', shape: [513, 128] }],
+    });
+  });
+
   it('MelWeightMatrix with an operand fed at run time is refused, naming it', () => {
     const c: Case = {
       op: 'MelWeightMatrix',
