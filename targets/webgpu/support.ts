@@ -1,6 +1,7 @@
 import type { Affine, Expr, Kernel, Stmt } from '../../compiler/kernel/ir.js';
 import type { LoweredModel } from '../../compiler/kernel/lower/index.js';
 import { kernelUses } from '../../compiler/kernel/uses.js';
+import { EXACT_F64_KERNELS } from '../../compiler/kernel/lower/quantized.js';
 import { KilnError } from '../../runtime/errors.js';
 
 /** Element types WGSL stores as one 32-bit word of the arena or weights (i32 as its bits). */
@@ -42,6 +43,11 @@ export function checkWebGpuSupport(lowered: LoweredModel): void {
         expected: 'float16/32/64, bool, int8/16/32/64 or uint8/16 outputs on the webgpu target',
       });
   for (const k of lowered.kernels) {
+    if (EXACT_F64_KERNELS.has(k.name))
+      throw new KilnError(
+        `${k.name} requantizes with float64 products, which the webgpu target computes as float32 (results could be off by one)`,
+        { node: k.nodes[0], op: k.name, expected: 'the wasm target for QLinearConv/QLinearMatMul' },
+      );
     const need = unsupported(k, lowered);
     if (need)
       throw new KilnError(`${k.name} needs ${need}, which the webgpu target does not render yet`, {

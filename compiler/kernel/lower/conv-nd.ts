@@ -1,7 +1,7 @@
 import { KilnError } from '../../../runtime/errors.js';
 import { attrInt } from '../../ir/attrs.js';
 import type { Node } from '../../ir/graph.js';
-import { type Activation, type Expr, type Stmt, affine } from '../ir.js';
+import { type Activation, type Affine, type ElemType, type Expr, type Stmt, affine } from '../ir.js';
 import type { LowerContext } from './context.js';
 import { applyActivation, windowOf } from './conv.js';
 import { strides } from './loops.js';
@@ -21,14 +21,47 @@ const source = (ctx: LowerContext, node: Node, v: string) =>
  */
 export function lowerConvNd(node: Node, ctx: LowerContext, activation: Activation = { kind: 'none' }): void {
   const [xName, wName, bName] = node.inputs;
-  const xs = ctx.shape(node, xName!);
-  const ws = ctx.shape(node, wName!);
+  const B = bName ? source(ctx, node, bName) : undefined;
+  directConv(node, ctx, {
+    x: ctx.buffer(xName!),
+    xShape: ctx.shape(node, xName!),
+    w: source(ctx, node, wName!),
+    wShape: ctx.shape(node, wName!),
+    init: (channel) => (B ? { k: 'load', buf: B, at: channel } : { k: 'const', v: 0 }),
+    term: (x, w) => ({ k: 'bin', op: 'mul', a: x, b: w }),
+    finish: (acc) => applyActivation(acc, activation),
+    name: 'conv_direct',
+  });
+}
+
+/**
+ * The parts of a direct convolution that differ by op (ConvInteger and QLinearConv compute in i32):
+ * `padX` converts the padded copy (type, zero-point shift); `init` starts the accumulator and
+ * `finish` gives the stored value, both at an output channel (`channel` indexes per-channel values);
+ * `term` is one window tap's contribution.
+ */
+export interface DirectConvParts {
+  x: string;
+  xShape: number[];
+  w: string;
+  wShape: number[];
+  padX?: { dtype: ElemType; map?: (e: Expr) => Expr };
+  init: (channel: Affine) => Expr;
+  term: (x: Expr, w: Expr, channel: Affine) => Expr;
+  finish: (acc: Expr, channel: Affine) => Expr;
+  name: string;
+}
+
+/** A direct N-D convolution loop kernel (see lowerConvNd); Conv's attributes give the window. */
+export function directConv(node: Node, ctx: LowerContext, p: DirectConvParts): void {
+  const xs = p.xShape;
+  const ws = p.wShape;
   const nsp = xs.length - 2;
   const [N, C] = [xs[0]!, xs[1]!];
   const [M, icpg] = [ws[0]!, ws[1]!];
   const kernel = ws.slice(2);
   const group = attrInt(node, 'group', 1);
-  if (nsp < 1 || icpg * group !== C || M % group !== 0)
+  if (nsp < 1 || ws.length !== xs.length || icpg * group !== C || M % group !== 0)
     throw new KilnError(`weights [${ws}] do not fit input [${xs}] in ${group} groups`, {
       node: node.name,
       op: node.op,
@@ -37,14 +70,14 @@ export function lowerConvNd(node: Node, ctx: LowerContext, activation: Activatio
   const ocpg = M / group;
   const win = windowOf(node, xs.slice(2), kernel);
   const ys = [N, M, ...win.out];
-  const padded = padSpatial(ctx, node.name, ctx.buffer(xName!), xs, win.begin, win.end, 0);
+  const padded = padSpatial(ctx, node.name, p.x, xs, win.begin, win.end, 0, p.padX);
   const ps = strides(padded.shape);
   const wSt = strides(ws);
   const ySt = strides(ys);
-  const W = source(ctx, node, wName!);
   const out = ctx.activation(node.outputs[0]!, size(ys));
   const ov = win.out.map((_, i) => `o${i}`);
   const kv = kernel.map((_, i) => `k${i}`);
+  const channel = affine(0, ['g', ocpg], ['m', 1]);
   const xAt = affine(
     0,
     ['n', ps[0]!],
@@ -69,20 +102,12 @@ export function lowerConvNd(node: Node, ctx: LowerContext, activation: Activatio
         k: 'bin',
         op: 'add',
         a: acc,
-        b: {
-          k: 'bin',
-          op: 'mul',
-          a: { k: 'load', buf: padded.buf, at: xAt },
-          b: { k: 'load', buf: W, at: wAt },
-        },
+        b: p.term({ k: 'load', buf: padded.buf, at: xAt }, { k: 'load', buf: p.w, at: wAt }, channel),
       },
     },
   ];
   for (let i = nsp - 1; i >= 0; i--) window = [{ k: 'loop', v: kv[i]!, n: kernel[i]!, body: window }];
   window = [{ k: 'loop', v: 'c', n: icpg, body: window }];
-  const init: Expr = bName
-    ? { k: 'load', buf: source(ctx, node, bName), at: affine(0, ['g', ocpg], ['m', 1]) }
-    : { k: 'const', v: 0 };
   const yAt = affine(
     0,
     ['n', ySt[0]!],
@@ -91,9 +116,9 @@ export function lowerConvNd(node: Node, ctx: LowerContext, activation: Activatio
     ...ov.map((v, i): [string, number] => [v, ySt[i + 2]!]),
   );
   let body: Stmt[] = [
-    { k: 'set', acc: 's', value: init },
+    { k: 'set', acc: 's', value: p.init(channel) },
     ...window,
-    { k: 'store', buf: out, at: yAt, value: applyActivation(acc, activation) },
+    { k: 'store', buf: out, at: yAt, value: p.finish(acc, channel) },
   ];
   const loops: [string, number][] = [
     ['n', N],
@@ -102,5 +127,5 @@ export function lowerConvNd(node: Node, ctx: LowerContext, activation: Activatio
     ...ov.map((v, i): [string, number] => [v, win.out[i]!]),
   ];
   for (let i = loops.length - 1; i >= 0; i--) body = [{ k: 'loop', v: loops[i]![0], n: loops[i]![1], body }];
-  ctx.emit({ kind: 'loops', name: 'conv_direct', nodes: [node.name], buffers: [], body });
+  ctx.emit({ kind: 'loops', name: p.name, nodes: [node.name], buffers: [], body });
 }

@@ -13,6 +13,9 @@ import { lowerCumSum } from './cumsum.js';
 import { lowerDropout } from './dropout.js';
 import { lowerEinsum } from './einsum.js';
 import { lowerDequantizeLinear, lowerQuantizeLinear } from './quantize.js';
+import { lowerIntegerConv, lowerIntegerMatMul } from './quantized.js';
+import { lowerDynamicQuantizeLinear } from './dynamic-quantize.js';
+import { lowerReverseSequence } from './reverse-sequence.js';
 import { lowerGatherND, lowerScatterElements, lowerScatterND } from './scatter.js';
 import { checkDtypes } from './dtypes.js';
 import { lowerDepthToSpace, lowerExpand, lowerSpaceToDepth, lowerSplit, lowerTile } from './copies.js';
@@ -25,7 +28,7 @@ import { lowerConcat, lowerCopy, lowerGather, lowerSlice, lowerTranspose } from 
 import { lowerInstanceNorm, lowerLRN, lowerMVN } from './norm.js';
 import { as2d } from './one-d.js';
 import { lowerPad } from './pad.js';
-import { lowerResize } from './resize.js';
+import { lowerResize, lowerUpsample } from './resize.js';
 import { checkShapeInputs } from './shape-inputs.js';
 import { notUnrolledReason } from '../../passes/not-unrolled.js';
 import { lowerEyeLike, lowerTrilu } from './trilu.js';
@@ -81,6 +84,13 @@ const LOWERINGS: Record<string, Lowering> = {
   Einsum: lowerEinsum,
   QuantizeLinear: lowerQuantizeLinear,
   DequantizeLinear: lowerDequantizeLinear,
+  DynamicQuantizeLinear: lowerDynamicQuantizeLinear,
+  ConvInteger: lowerIntegerConv,
+  QLinearConv: lowerIntegerConv,
+  MatMulInteger: lowerIntegerMatMul,
+  QLinearMatMul: lowerIntegerMatMul,
+  ReverseSequence: lowerReverseSequence,
+  Upsample: lowerUpsample,
   ScatterElements: lowerScatterElements,
   Scatter: lowerScatterElements,
   ScatterND: lowerScatterND,

@@ -1,6 +1,6 @@
 import { attrFloat, attrInt } from '../../ir/attrs.js';
 import type { Node } from '../../ir/graph.js';
-import { type Activation, type Expr, affine } from '../ir.js';
+import { type Activation, type Affine, type Expr, affine } from '../ir.js';
 import { type LowerContext, constantF32 } from './context.js';
 import { lowerGemm } from './gemm.js';
 import { broadcastIndex, loopNest, strides } from './loops.js';
@@ -20,6 +20,25 @@ function activate(e: Expr, act: Activation): Expr {
     case 'leaky_relu':
       return { k: 'select', cmp: 'gt', a: e, b: c(0), t: e, f: bin('mul', e, c(act.alpha)) };
   }
+}
+
+/**
+ * Index of a matmul operand: its batch dims broadcast against the output's `batchRank` leading loop
+ * variables, then its matrix axes (`mat`: loop variable and which of the last `matRank` axes it walks).
+ */
+export function operandIndex(
+  shape: number[],
+  matRank: number,
+  batchRank: number,
+  vars: string[],
+  mat: [string, number][],
+): Affine {
+  const st = strides(shape);
+  const batch = shape.slice(0, shape.length - matRank);
+  const lead = batchRank - batch.length;
+  const terms: [string, number][] = batch.map((d, i) => [d === 1 ? '' : vars[lead + i]!, st[i]!]);
+  const tail = st.slice(shape.length - matRank);
+  return affine(0, ...terms.filter(([v]) => v), ...mat.map(([v, i]): [string, number] => [v, tail[i]!]));
 }
 
 /** Buffer of an operand: constants become weights, activations are read in place. */
@@ -60,15 +79,8 @@ export function lowerMatMulLoops(
     out,
     outShape.reduce((p, d) => p * d, 1),
   );
-  /** Index of an operand: its batch dims broadcast against the output's, then its two matrix axes. */
-  const index = (shape: number[], matRank: number, vars: string[], mat: [string, number][]) => {
-    const st = strides(shape);
-    const batch = shape.slice(0, shape.length - matRank);
-    const lead = batchRank - batch.length;
-    const terms: [string, number][] = batch.map((d, i) => [d === 1 ? '' : vars[lead + i]!, st[i]!]);
-    const tail = st.slice(shape.length - matRank);
-    return affine(0, ...terms.filter(([v]) => v), ...mat.map(([v, i]): [string, number] => [v, tail[i]!]));
-  };
+  const index = (shape: number[], matRank: number, vars: string[], mat: [string, number][]) =>
+    operandIndex(shape, matRank, batchRank, vars, mat);
   const cBuf = cName ? operand(ctx, node, cName, 'C') : undefined;
   const cShape = cName ? ctx.shape(node, cName) : undefined;
   const body = loopNest(outShape, 'i', (vars) => {

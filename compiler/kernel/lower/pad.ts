@@ -1,13 +1,15 @@
 import { KilnError } from '../../../runtime/errors.js';
 import { attrFloat, attrInts, attrString } from '../../ir/attrs.js';
 import type { Node } from '../../ir/graph.js';
-import { affine } from '../ir.js';
+import { type ElemType, type Expr, type Stmt, affine } from '../ir.js';
 import { type LowerContext, constantF32 } from './context.js';
 import { loopNest, strides } from './loops.js';
 
 /**
  * Copy `src` (shape [N, C, H, W...]) into a temp buffer padded on the spatial dims with `value`, so the
  * window loops of conv/pool read without bounds checks. Returns the temp buffer and its shape.
+ * `convert` (optional) gives the temp's element type (default f32) and may map each loaded element
+ * (integer convs subtract the zero point): with a map the copy is made even without padding.
  */
 export function padSpatial(
   ctx: LowerContext,
@@ -17,11 +19,13 @@ export function padSpatial(
   begin: number[],
   end: number[],
   value: number,
+  convert?: { dtype: ElemType; map?: (e: Expr) => Expr },
 ): { buf: string; shape: number[] } {
   const padded = shape.map((d, i) => (i < 2 ? d : d + begin[i - 2]! + end[i - 2]!));
-  if (begin.every((p) => p === 0) && end.every((p) => p === 0)) return { buf: src, shape };
+  if (!convert?.map && begin.every((p) => p === 0) && end.every((p) => p === 0)) return { buf: src, shape };
   const total = padded.reduce((a, b) => a * b, 1);
-  const buf = ctx.temp(`${node}:pad`, total);
+  const buf = ctx.temp(`${node}:pad`, total, convert?.dtype);
+  const map = convert?.map ?? ((e: Expr) => e);
   const ps = strides(padded);
   const ss = strides(shape);
   ctx.emit({
@@ -30,13 +34,17 @@ export function padSpatial(
     nodes: [node],
     buffers: [],
     body: [
-      {
-        k: 'loop',
-        v: 'f',
-        n: total,
-        vector: true,
-        body: [{ k: 'store', buf, at: affine(0, ['f', 1]), value: { k: 'const', v: value } }],
-      },
+      ...(padded.some((d, i) => d !== shape[i])
+        ? [
+            {
+              k: 'loop',
+              v: 'f',
+              n: total,
+              vector: true,
+              body: [{ k: 'store', buf, at: affine(0, ['f', 1]), value: { k: 'const', v: value } }],
+            } satisfies Stmt,
+          ]
+        : []),
       ...loopNest(shape, 'p', (vars) => {
         const offset = begin.reduce((acc, b, i) => acc + b * ps[i + 2]!, 0);
         return [
@@ -44,11 +52,11 @@ export function padSpatial(
             k: 'store',
             buf,
             at: affine(offset, ...vars.map((v, i): [string, number] => [v, ps[i]!])),
-            value: {
+            value: map({
               k: 'load',
               buf: src,
               at: affine(0, ...vars.map((v, i): [string, number] => [v, ss[i]!])),
-            },
+            }),
           },
         ];
       }),
@@ -68,9 +76,7 @@ export function lowerPad(node: Node, ctx: LowerContext): void {
   const rank = inShape.length;
   const mode = attrString(node, 'mode', 'constant');
   const pads = ctx.opset(node) >= 11 ? intsInput(ctx, node, 1, 'pads') : attrInts(node, 'pads');
-  let value = ctx.opset(node) >= 11 ? 0 : attrFloat(node, 'value', 0);
-  if (ctx.opset(node) >= 11 && node.inputs[2])
-    value = constantF32(ctx, node, node.inputs[2], 'constant_value')[0] ?? 0;
+  const value = padValue(node, ctx);
   const axes = (node.inputs[3] ? intsInput(ctx, node, 3, 'axes') : inShape.map((_, i) => i)).map((a) =>
     a < 0 ? a + rank : a,
   );
@@ -126,7 +132,7 @@ export function lowerPad(node: Node, ctx: LowerContext): void {
             at: affine(to * ost[a]!, ...v.map((x, i): [string, number] => [x, ost[i]!])),
             value:
               from === undefined
-                ? { k: 'const', v: value }
+                ? { ...value }
                 : {
                     k: 'load',
                     buf: src,
@@ -144,6 +150,18 @@ export function lowerPad(node: Node, ctx: LowerContext): void {
     src = dst;
     shape = outShape;
   });
+}
+
+/**
+ * The constant mode's fill: the attribute (opset < 11), else the constant_value input — read at
+ * compile time when constant, else loaded at run time from its one element.
+ */
+function padValue(node: Node, ctx: LowerContext): Expr {
+  const v = node.inputs[2];
+  if (ctx.opset(node) < 11) return { k: 'const', v: attrFloat(node, 'value', 0) };
+  if (!v) return { k: 'const', v: 0 };
+  if (ctx.constant(v)) return { k: 'const', v: constantF32(ctx, node, v, 'constant_value')[0] ?? 0 };
+  return { k: 'load', buf: ctx.buffer(v), at: affine(0) };
 }
 
 /** Source index for the position `k` (≥ 1) steps outside one side of an axis of size d. */

@@ -1,7 +1,8 @@
 import { KilnError } from '../../../runtime/errors.js';
 import { attrInt, attrInts } from '../../ir/attrs.js';
 import type { Node } from '../../ir/graph.js';
-import { type Expr, type Stmt, affine } from '../ir.js';
+import { Tensor } from '../../../runtime/tensor.js';
+import { type Affine, type ElemType, type Expr, type Stmt, affine, computeType } from '../ir.js';
 import type { LowerContext } from './context.js';
 import { windowOf } from './conv.js';
 import { strides } from './loops.js';
@@ -21,17 +22,21 @@ export function lowerPool(node: Node, ctx: LowerContext): void {
       op: node.op,
       expected: 'rank 3 or more ([N, C, D1, ...]) on the wasm target',
     });
-  if (node.outputs[1])
-    throw new KilnError('MaxPool Indices output is not lowered for the wasm target', {
-      node: node.name,
-      op: node.op,
-    });
   const [N, C] = xShape as [number, number];
   const sp = xShape.slice(2);
   const nsp = sp.length;
   const kernel = attrInts(node, 'kernel_shape');
   const isMax = node.op === 'MaxPool';
+  const dtype = ctx.elemType(node, xName);
+  const lowest = LOWEST[dtype];
+  if (lowest === undefined || (!isMax && dtype !== 'f32'))
+    throw new KilnError(`X is ${ctx.dtype(xName)}`, {
+      node: node.name,
+      op: node.op,
+      expected: isMax ? 'float32, float16, float64, int8 or uint8' : 'float32',
+    });
   const win = windowOf(node, sp, kernel, attrInt(node, 'ceil_mode', 0) === 1);
+  // MaxPool pads with its type's lowest value, which never wins a window that holds an element
   const padded = padSpatial(
     ctx,
     node.name,
@@ -39,7 +44,8 @@ export function lowerPool(node: Node, ctx: LowerContext): void {
     xShape,
     win.begin,
     win.end,
-    isMax ? -Infinity : 0,
+    isMax ? lowest : 0,
+    { dtype },
   );
   const ps = strides(padded.shape);
   const outSp = win.out;
@@ -71,17 +77,19 @@ export function lowerPool(node: Node, ctx: LowerContext): void {
       b: { k: 'load', buf: ctx.weight(`${node.name}:inv_count`, counts), at: outAt },
     };
   }
-  let window: Stmt[] = [{ k: 'set', acc: 'a', value: { k: 'bin', op: isMax ? 'max' : 'add', a: acc, b: x } }];
+  const yAt = { ...outAt, terms: [{ v: 'n', c: C * outSize }, { v: 'c', c: outSize }, ...outAt.terms] };
+  const indices = isMax && node.outputs[1] ? argmaxIndices(ctx, node, xShape, padded.shape, win) : undefined;
+  let window: Stmt[] = [
+    ...(indices ? [indices.update(x, kv)] : []),
+    { k: 'set', acc: 'a', value: { k: 'bin', op: isMax ? 'max' : 'add', a: acc, b: x } },
+  ];
   for (let i = nsp - 1; i >= 0; i--) window = [{ k: 'loop', v: kv[i]!, n: kernel[i]!, body: window }];
   let body: Stmt[] = [
-    { k: 'set', acc: 'a', value: { k: 'const', v: isMax ? -Infinity : 0 } },
+    { k: 'set', acc: 'a', value: { k: 'const', v: isMax ? lowest : 0, t: computeType(dtype) } },
+    ...(indices ? [indices.init] : []),
     ...window,
-    {
-      k: 'store',
-      buf: out,
-      at: { ...outAt, terms: [{ v: 'n', c: C * outSize }, { v: 'c', c: outSize }, ...outAt.terms] },
-      value: result,
-    },
+    { k: 'store', buf: out, at: yAt, value: result },
+    ...(indices ? [indices.store(N * C * outSize, yAt)] : []),
   ];
   for (let i = nsp - 1; i >= 0; i--) {
     const last = i === nsp - 1;
@@ -94,6 +102,118 @@ export function lowerPool(node: Node, ctx: LowerContext): void {
     buffers: [],
     body: [{ k: 'loop', v: 'n', n: N, body: [{ k: 'loop', v: 'c', n: C, body }] }],
   });
+}
+
+/** The lowest value of each element type MaxPool takes: its padding and starting maximum. */
+const LOWEST: Partial<Record<ElemType, number>> = {
+  f32: -Infinity,
+  f16: -Infinity,
+  f64: -Infinity,
+  i8: -128,
+  u8: 0,
+};
+
+/**
+ * MaxPool's Indices: per output, the flat index into X of the window's maximum (row-major over
+ * [N, C, D...]; storage_order 1 makes the in-plane part column-major, the plane offset stays n·C + c
+ * times the plane size, as the reference). Two compile-time tables give loop values as expressions:
+ * each padded position's in-plane index (-1 in the padding) and each plane's offset. The first
+ * element in the window is taken even when it equals the padding value (a window of lowest values),
+ * then only a strictly larger one, as the reference.
+ */
+function argmaxIndices(
+  ctx: LowerContext,
+  node: Node,
+  xShape: number[],
+  paddedShape: number[],
+  win: ReturnType<typeof windowOf>,
+) {
+  const [N, C] = xShape as [number, number];
+  const sp = xShape.slice(2);
+  const psp = paddedShape.slice(2);
+  const colMajor = attrInt(node, 'storage_order', 0) === 1;
+  const inPlane = new Int32Array(psp.reduce((a, b) => a * b, 1)).fill(-1);
+  const rowSt = strides(sp);
+  const colSt = sp.map((_, i) => sp.slice(0, i).reduce((a, b) => a * b, 1));
+  const pst = strides(psp);
+  const total = sp.reduce((a, b) => a * b, 1);
+  for (let f = 0; f < total; f++) {
+    let at = 0;
+    let idx = 0;
+    sp.forEach((_, i) => {
+      const x = Math.floor(f / rowSt[i]!) % sp[i]!;
+      at += (x + win.begin[i]!) * pst[i]!;
+      idx += x * (colMajor ? colSt[i]! : rowSt[i]!);
+    });
+    inPlane[at] = idx;
+  }
+  const table = tableBuffer(ctx, node, 'argmax_in_plane', inPlane);
+  // in i32, cast to int64 on the store (exact: a wasm buffer has fewer than 2^31 elements), which also
+  // lets the webgpu target write the int64 output
+  const planes = tableBuffer(
+    ctx,
+    node,
+    'argmax_plane',
+    Int32Array.from({ length: N * C }, (_, p) => p * total),
+  );
+  const best: Expr = { k: 'acc', name: 'ix' };
+  const zero: Expr = { k: 'const', v: 0 };
+  return {
+    init: { k: 'set', acc: 'ix', value: { k: 'const', v: -1, t: 'i32' } } satisfies Stmt,
+    /** Before the max update: take a strictly larger element, or the window's first one. */
+    update: (x: Expr, kv: string[]): Stmt => {
+      const tap: Expr = {
+        k: 'load',
+        buf: table,
+        at: affine(
+          0,
+          ...win.out.map((_, i): [string, number] => [`o${i}`, win.strides[i]! * pst[i]!]),
+          ...kv.map((v, i): [string, number] => [v, win.dilations[i]! * pst[i]!]),
+        ),
+      };
+      return {
+        k: 'set',
+        acc: 'ix',
+        value: {
+          k: 'select',
+          cmp: 'gt',
+          a: x,
+          b: { k: 'acc', name: 'a' },
+          t: tap,
+          f: { k: 'select', cmp: 'lt', a: best, b: zero, t: tap, f: best },
+        },
+      };
+    },
+    store: (size: number, yAt: Affine): Stmt => {
+      const buf = ctx.activation(node.outputs[1]!, size);
+      const plane: Expr = { k: 'load', buf: planes, at: affine(0, ['n', C], ['c', 1]) };
+      return {
+        k: 'store',
+        buf,
+        at: yAt,
+        value: {
+          k: 'cast',
+          to: 'i64',
+          a: {
+            k: 'select',
+            cmp: 'lt',
+            a: best,
+            b: zero,
+            t: { k: 'const', v: -1, t: 'i32' },
+            f: { k: 'bin', op: 'add', a: plane, b: best },
+          },
+        },
+      };
+    },
+  };
+}
+
+/** A compile-time int32 table as a constant buffer. */
+function tableBuffer(ctx: LowerContext, node: Node, hint: string, data: Int32Array): string {
+  const name = `${node.name}:${hint}`;
+  ctx.constants.set(name, new Tensor('int32', [data.length], data));
+  ctx.types.set(name, { dtype: 'int32', shape: [data.length] });
+  return ctx.constantBuffer(node, name);
 }
 
 /** 1 / (number of elements averaged) at each output position. */

@@ -1,9 +1,9 @@
-import { attrFloat, attrIntsOpt } from '../../ir/attrs.js';
+import { attrFloat, attrFloats, attrIntsOpt } from '../../ir/attrs.js';
 import type { Node } from '../../ir/graph.js';
 import { axisPlan } from '../../reference/ops/tensor/resize-coeffs.js';
 import { resizeInputs, resizeOptions, resolveTarget } from '../../reference/ops/tensor/resize.js';
 import { type Expr, affine } from '../ir.js';
-import type { LowerContext } from './context.js';
+import { type LowerContext, constantF32 } from './context.js';
 import { loopNest, strides } from './loops.js';
 
 /**
@@ -13,12 +13,34 @@ import { loopNest, strides } from './loops.js';
  * the extrapolation value where a position falls outside (tf_crop_and_resize).
  */
 export function lowerResize(node: Node, ctx: LowerContext): void {
-  const inShape = ctx.shape(node, node.inputs[0]!);
   const opset = ctx.opset(node);
   const inputs = node.inputs.map((v) => (v ? ctx.constant(v) : undefined));
   // Non-constant scales/sizes/roi leave the output shape symbolic, which ctx.shape refuses below.
   const outShape = ctx.shape(node, node.outputs[0]!);
-  const { scales, sizes, roi } = resizeInputs(node, opset, inputs);
+  resizeAxes(node, ctx, opset, outShape, resizeInputs(node, opset, inputs));
+}
+
+/**
+ * Upsample (opset 7-9) is Resize-10 (nearest or linear, asymmetric coordinates) with its scales from
+ * the attribute (7-8) or the input (9: constant, or bound at compile time).
+ */
+export function lowerUpsample(node: Node, ctx: LowerContext): void {
+  const outShape = ctx.shape(node, node.outputs[0]!);
+  const scales =
+    ctx.opset(node) >= 9
+      ? Array.from(constantF32(ctx, node, node.inputs[1]!, 'scales'))
+      : attrFloats(node, 'scales');
+  resizeAxes(node, ctx, 10, outShape, { scales, sizes: undefined, roi: undefined });
+}
+
+function resizeAxes(
+  node: Node,
+  ctx: LowerContext,
+  opset: number,
+  outShape: number[],
+  { scales, sizes, roi }: ReturnType<typeof resizeInputs>,
+): void {
+  const inShape = ctx.shape(node, node.inputs[0]!);
   const axes = opset >= 18 ? attrIntsOpt(node, 'axes') : undefined;
   const t = resolveTarget(node, opset, inShape, scales, sizes, roi, axes);
   const o = resizeOptions(node, opset);
