@@ -2,7 +2,7 @@ import { KilnError } from '../../../runtime/errors.js';
 import { attrInt, attrInts } from '../../ir/attrs.js';
 import type { Node } from '../../ir/graph.js';
 import { Tensor } from '../../../runtime/tensor.js';
-import { type Affine, type ElemType, type Expr, type Stmt, affine, computeType } from '../ir.js';
+import { type Affine, type ElemType, type Expr, type Stmt, affine } from '../ir.js';
 import type { LowerContext } from './context.js';
 import { windowOf } from './conv.js';
 import { strides } from './loops.js';
@@ -28,15 +28,18 @@ export function lowerPool(node: Node, ctx: LowerContext): void {
   const kernel = attrInts(node, 'kernel_shape');
   const isMax = node.op === 'MaxPool';
   const dtype = ctx.elemType(node, xName);
-  const lowest = LOWEST[dtype];
-  if (lowest === undefined || (!isMax && dtype !== 'f32'))
+  if (!POOL_TYPES.has(dtype) || (!isMax && dtype !== 'f32'))
     throw new KilnError(`X is ${ctx.dtype(xName)}`, {
       node: node.name,
       op: node.op,
       expected: isMax ? 'float32, float16, float64, int8 or uint8' : 'float32',
     });
   const win = windowOf(node, sp, kernel, attrInt(node, 'ceil_mode', 0) === 1);
-  // MaxPool pads with its type's lowest value, which never wins a window that holds an element
+  // MaxPool pads with -Infinity, which never wins a window that holds an element. 8-bit values are
+  // compared as f32 (exact), so the padded copy is f32 (f64 for float64) whatever the input type.
+  const work = dtype === 'f64' ? 'f64' : 'f32';
+  const toWork =
+    dtype === 'i8' || dtype === 'u8' ? (e: Expr): Expr => ({ k: 'cast', to: 'f32', a: e }) : undefined;
   const padded = padSpatial(
     ctx,
     node.name,
@@ -44,8 +47,8 @@ export function lowerPool(node: Node, ctx: LowerContext): void {
     xShape,
     win.begin,
     win.end,
-    isMax ? lowest : 0,
-    { dtype },
+    isMax ? -Infinity : 0,
+    { dtype: work, ...(toWork ? { map: toWork } : {}) },
   );
   const ps = strides(padded.shape);
   const outSp = win.out;
@@ -85,10 +88,10 @@ export function lowerPool(node: Node, ctx: LowerContext): void {
   ];
   for (let i = nsp - 1; i >= 0; i--) window = [{ k: 'loop', v: kv[i]!, n: kernel[i]!, body: window }];
   let body: Stmt[] = [
-    { k: 'set', acc: 'a', value: { k: 'const', v: isMax ? lowest : 0, t: computeType(dtype) } },
+    { k: 'set', acc: 'a', value: { k: 'const', v: isMax ? -Infinity : 0, t: work } },
     ...(indices ? [indices.init] : []),
     ...window,
-    { k: 'store', buf: out, at: yAt, value: result },
+    { k: 'store', buf: out, at: yAt, value: toWork ? { k: 'cast', to: 'i32', a: result } : result },
     ...(indices ? [indices.store(N * C * outSize, yAt)] : []),
   ];
   for (let i = nsp - 1; i >= 0; i--) {
@@ -104,21 +107,15 @@ export function lowerPool(node: Node, ctx: LowerContext): void {
   });
 }
 
-/** The lowest value of each element type MaxPool takes: its padding and starting maximum. */
-const LOWEST: Partial<Record<ElemType, number>> = {
-  f32: -Infinity,
-  f16: -Infinity,
-  f64: -Infinity,
-  i8: -128,
-  u8: 0,
-};
+/** The element types MaxPool takes (AveragePool: f32 only). */
+const POOL_TYPES = new Set<ElemType>(['f32', 'f16', 'f64', 'i8', 'u8']);
 
 /**
  * MaxPool's Indices: per output, the flat index into X of the window's maximum (row-major over
  * [N, C, D...]; storage_order 1 makes the in-plane part column-major, the plane offset stays n·C + c
  * times the plane size, as the reference). Two compile-time tables give loop values as expressions:
  * each padded position's in-plane index (-1 in the padding) and each plane's offset. The first
- * element in the window is taken even when it equals the padding value (a window of lowest values),
+ * element in the window is taken even when it equals the padding value (a window of -Infinity),
  * then only a strictly larger one, as the reference.
  */
 function argmaxIndices(
