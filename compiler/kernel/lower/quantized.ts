@@ -71,7 +71,9 @@ function valueBuffer(ctx: LowerContext, node: Node, name: string): string {
 
 /**
  * A quantized operand minus its zero point, as an i32 buffer computed at compile time when the
- * operand is constant (`zeroAt` gives a flat element's zero-point index); undefined otherwise.
+ * operand is constant (`zeroIndex` gives a flat element's zero-point index); undefined otherwise.
+ * `transpose`: stored with its last two axes swapped (a matmul's B as [..., N, K], so the k loop
+ * reads it contiguously).
  */
 function shiftedConstant(
   node: Node,
@@ -79,15 +81,25 @@ function shiftedConstant(
   name: string,
   zp: string | undefined,
   zeroIndex: (i: number) => number,
+  transpose = false,
 ): string | undefined {
   const t = ctx.constant(name);
   if (!t || (zp && !ctx.constant(zp))) return undefined;
   const z = zp ? Array.from(ctx.constant(zp)!.data as ArrayLike<number>, Number) : [0];
   const d = t.data as ArrayLike<number>;
-  const data = Int32Array.from({ length: t.size }, (_, i) => d[i]! - z[z.length === 1 ? 0 : zeroIndex(i)]!);
+  let data = Int32Array.from({ length: t.size }, (_, i) => d[i]! - z[z.length === 1 ? 0 : zeroIndex(i)]!);
+  let shape = [...t.shape];
+  if (transpose) {
+    const [R, C] = shape.slice(-2) as [number, number];
+    const src = data;
+    data = new Int32Array(src.length);
+    for (let b = 0; b < src.length; b += R * C)
+      for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) data[b + c * R + r] = src[b + r * C + c]!;
+    shape = [...shape.slice(0, -2), C, R];
+  }
   const hint = `${node.name}:${name}-zp`;
-  ctx.constants.set(hint, new Tensor('int32', t.shape, data));
-  ctx.types.set(hint, { dtype: 'int32', shape: [...t.shape] });
+  ctx.constants.set(hint, new Tensor('int32', shape, data));
+  ctx.types.set(hint, { dtype: 'int32', shape });
   return ctx.constantBuffer(node, hint);
 }
 
@@ -171,7 +183,9 @@ export function lowerIntegerMatMul(node: Node, ctx: LowerContext): void {
   const N = bHasN ? bShape[bShape.length - 1]! : 1;
   const rank = outShape.length;
   const batchRank = rank - (aHasM ? 1 : 0) - (bHasN ? 1 : 0);
-  const bShifted = shiftedConstant(node, ctx, bName!, bzName, (i) => i % N);
+  // a constant B is stored shifted and transposed ([..., N, K]): the k loop then reads it contiguously
+  const bShifted = shiftedConstant(node, ctx, bName!, bzName, (i) => i % N, bHasN);
+  const bIndexShape = bShifted && bHasN ? [...bShape.slice(0, -2), N, K] : bShape;
   const a = valueBuffer(ctx, node, aName!);
   const b = bShifted ?? valueBuffer(ctx, node, bName!);
   const out = ctx.activation(node.outputs[0]!, size(outShape));
@@ -204,16 +218,21 @@ export function lowerIntegerMatMul(node: Node, ctx: LowerContext): void {
         k: 'load',
         buf: b,
         at: operandIndex(
-          bShape,
+          bIndexShape,
           bHasN ? 2 : 1,
           batchRank,
           vars,
-          bHasN
-            ? [
-                ['k', 0],
-                [nv, 1],
-              ]
-            : [['k', 0]],
+          !bHasN
+            ? [['k', 0]]
+            : bIndexShape === bShape
+              ? [
+                  ['k', 0],
+                  [nv, 1],
+                ]
+              : [
+                  ['k', 1],
+                  [nv, 0],
+                ],
         ),
       };
       if (azName)
