@@ -161,8 +161,10 @@ export interface GemmBatch {
 /**
  * C[m, n] = epilogue(sum_k A[m, k] * B[k, n] + bias), C row-major M×N.
  * - A: 'rowmajor' M×K, or 'packed' in tiles of `tile.mr` rows (packGemmA, for constant weights).
- * - B: 'packed' in panels of `tile.nr` columns (packGemmB, for constant weights), or 'rowmajor' K×N
- *   with row stride `ldb` (an activation, e.g. a conv input or its im2col buffer).
+ * - B: 'packed' in panels of `tile.nr` columns (packGemmB, for constant weights), 'rowmajor' K×N
+ *   with row stride `ldb` (an activation, e.g. a conv input or its im2col buffer), or 'conv': a
+ *   convolution's input gathered as its im2col matrix would hold it (`conv`; only for targets that
+ *   ask the lowering for implicit-GEMM convolutions, see LowerOptions).
  * - bias: per output column (`biasPer: 'column'`, padded to whole panels, see padBias) or per output
  *   row (`'row'`, e.g. a conv's output channel).
  */
@@ -177,7 +179,9 @@ export interface GemmKernel {
   a: string;
   aLayout: 'rowmajor' | 'packed';
   b: string;
-  bLayout: 'packed' | 'rowmajor';
+  bLayout: 'packed' | 'rowmajor' | 'conv';
+  /** bLayout 'conv': how B[k, n] is read from the (unpadded) input. */
+  conv?: ConvGather;
   /** Row stride of a row-major B (elements); defaults to n. */
   ldb?: number;
   bias?: string;
@@ -188,6 +192,24 @@ export interface GemmKernel {
   activation: Activation;
   /** Micro-tile rows × columns; `kc`: k block length (passes over C, each a block of A in cache). */
   tile: { mr: number; nr: number; kc?: number };
+}
+
+/**
+ * An implicit im2col matrix: B[k, n] with k = (c, kh, kw) over `channels`×`kernel`, n = (oh, ow) over
+ * the output positions; it holds input[c, oh·sh − padTop + kh·dh, ow·sw − padLeft + kw·dw] of one
+ * batch item and group (C×H×W at the batch level's offset), 0 where that falls outside the input.
+ */
+export interface ConvGather {
+  channels: number;
+  /** Input height and width. */
+  in: [number, number];
+  kernel: [number, number];
+  strides: [number, number];
+  dilations: [number, number];
+  /** Leading (top, left) padding; trailing padding is implied by the output size. */
+  pads: [number, number];
+  /** Output width (n = oh·outWidth + ow). */
+  outWidth: number;
 }
 
 export type Activation =

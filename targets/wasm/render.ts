@@ -511,6 +511,8 @@ class FunctionBuilder {
     const m = this.m;
     const { mr, nr } = g.tile;
     if (nr !== 8) throw new KilnError(`internal error: GEMM tile nr=${nr} (only 8 is implemented)`);
+    // the wasm lowering never asks for implicit convolutions (LowerOptions.implicitConv)
+    if (g.bLayout === 'conv') throw new KilnError(`internal error: GEMM '${g.name}' gathers a conv's B`);
     const L: GemmLocals = {
       i: this.newLocal(i32),
       j: this.newLocal(i32),

@@ -206,7 +206,8 @@ export function compileWebGpu(model: Model, options: WebGpuCompileOptions = {}):
 /** The shared lowering, whose refusals name the wasm target it was written for: say webgpu instead. */
 function lowerForWebGpu(model: Model): LoweredModel {
   try {
-    return lowerModel(model);
+    // convolutions as implicit GEMMs: no padded copy, no im2col buffer (gemm.ts gathers B)
+    return lowerModel(model, { implicitConv: true });
   } catch (err) {
     if (!(err instanceof KilnError)) throw err;
     const renamed = new KilnError(

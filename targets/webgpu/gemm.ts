@@ -1,12 +1,25 @@
-import type { GemmKernel } from '../../compiler/kernel/ir.js';
+import type { GemmBatch, GemmKernel } from '../../compiler/kernel/ir.js';
 import type { Dispatch } from './dispatch.js';
-import { OPAQUE_ZERO, type Places, type Precision, bindingsFor, f32, place, storeWord } from './wgsl.js';
+import { batchBase, batchItems, epilogue } from './gemm-parts.js';
+import { DIRECT_CONV_MAX_M, convGather, renderDirectConv } from './conv.js';
+import {
+  F16_FN,
+  OPAQUE_ZERO,
+  type Places,
+  type Precision,
+  bindingsFor,
+  place,
+  storeWord,
+  usesF16,
+} from './wgsl.js';
 
 /**
  * The GEMM template as a tiled compute shader: a workgroup of 8×8 threads computes a 32×32 block of
  * C, each thread a 4×4 micro-tile in registers; A (32×16) and B (16×32) tiles are staged in workgroup
  * memory each k step. The CPU layouts of the kernel IR (packed A tiles, packed B panels, row-major
  * with a stride) are read through address functions, so the lowering is shared with the WASM target.
+ * A convolution's B (bLayout 'conv') is gathered from its unpadded input as the tile is staged
+ * (implicit GEMM, conv.ts); one with few output channels per group (depthwise) is a direct shader.
  * Batch items (and conv groups) are the z dimension of the grid. In an fp16 build, f16 operands are
  * staged as f16 (half the workgroup memory) and every product is accumulated in f32; bias and
  * activation are applied in f32 and C is stored as f16 (saturated at ±65504).
@@ -25,22 +38,14 @@ export function renderGemm(
   name: string,
   precision: Precision = 'fp32',
 ): Dispatch {
+  if (g.bLayout === 'conv' && g.m <= DIRECT_CONV_MAX_M) return renderDirectConv(g, places, name, precision);
   const a = place(places, g.a);
   const b = place(places, g.b);
   const c = place(places, g.c);
   const bias = g.bias !== undefined ? place(places, g.bias) : undefined;
   const batch = g.batch ?? [];
-  const items = batch.reduce((n, l) => n * l.count, 1);
-  if (items > 65535) throw new Error(`internal error: GEMM '${name}' has ${items} batch items`);
-  // Batch item z → per-buffer base offsets (mixed radix over the batch levels, outermost first).
-  const bases = (pick: (l: (typeof batch)[number]) => number, offset: number): string => {
-    let stride = items;
-    const terms = batch.map((l) => {
-      stride /= l.count;
-      return `i32((z / ${stride}u) % ${l.count}u) * ${pick(l)}`;
-    });
-    return [String(offset), ...terms].join(' + ');
-  };
+  const items = batchItems(batch, name);
+  const bases = (pick: (l: GemmBatch) => number, offset: number) => batchBase(batch, pick, offset);
   const mr = g.tile.mr;
   const nr = g.tile.nr;
   const ldb = g.ldb ?? g.n;
@@ -48,20 +53,15 @@ export function renderGemm(
     g.aLayout === 'packed'
       ? `aBase + (m / ${mr}) * ${mr * g.k} + k * ${mr} + m % ${mr}`
       : `aBase + m * ${g.k} + k`;
-  const bAt =
-    g.bLayout === 'packed'
-      ? `bBase + ((n / ${nr}) * ${g.k} + k) * ${nr} + n % ${nr}`
-      : `bBase + k * ${ldb} + n`;
+  const bLoad =
+    g.bLayout === 'conv'
+      ? convGather(g, b.binding)
+      : `v = ${b.binding}[${
+          g.bLayout === 'packed'
+            ? `bBase + ((n / ${nr}) * ${g.k} + k) * ${nr} + n % ${nr}`
+            : `bBase + k * ${ldb} + n`
+        }];`;
   const biasAt = g.biasPer === 'column' ? 'n' : 'm';
-  const act = g.activation;
-  const epilogue =
-    act.kind === 'relu'
-      ? 'max(v, 0.0f)'
-      : act.kind === 'clip'
-        ? `min(max(v, ${f32(act.min)}), ${f32(act.max)})`
-        : act.kind === 'leaky_relu'
-          ? `select(v, v * ${f32(act.alpha)}, v < 0.0f)`
-          : 'v';
   const tA = a.type === 'f16' ? 'f16' : 'f32';
   const tB = b.type === 'f16' ? 'f16' : 'f32';
   const zero = (t: string) => (t === 'f16' ? '0.0h' : '0.0f');
@@ -107,7 +107,7 @@ ${range(TM * TN)
       let n = col0 + cc;
       let k = k0 + kk;
       var v = ${zero(tB)};
-      if (n < N && k < K) { v = ${b.binding}[${bAt}]; }
+      if (n < N && k < K) { ${bLoad} }
       tileB[kk * ${BN} + cc] = v;
     }
     workgroupBarrier();
@@ -132,9 +132,13 @@ ${range(TM * TN)
 fn store(cBase: i32, biasBase: i32, m: i32, n: i32, acc: f32) {
   if (m >= M || n >= N) { return; }
   var v = acc${bias ? ` + ${wide(bias.type === 'f16' ? 'f16' : 'f32', `${bias.binding}[biasBase + ${biasAt}]`)}` : ''};
-  v = ${epilogue};
+  v = ${epilogue(g.activation)};
   ${c.binding}[cBase + m * N + n] = ${storeWord(c, 'v')};
 }
 `;
-  return { name, source, workgroups: [Math.ceil(g.n / BN), Math.ceil(g.m / BM), items] };
+  return {
+    name,
+    source: usesF16(source) ? source + F16_FN : source,
+    workgroups: [Math.ceil(g.n / BN), Math.ceil(g.m / BM), items],
+  };
 }

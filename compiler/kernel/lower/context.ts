@@ -17,6 +17,16 @@ export interface BufferInfo {
   data?: Float32Array | Uint8Array;
 }
 
+/** What a target asks of the shared lowering (default: what the wasm target renders). */
+export interface LowerOptions {
+  /**
+   * Convolutions as implicit GEMMs: B gathered from the unpadded input (GemmKernel bLayout 'conv',
+   * row-major weights) instead of pad + im2col kernels and their temp buffers, depthwise ones included.
+   * For targets that render the gather themselves (webgpu); the wasm GEMM reads a materialised B.
+   */
+  implicitConv?: boolean;
+}
+
 /**
  * What lowering functions see: static shapes and constant values of graph values, and ways to add
  * weights and temporaries. Buffers are named after graph values; views (Reshape, Flatten, ...) alias
@@ -32,6 +42,7 @@ export class LowerContext {
     readonly types: Map<string, TypeInfo>,
     readonly constants: Map<string, Tensor>,
     private readonly opsets: Map<string, number>,
+    readonly options: LowerOptions = {},
   ) {}
 
   opset(node: Node): number {

@@ -25,7 +25,9 @@ export interface ConvGeometry {
  * Conv (any group count) as GEMMs, one per batch item and group: Y[oc, p] = W[oc, k] · X[k, p] + b[oc],
  * k running over (input channel, kh, kw). The weights are A, packed per MR (4) output channels at compile
  * time; B is the input itself for a pointwise conv (1×1, stride 1, no padding), else an im2col buffer
- * built from the zero-padded input. The activation is the GEMM's epilogue.
+ * built from the zero-padded input. The activation is the GEMM's epilogue. A target that asks for
+ * implicit convolutions (LowerOptions.implicitConv) gets no pad/im2col kernels: B is the input read
+ * through its conv geometry (implicitConvGemm).
  */
 export function lowerConvGemm(
   nodeName: string,
@@ -46,6 +48,10 @@ export function lowerConvGemm(
     KW === 1 &&
     win.strides.every((s) => s === 1) &&
     [...win.begin, ...win.end].every((p) => p === 0);
+  if (!pointwise && ctx.options.implicitConv) {
+    implicitConvGemm(nodeName, ctx, geo, x, weights, bias, out, activation);
+    return;
+  }
   const b = pointwise ? x : im2col(nodeName, ctx, geo, x);
   const { mr } = GEMM_TILE;
   ctx.emit({
@@ -70,6 +76,58 @@ export function lowerConvGemm(
     ].filter((l) => l.count > 1),
     activation,
     tile: gemmTileFor(ocpg, K),
+  });
+}
+
+/**
+ * The conv as one GEMM per batch item and group whose B is gathered from the unpadded input (bLayout
+ * 'conv'), so neither the padded copy nor the im2col buffer exists; A is the weights as they are
+ * ([M, icpg·KH·KW] row-major, a group's rows contiguous).
+ */
+function implicitConvGemm(
+  nodeName: string,
+  ctx: LowerContext,
+  geo: ConvGeometry,
+  x: string,
+  weights: Float32Array,
+  bias: Float32Array | undefined,
+  out: string,
+  activation: Activation,
+): void {
+  const { N, C, H, W, M, group, icpg, ocpg, KH, KW, win } = geo;
+  const [OH, OW] = win.out as [number, number];
+  const P = OH * OW;
+  const K = icpg * KH * KW;
+  ctx.emit({
+    kind: 'gemm',
+    name: icpg === 1 && group > 1 ? 'depthwise_conv' : 'conv_implicit',
+    nodes: [nodeName],
+    buffers: [],
+    m: ocpg,
+    n: P,
+    k: K,
+    a: ctx.weight(`${nodeName}:W`, weights),
+    aLayout: 'rowmajor',
+    b: x,
+    bLayout: 'conv',
+    conv: {
+      channels: icpg,
+      in: [H, W],
+      kernel: [KH, KW],
+      strides: win.strides as [number, number],
+      dilations: win.dilations as [number, number],
+      pads: win.begin as [number, number],
+      outWidth: OW,
+    },
+    ...(bias ? { bias: ctx.weight(`${nodeName}:B`, bias) } : {}),
+    biasPer: 'row',
+    c: out,
+    batch: [
+      { count: N, a: 0, b: C * H * W, c: M * P, bias: 0 },
+      { count: group, a: ocpg * K, b: icpg * H * W, c: ocpg * P, bias: ocpg },
+    ].filter((l) => l.count > 1),
+    activation,
+    tile: GEMM_TILE,
   });
 }
 

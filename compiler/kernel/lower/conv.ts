@@ -55,7 +55,8 @@ export function windowOf(node: Node, inSpatial: number[], kernel: number[], ceil
 
 /**
  * Conv → kernels. Depthwise convs (one input channel per group) stay a direct loop kernel, where a
- * GEMM would have K = KH·KW only; every other conv becomes GEMMs (conv-gemm.ts).
+ * GEMM would have K = KH·KW only, unless the target asks for implicit convolutions; every other conv
+ * becomes GEMMs (conv-gemm.ts).
  */
 export function lowerConv(node: Node, ctx: LowerContext, activation: Activation = { kind: 'none' }): void {
   const [xName, wName, bName] = node.inputs;
@@ -92,7 +93,10 @@ export function lowerConv(node: Node, ctx: LowerContext, activation: Activation 
   const bias = bName ? constantF32(ctx, node, bName, 'B') : undefined;
   const out = ctx.activation(node.outputs[0]!, N * M * OH * OW);
   const x = ctx.buffer(xName!);
-  if (icpg === 1 && group > 1) lowerDirectConv(node.name, ctx, geo, x, weights, bias, out, activation);
+  // a target rendering implicit convolutions takes depthwise ones as GEMMs of M = ocpg too (webgpu
+  // renders small-M ones as a direct shader)
+  if (icpg === 1 && group > 1 && !ctx.options.implicitConv)
+    lowerDirectConv(node.name, ctx, geo, x, weights, bias, out, activation);
   else lowerConvGemm(node.name, ctx, geo, x, weights, bias, out, activation);
 }
 

@@ -5,7 +5,7 @@ import { inferShapes } from '../../ir/infer.js';
 import { topoOrder } from '../../ir/topo.js';
 import type { WasmDType } from '../../../runtime/wasm/layout.js';
 import type { Activation, Kernel } from '../ir.js';
-import { type BufferInfo, LowerContext } from './context.js';
+import { type BufferInfo, LowerContext, type LowerOptions } from './context.js';
 import { lowerArgExtreme } from './argmax.js';
 import { lowerConv } from './conv.js';
 import { lowerConvTranspose } from './conv-transpose.js';
@@ -157,14 +157,15 @@ function epilogueOf(node: Node, ctx: LowerContext): Activation | undefined {
 }
 
 /**
- * Lower a model (static shapes, float32 activations) to kernels for the WASM target. Every node either
+ * Lower a model (static shapes, float32 activations) to kernels for the WASM target (and, with
+ * `options`, for targets that render more, e.g. webgpu's implicit-GEMM convolutions). Every node either
  * becomes kernels, aliases its input (views) or was folded to a constant; anything else is a
  * compile-time KilnError naming the op and node.
  */
-export function lowerModel(model: Model): LoweredModel {
+export function lowerModel(model: Model, options: LowerOptions = {}): LoweredModel {
   const g = model.graph;
   const report = inferShapes(model);
-  const ctx = new LowerContext(report.types, report.constants, model.opsetImports);
+  const ctx = new LowerContext(report.types, report.constants, model.opsetImports, options);
   // Initializers also listed as graph inputs (IR < 4 defaults) are compiled in as weights.
   // Ops that read buffers directly (movement) then find them through an alias to the weight.
   for (const [name, t] of g.initializers) {
