@@ -45,7 +45,7 @@ const mixedFeeds = (): Record<string, Tensor> => ({
 });
 
 /**
- * A small CNN: conv (im2col + GEMM), relu, depthwise conv (loop kernel), hard-swish, max pool, a
+ * A small CNN: conv (implicit GEMM), relu, depthwise conv (direct shader), hard-swish, max pool, a
  * ReduceMean, global average pool, Gemm, LayerNormalization, GELU by Erf, Softmax.
  */
 const cnnModel = () =>
