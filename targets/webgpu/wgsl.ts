@@ -145,12 +145,19 @@ export const F16_MAX = 65504;
 /** The smallest normal f16: below it f16 keeps fewer than 11 significant bits. */
 const F16_MIN_NORMAL = 2 ** -14;
 
+/**
+ * A literal i32 made opaque (`| zero`): `bitcast<f32>` of a constant is evaluated when the shader is
+ * created, and WGSL refuses one whose bits are a NaN (-1, -128, ...: storing such a constant failed).
+ */
+const opaqueIfLiteral = (value: string): string =>
+  /^[\d\s()+\-*&^|iu]*$/.test(value) ? `(${value} | zero)` : value;
+
 /** The word (or half) stored for a value of the buffer's type, rendered in `from` precision. */
 export const storeWord = (p: BufferPlace, value: string, from: FloatWidth = 'f32'): string =>
   p.roundF16 && p.type === undefined && from === 'f32'
     ? `kiln_f16(${value})`
     : p.type === 'i32'
-      ? `bitcast<f32>(${value})`
+      ? `bitcast<f32>(${opaqueIfLiteral(value)})`
       : p.type === 'f16'
         ? from === 'f16'
           ? value

@@ -68,3 +68,42 @@ describe.skipIf(!hasAdapter)(gpuNote('8/16-bit integers on the webgpu target'), 
     }
   });
 });
+
+/** Pad stores its constant: -1 and -128 as i32 words are NaN bits, which WGSL refuses as a constant. */
+const padModel = () =>
+  model(
+    graph({
+      inputs: [value('x', 'int32', [2, 2]), value('b', 'int8', [3])],
+      outputs: [value('y', 'int32', [2, 4]), value('c', 'int8', [5])],
+      nodes: [node('Pad', ['x', 'pads', 'minus1'], ['y']), node('Pad', ['b', 'pads8', 'minus128'], ['c'])],
+      initializers: {
+        pads: tensorFrom('int64', [4], [0, 1, 0, 1]),
+        minus1: tensorFrom('int32', [], [-1]),
+        pads8: tensorFrom('int64', [2], [1, 1]),
+        minus128: tensorFrom('int8', [], [-128]),
+      },
+    }),
+    18,
+  );
+
+describe.skipIf(!hasAdapter)(gpuNote('negative integer constants stored on the webgpu target'), () => {
+  it('Pad with -1 (int32) and -128 (int8) matches onnxruntime-node', { timeout: 120_000 }, async () => {
+    const feeds = {
+      x: tensorFrom('int32', [2, 2], [1, 2, 3, 4]),
+      b: tensorFrom('int8', [3], [5, -6, 7]),
+    };
+    const ort = await runOrt(exportModel(padModel()), feeds);
+    const s = await WebGpuSession.create(
+      await webGpuArtifact(compileWebGpu(padModel(), { selfTest: false })),
+      { gpu: await nodeWebGpu() },
+    );
+    try {
+      const ours = await s.run(feeds);
+      expect([...ours.y!.data]).toEqual([...ort.y!.data]);
+      expect([...ours.y!.data]).toEqual([-1, 1, 2, -1, -1, 3, 4, -1]);
+      expect([...ours.c!.data]).toEqual([...ort.c!.data]);
+    } finally {
+      s.release();
+    }
+  });
+});
