@@ -35,13 +35,11 @@ export class SimdMath {
     const x = () => m.local.get(0, v128);
     const set = (i: number, v: X) => m.local.set(i, v);
     const get = (i: number) => m.local.get(i, v128);
-    const { add, sub, mul, div, min, max } = {
+    const { add, sub, mul, div } = {
       add: (a: X, b: X) => m.f32x4.add(a, b),
       sub: (a: X, b: X) => m.f32x4.sub(a, b),
       mul: (a: X, b: X) => m.f32x4.mul(a, b),
       div: (a: X, b: X) => m.f32x4.div(a, b),
-      min: (a: X, b: X) => m.f32x4.min(a, b),
-      max: (a: X, b: X) => m.f32x4.max(a, b),
     };
     // Binaryen IR is a tree: every use needs a fresh expression, hence the thunk.
     const horner = (v: () => X, coeffs: number[]): X => {
