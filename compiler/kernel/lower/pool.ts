@@ -1,12 +1,12 @@
 import { KilnError } from '../../../runtime/errors.js';
 import { attrInt, attrInts } from '../../ir/attrs.js';
 import type { Node } from '../../ir/graph.js';
-import { Tensor } from '../../../runtime/tensor.js';
 import { type Affine, type ElemType, type Expr, type Stmt, affine } from '../ir.js';
 import type { LowerContext } from './context.js';
 import { windowOf } from './conv.js';
 import { strides } from './loops.js';
 import { padSpatial } from './pad.js';
+import { int32Table } from './tables.js';
 
 /**
  * MaxPool / AveragePool (any number of spatial axes) as loop kernels over a padded copy of the input.
@@ -144,10 +144,10 @@ function argmaxIndices(
     });
     inPlane[at] = idx;
   }
-  const table = tableBuffer(ctx, node, 'argmax_in_plane', inPlane);
+  const table = int32Table(ctx, node, 'argmax_in_plane', inPlane);
   // in i32, cast to int64 on the store (exact: a wasm buffer has fewer than 2^31 elements), which also
   // lets the webgpu target write the int64 output
-  const planes = tableBuffer(
+  const planes = int32Table(
     ctx,
     node,
     'argmax_plane',
@@ -203,14 +203,6 @@ function argmaxIndices(
       };
     },
   };
-}
-
-/** A compile-time int32 table as a constant buffer. */
-function tableBuffer(ctx: LowerContext, node: Node, hint: string, data: Int32Array): string {
-  const name = `${node.name}:${hint}`;
-  ctx.constants.set(name, new Tensor('int32', [data.length], data));
-  ctx.types.set(name, { dtype: 'int32', shape: [data.length] });
-  return ctx.constantBuffer(node, name);
 }
 
 /** 1 / (number of elements averaged) at each output position. */

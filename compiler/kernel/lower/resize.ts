@@ -5,12 +5,14 @@ import { resizeInputs, resizeOptions, resolveTarget } from '../../reference/ops/
 import { type Expr, affine } from '../ir.js';
 import { type LowerContext, constantF32 } from './context.js';
 import { loopNest, strides } from './loops.js';
+import { lowerResizeNearest } from './resize-nearest.js';
 
 /**
  * Resize with constant scales/sizes: interpolation is separable and linear in the input, so each
  * resized axis is one kernel multiplying along that axis by an [out, in] matrix built at compile time
  * from the reference's per-axis taps (every mode and coordinate transform the reference knows), plus
- * the extrapolation value where a position falls outside (tf_crop_and_resize).
+ * the extrapolation value where a position falls outside (tf_crop_and_resize). Nearest mode is a
+ * gather copy instead (resize-nearest.ts), unless a position falls outside.
  */
 export function lowerResize(node: Node, ctx: LowerContext): void {
   const opset = ctx.opset(node);
@@ -45,6 +47,23 @@ function resizeAxes(
   const t = resolveTarget(node, opset, inShape, scales, sizes, roi, axes);
   const o = resizeOptions(node, opset);
   const extrapolation = opset >= 11 ? attrFloat(node, 'extrapolation_value', 0) : 0;
+  const specOf = (a: number) => ({
+    inSize: inShape[a]!,
+    outSize: outShape[a]!,
+    scale: t.scales[a]!,
+    roi: (t.roi ? [t.roi[a]!, t.roi[a + inShape.length]!] : [0, 1]) as [number, number],
+  });
+  if (
+    o.mode === 'nearest' &&
+    lowerResizeNearest(
+      node,
+      ctx,
+      inShape,
+      outShape,
+      inShape.map((_, a) => axisPlan(specOf(a), o)),
+    )
+  )
+    return;
   let src = ctx.buffer(node.inputs[0]!);
   let shape = [...inShape];
   const resized = inShape
@@ -54,15 +73,7 @@ function resizeAxes(
   resized.forEach((a, step) => {
     const d = shape[a]!;
     const n = outShape[a]!;
-    const plan = axisPlan(
-      {
-        inSize: d,
-        outSize: n,
-        scale: t.scales[a]!,
-        roi: t.roi ? [t.roi[a]!, t.roi[a + inShape.length]!] : [0, 1],
-      },
-      o,
-    );
+    const plan = axisPlan({ ...specOf(a), inSize: d }, o);
     const mat = new Float32Array(n * d);
     const extra = new Float32Array(n);
     plan.forEach((taps, i) => {
