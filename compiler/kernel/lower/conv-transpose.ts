@@ -5,6 +5,7 @@ import { transposeGeometry } from '../../reference/ops/nn/convTranspose.js';
 import { readWindow } from '../../reference/ops/nn/spatial.js';
 import { type Affine, type Expr, type Stmt, affine } from '../ir.js';
 import type { LowerContext } from './context.js';
+import { lowerConvTransposeGemm } from './conv-transpose-gemm.js';
 import { loopNest, strides } from './loops.js';
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -22,7 +23,8 @@ const source = (ctx: LowerContext, node: Node, v: string) =>
  *    position (iterations over n, g, m write disjoint channels; kernel positions overlap, so they run in
  *    order within a channel);
  * 3. Y[n, oc, o] = T[n, oc, o + padBegin] + B[oc].
- * X and W (and B) may be constants or fed at run time.
+ * X and W (and B) may be constants or fed at run time. A 2-D one with kernel = stride and constant
+ * weights is a GEMM plus a placement copy instead (conv-transpose-gemm.ts).
  */
 export function lowerConvTranspose(node: Node, ctx: LowerContext): void {
   const [xName, wName, bName] = node.inputs;
@@ -53,6 +55,7 @@ export function lowerConvTranspose(node: Node, ctx: LowerContext): void {
       op: node.op,
       expected: `[${[N, M, ...geo.out].join(',')}]`,
     });
+  if (lowerConvTransposeGemm(node, ctx, xs, ws, group, win, geo)) return;
   // T's spatial extent: the scatter range [0, full) and the read window [pb, pb + out), shifted by lo.
   const lo: number[] = [];
   const tsp: number[] = [];
