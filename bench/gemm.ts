@@ -26,8 +26,11 @@ interface Case {
   m: number;
   n: number;
   k: number;
-  /** 'dense': A activation row-major, B packed weights (Gemm/MatMul); 'conv': A packed weights, B row-major activation. */
-  form: 'dense' | 'conv';
+  /**
+   * 'dense': A activation row-major, B packed weights (Gemm/MatMul); 'conv': A packed weights, B row-major
+   * activation (im2col); 'conv-packed': A packed weights, B an im2col written in packed panels.
+   */
+  form: 'dense' | 'conv' | 'conv-packed';
 }
 
 const cases: Case[] = [
@@ -37,6 +40,11 @@ const cases: Case[] = [
   { label: 'resnet18 layer2 3×3', m: 128, n: 784, k: 1152, form: 'conv' },
   { label: 'resnet18 layer3 3×3', m: 256, n: 196, k: 2304, form: 'conv' },
   { label: 'resnet18 layer4 3×3', m: 512, n: 49, k: 4608, form: 'conv' },
+  { label: 'resnet18 layer1 3×3', m: 64, n: 3136, k: 576, form: 'conv-packed' },
+  { label: 'resnet18 stem 7×7', m: 64, n: 12544, k: 147, form: 'conv' },
+  { label: 'resnet18 stem 7×7', m: 64, n: 12544, k: 147, form: 'conv-packed' },
+  { label: 'PP-OCRv4 det 3×3', m: 24, n: 25600, k: 864, form: 'conv' },
+  { label: 'PP-OCRv4 det 3×3', m: 24, n: 25600, k: 864, form: 'conv-packed' },
   { label: 'mobilenet_v2 1×1', m: 96, n: 12544, k: 16, form: 'conv' },
   { label: 'mobilenet_v2 1×1', m: 192, n: 784, k: 32, form: 'conv' },
 ];
@@ -51,7 +59,7 @@ function run(c: Case, relaxedSimd: boolean, kc: number): { median: number; best:
   const bufs: Record<string, Float32Array> =
     c.form === 'dense'
       ? { a, b: packGemmB(b, c.k, c.n, NR), bias: padBias(bias, c.n, NR) }
-      : { a: packGemmA(a, c.m, c.k, MR), b, bias };
+      : { a: packGemmA(a, c.m, c.k, MR), b: c.form === 'conv' ? b : packGemmB(b, c.k, c.n, NR), bias };
   bufs.c = new Float32Array(c.m * c.n);
   const g: GemmKernel = {
     kind: 'gemm',
@@ -64,7 +72,7 @@ function run(c: Case, relaxedSimd: boolean, kc: number): { median: number; best:
     a: 'a',
     aLayout: c.form === 'dense' ? 'rowmajor' : 'packed',
     b: 'b',
-    bLayout: c.form === 'dense' ? 'packed' : 'rowmajor',
+    bLayout: c.form === 'conv' ? 'rowmajor' : 'packed',
     bias: 'bias',
     biasPer: c.form === 'dense' ? 'column' : 'row',
     c: 'c',

@@ -1,4 +1,4 @@
-import { type Activation, affine } from '../ir.js';
+import { type Activation, type Stmt, affine } from '../ir.js';
 import { packGemmA, packedRows } from '../pack.js';
 import type { LowerContext } from './context.js';
 import { GEMM_TILE, gemmTileFor } from './gemm.js';
@@ -52,7 +52,8 @@ export function lowerConvGemm(
     implicitConvGemm(nodeName, ctx, geo, x, weights, bias, out, activation);
     return;
   }
-  const b = pointwise ? x : im2col(nodeName, ctx, geo, x);
+  const packB = !pointwise && im2colPacked(OW, K * P);
+  const b = pointwise ? x : packB ? im2colPanels(nodeName, ctx, geo, x) : im2col(nodeName, ctx, geo, x);
   const { mr } = GEMM_TILE;
   ctx.emit({
     kind: 'gemm',
@@ -65,7 +66,7 @@ export function lowerConvGemm(
     a: ctx.weight(`${nodeName}:W:packed`, packGemmA(weights, ocpg, K, mr, group)),
     aLayout: 'packed',
     b,
-    bLayout: 'rowmajor',
+    bLayout: packB ? 'packed' : 'rowmajor',
     ...(bias ? { bias: ctx.weight(`${nodeName}:B`, bias) } : {}),
     biasPer: 'row',
     c: out,
@@ -78,6 +79,98 @@ export function lowerConvGemm(
     tile: gemmTileFor(ocpg, K),
   });
 }
+
+/** Past this many bytes of one GEMM's im2col B (about L2), it is written in packed column panels. */
+const PACKED_IM2COL_BYTES = 512 << 10;
+
+/**
+ * Whether im2col writes B in packed panels (see im2colPanels): a row-major B of n columns makes every
+ * k step of a column panel jump n·4 bytes, a stride the hardware prefetcher does not follow once B is
+ * out of L2. Only when OW is a multiple of the panel width, so a panel never straddles two output rows.
+ */
+function im2colPacked(OW: number, elements: number): boolean {
+  return OW % GEMM_TILE.nr === 0 && elements * 4 > PACKED_IM2COL_BYTES;
+}
+
+/**
+ * im2col straight into the GEMM's packed B layout (packGemmB's): per batch item and group, panel
+ * pn = oh·(OW/8) + owb holds, for each k = (ci, kh, kw), the 8 columns ow = owb·8 .. owb·8+7, so
+ * col[n, g, pn, k, q] = padded[n, g·icpg + ci, oh·sh + kh·dh, (owb·8 + q)·sw + kw·dw]. Each panel is
+ * written as one contiguous run of K·8 floats.
+ */
+function im2colPanels(nodeName: string, ctx: LowerContext, geo: ConvGeometry, x: string): string {
+  const { N, C, H, W, KH, KW, group, icpg, win } = geo;
+  const [OH, OW] = win.out as [number, number];
+  const P = OH * OW;
+  const K = icpg * KH * KW;
+  const nr = GEMM_TILE.nr;
+  const padded = padSpatial(ctx, nodeName, x, [N, C, H, W], win.begin, win.end, 0);
+  const [, , HP, WP] = padded.shape as [number, number, number, number];
+  const [sh, sw] = win.strides as [number, number];
+  const [dh, dw] = win.dilations as [number, number];
+  const col = ctx.temp(`${nodeName}:im2col`, N * C * KH * KW * P);
+  const store: Stmt = {
+    k: 'store',
+    buf: col,
+    at: affine(
+      0,
+      ['n', C * KH * KW * P],
+      ['g', K * P],
+      ['oh', (OW / nr) * K * nr],
+      ['owb', K * nr],
+      ['ci', KH * KW * nr],
+      ['kh', KW * nr],
+      ['kw', nr],
+      ['q', 1],
+    ),
+    value: {
+      k: 'load',
+      buf: padded.buf,
+      at: affine(
+        0,
+        ['n', C * HP * WP],
+        ['g', icpg * HP * WP],
+        ['ci', HP * WP],
+        ['oh', sh * WP],
+        ['kh', dh * WP],
+        ['owb', nr * sw],
+        ['q', sw],
+        ['kw', dw],
+      ),
+    },
+  };
+  const nest = (loops: [string, number][], inner: Stmt): Stmt =>
+    loops.reduceRight<Stmt>((body, [v, n]) => loop(v, n, [body]), inner);
+  ctx.emit({
+    kind: 'loops',
+    name: 'im2col_packed',
+    nodes: [nodeName],
+    buffers: [],
+    body: [
+      nest(
+        [
+          ['n', N],
+          ['g', group],
+          ['oh', OH],
+          ['owb', OW / nr],
+          ['ci', icpg],
+          ['kh', KH],
+          ['kw', KW],
+        ],
+        loop('q', nr, [store], true),
+      ),
+    ],
+  });
+  return col;
+}
+
+const loop = (v: string, n: number, body: Stmt[], vector = false): Stmt => ({
+  k: 'loop',
+  v,
+  n,
+  body,
+  vector,
+});
 
 /**
  * The conv as one GEMM per batch item and group whose B is gathered from the unpadded input (bLayout
@@ -144,13 +237,6 @@ function im2col(nodeName: string, ctx: LowerContext, geo: ConvGeometry, x: strin
   const [sh, sw] = win.strides as [number, number];
   const [dh, dw] = win.dilations as [number, number];
   const col = ctx.temp(`${nodeName}:im2col`, N * C * KH * KW * P);
-  const loop = (v: string, n: number, body: import('../ir.js').Stmt[], vector = false) => ({
-    k: 'loop' as const,
-    v,
-    n,
-    body,
-    vector,
-  });
   const store = {
     k: 'store' as const,
     buf: col,

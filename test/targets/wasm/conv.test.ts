@@ -24,6 +24,8 @@ interface ConvCase {
   relu?: boolean;
   /** kernel names the lowering must produce (which path it took) */
   path: string;
+  /** im2col writes B in packed GEMM panels (OW a multiple of 8, B past 512 KB) */
+  packed?: boolean;
 }
 
 /** float64 NCHW convolution with zero padding. */
@@ -129,6 +131,31 @@ const cases: ConvCase[] = [
     path: 'conv_im2col',
   },
   {
+    label: '3×3 pad 1, OW 32 (im2col into packed panels)',
+    x: [1, 16, 32, 32],
+    m: 13,
+    kh: 3,
+    kw: 3,
+    pads: [1, 1, 1, 1],
+    bias: true,
+    relu: true,
+    path: 'conv_im2col',
+    packed: true,
+  },
+  {
+    label: '3×3 stride 2, 2 groups, 2 items (im2col into packed panels)',
+    x: [2, 32, 64, 64],
+    m: 6,
+    kh: 3,
+    kw: 3,
+    group: 2,
+    strides: [2, 2],
+    pads: [1, 1, 1, 1],
+    bias: true,
+    path: 'conv_im2col',
+    packed: true,
+  },
+  {
     label: 'depthwise 3×3 stride 2',
     x: [1, 6, 9, 10],
     m: 6,
@@ -206,8 +233,12 @@ describe('WASM target: Conv lowerings match a float64 convolution', () => {
     it.each([false, true])(`${c.label} (relaxed FMA: %s) via ${c.path}`, async (relaxed) => {
       const { y, want, kernels } = await runConv(c, relaxed);
       expect(kernels).toContain(c.path);
+      if (c.path === 'conv_im2col') expect(kernels).toContain(c.packed ? 'im2col_packed' : 'im2col');
       // a fused Relu leaves no kernel of its own
-      if (c.relu) expect(kernels.filter((k) => k !== 'pad' && k !== 'im2col')).toEqual([c.path]);
+      if (c.relu)
+        expect(kernels.filter((k) => k !== 'pad' && k !== 'im2col' && k !== 'im2col_packed')).toEqual([
+          c.path,
+        ]);
       expectClose(y, want.y, (c.x[1] / (c.group ?? 1)) * c.kh * c.kw);
     });
   }

@@ -125,6 +125,38 @@ describe('wasm threads: a threaded artifact computes what the single-threaded on
   });
 });
 
+/** A 3×3 conv whose im2col B (144×1024 floats, OW 32) is written in packed GEMM panels. */
+function packedIm2colConv() {
+  return model(
+    graph({
+      inputs: [value('x', 'float32', [1, 16, 32, 32])],
+      outputs: [value('y', 'float32', [1, 13, 32, 32])],
+      nodes: [
+        node(
+          'Conv',
+          ['x', 'w', 'b'],
+          ['y'],
+          { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]) },
+          'conv',
+        ),
+      ],
+      initializers: { w: randomFloat32([13, 16, 3, 3], 11, -0.5, 0.5), b: randomFloat32([13], 12) },
+    }),
+  );
+}
+
+describe('wasm threads: GEMM column panels of a packed im2col B split across threads', () => {
+  it('3×3 conv on 3 threads matches the reference', async () => {
+    const compiled = compileWasm(packedIm2colConv(), { threads: 3 });
+    expect(compiled.lowered.kernels.map((k) => k.name)).toContain('im2col_packed');
+    const s = await open(await wasmArtifact(compiled), {});
+    expect(s.threads).toBe(3);
+    const x = randomFloat32([1, 16, 32, 32], 13);
+    const want = ReferenceSession.create(packedIm2colConv()).run({ x })['y'] as Tensor;
+    expect(compareTensors((await s.run({ x })).y!, want, TOL)).toBeUndefined();
+  });
+});
+
 describe('wasm threads: bad requests and failures are clear errors', () => {
   const x = randomFloat32([1, 3, 13, 11], 7);
 
