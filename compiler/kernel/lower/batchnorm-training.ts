@@ -3,6 +3,7 @@ import type { Node } from '../../ir/graph.js';
 import type { Expr, Stmt } from '../ir.js';
 import { splitAxes } from './axes.js';
 import type { LowerContext } from './context.js';
+import { meanAndSquaredDeviations } from './norm.js';
 
 const acc = (name: string): Expr => ({ k: 'acc', name });
 const bin = (op: 'add' | 'sub' | 'mul', a: Expr, b: Expr): Expr => ({ k: 'bin', op, a, b });
@@ -33,11 +34,7 @@ export function lowerBatchNormTraining(node: Node, ctx: LowerContext): void {
   const xi: Expr = { k: 'load', buf: x, at: sp.inAt };
   const centered = bin('sub', xi, acc('mean'));
   const body: Stmt[] = [
-    { k: 'set', acc: 's', value: c(0) },
-    ...sp.reduceLoops([{ k: 'set', acc: 's', value: bin('add', acc('s'), xi) }]),
-    { k: 'set', acc: 'mean', value: bin('mul', acc('s'), c(1 / sp.n)) },
-    { k: 'set', acc: 'v', value: c(0) },
-    ...sp.reduceLoops([{ k: 'set', acc: 'v', value: bin('add', acc('v'), bin('mul', centered, centered)) }]),
+    ...meanAndSquaredDeviations(sp, xi),
     { k: 'set', acc: 'var', value: bin('mul', acc('v'), c(1 / sp.n)) },
     {
       k: 'set',

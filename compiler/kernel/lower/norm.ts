@@ -15,6 +15,21 @@ function operand(ctx: LowerContext, node: Node, value: string, what: string): st
   return ctx.constant(value) ? ctx.weight(value, constantF32(ctx, node, value, what)) : ctx.buffer(value);
 }
 
+/**
+ * Per kept position, the mean of xi over the reduced axes into acc 'mean' and the sum of squared
+ * deviations from it into acc 'v' (divide by sp.n for the population variance).
+ */
+export function meanAndSquaredDeviations(sp: ReturnType<typeof splitAxes>, xi: Expr): Stmt[] {
+  const centered = bin('sub', xi, acc('mean'));
+  return [
+    { k: 'set', acc: 's', value: c(0) },
+    ...sp.reduceLoops([{ k: 'set', acc: 's', value: bin('add', acc('s'), xi) }]),
+    { k: 'set', acc: 'mean', value: bin('mul', acc('s'), c(1 / sp.n)) },
+    { k: 'set', acc: 'v', value: c(0) },
+    ...sp.reduceLoops([{ k: 'set', acc: 'v', value: bin('add', acc('v'), bin('mul', centered, centered)) }]),
+  ];
+}
+
 /** InstanceNormalization: mean and variance over the spatial axes of each (n, c), then scale[c], B[c]. */
 export function lowerInstanceNorm(node: Node, ctx: LowerContext): void {
   const shape = ctx.shape(node, node.inputs[0]!);
@@ -35,11 +50,7 @@ export function lowerInstanceNorm(node: Node, ctx: LowerContext): void {
   const xi: Expr = { k: 'load', buf: x, at: sp.inAt };
   const centered = bin('sub', xi, acc('mean'));
   const body: Stmt[] = [
-    { k: 'set', acc: 's', value: c(0) },
-    ...sp.reduceLoops([{ k: 'set', acc: 's', value: bin('add', acc('s'), xi) }]),
-    { k: 'set', acc: 'mean', value: bin('mul', acc('s'), c(1 / sp.n)) },
-    { k: 'set', acc: 'v', value: c(0) },
-    ...sp.reduceLoops([{ k: 'set', acc: 'v', value: bin('add', acc('v'), bin('mul', centered, centered)) }]),
+    ...meanAndSquaredDeviations(sp, xi),
     {
       k: 'set',
       acc: 'k',
@@ -143,11 +154,7 @@ export function lowerMVN(node: Node, ctx: LowerContext): void {
   const xi: Expr = { k: 'load', buf: ctx.buffer(node.inputs[0]!), at: sp.inAt };
   const centered = bin('sub', xi, acc('mean'));
   const body: Stmt[] = [
-    { k: 'set', acc: 's', value: c(0) },
-    ...sp.reduceLoops([{ k: 'set', acc: 's', value: bin('add', acc('s'), xi) }]),
-    { k: 'set', acc: 'mean', value: bin('mul', acc('s'), c(1 / sp.n)) },
-    { k: 'set', acc: 'v', value: c(0) },
-    ...sp.reduceLoops([{ k: 'set', acc: 'v', value: bin('add', acc('v'), bin('mul', centered, centered)) }]),
+    ...meanAndSquaredDeviations(sp, xi),
     {
       k: 'set',
       acc: 'k',
