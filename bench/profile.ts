@@ -14,6 +14,7 @@ import type { Kernel } from '../compiler/kernel/ir.js';
 import { loadModel } from '../compiler/onnx/import.js';
 import { WasmInstance } from '../runtime/wasm/instance.js';
 import { compileWasm } from '../targets/wasm/compile.js';
+import { isParallel } from '../targets/wasm/threads.js';
 import { respawnWithBenchFlags } from './flags.js';
 import { corpusModels } from './corpus.js';
 import { benchInputs } from './inputs.js';
@@ -27,6 +28,8 @@ export interface KernelProfile {
   ms: number;
   /** GEMM kernels: 2·m·n·k per batch item over the median time. */
   gflops?: number;
+  /** Whether `--threads N` splits this kernel across threads (otherwise thread 0 runs it alone). */
+  parallel: boolean;
 }
 
 /** FLOPs of a GEMM kernel (multiply-adds count two), 0 for loop kernels. */
@@ -66,6 +69,7 @@ export function profileModel(
       name: k.name,
       nodes: k.nodes,
       ms,
+      parallel: isParallel(k),
       ...(flops > 0 ? { gflops: flops / ms / 1e6 } : {}),
     };
   });
@@ -91,6 +95,10 @@ async function main(): Promise<void> {
   console.log(
     `${file}: ${kernels.length} kernels, ${total.toFixed(2)} ms (sum of per-kernel medians, ${variant})`,
   );
+  const serial = kernels.filter((k) => !k.parallel).reduce((s, k) => s + k.ms, 0);
+  console.log(
+    `serial kernels (thread 0 alone under --threads): ${kernels.filter((k) => !k.parallel).length}, ${serial.toFixed(2)} ms (${((100 * serial) / total).toFixed(1)} %)`,
+  );
   console.log(
     `load average ${loadavg()
       .map((l) => l.toFixed(2))
@@ -113,10 +121,10 @@ async function main(): Promise<void> {
     );
   }
   console.log(`\ntop ${top} kernels`);
-  console.log('  #  kernel                         ms      %   GFLOP/s  nodes');
+  console.log('  #  kernel                         ms      %   GFLOP/s  par  nodes');
   for (const k of [...kernels].sort((a, b) => b.ms - a.ms).slice(0, top)) {
     console.log(
-      `${String(k.index).padStart(3)}  ${k.name.padEnd(26)} ${k.ms.toFixed(3).padStart(7)} ${((100 * k.ms) / total).toFixed(1).padStart(6)} ${(k.gflops?.toFixed(1) ?? '').padStart(9)}  ${k.nodes.join(',')}`,
+      `${String(k.index).padStart(3)}  ${k.name.padEnd(26)} ${k.ms.toFixed(3).padStart(7)} ${((100 * k.ms) / total).toFixed(1).padStart(6)} ${(k.gflops?.toFixed(1) ?? '').padStart(9)}  ${k.parallel ? 'yes' : ' no'}  ${k.nodes.join(',')}`,
     );
   }
   const json = args.includes('--json') ? arg('--json', '') : '';

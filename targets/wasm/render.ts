@@ -279,15 +279,18 @@ class FunctionBuilder {
   }
 
   /**
-   * This thread's share of `for (v = 0; v < chunks·step; v += step)`: chunks
+   * This thread's share of `for (v = from; v < from + chunks·step; v += step)`: chunks
    * [tid·chunks/nthreads, (tid+1)·chunks/nthreads), so shares differ by at most one chunk.
    */
-  private shareLoop(v: number, chunks: number, step: number, body: X[]): X {
+  private shareLoop(v: number, chunks: number, step: number, body: X[], from = 0): X {
     const m = this.m;
     const tid = () => m.local.get(0, i32);
     const nt = () => m.local.get(1, i32);
     const bound = (t: X) =>
-      m.i32.mul(m.i32.div_u(m.i32.mul(t, m.i32.const(chunks)), nt()), m.i32.const(step));
+      m.i32.add(
+        m.i32.mul(m.i32.div_u(m.i32.mul(t, m.i32.const(chunks)), nt()), m.i32.const(step)),
+        m.i32.const(from),
+      );
     const end = this.newLocal(i32);
     const label = `L${this.labels++}`;
     const exit = `E${this.labels++}`;
@@ -531,10 +534,14 @@ class FunctionBuilder {
     const get = (l: number) => m.local.get(l, i32);
     const rows = g.m - (g.m % mr);
     const fullPanels = Math.floor(g.n / nr);
+    // threaded: split the full row tiles rather than the column panels when there are more of them
+    // (deep layers: resnet18's layer4 has 6 panels and 128 tiles); each thread then also streams only
+    // its half of A, the larger operand there
+    const splitRows = this.parallel && rows / mr > fullPanels;
     const pass = (kb: KBlock): X[] => {
       const out: X[] = [];
-      if (rows > 0) out.push(this.gemmPanels(g, L, kb, mr, 0, rows, fullPanels));
-      if (rows < g.m) out.push(this.gemmPanels(g, L, kb, g.m - rows, rows, g.m, fullPanels));
+      if (rows > 0) out.push(this.gemmPanels(g, L, kb, mr, 0, rows, fullPanels, splitRows));
+      if (rows < g.m) out.push(this.gemmPanels(g, L, kb, g.m - rows, rows, g.m, fullPanels, false));
       return out;
     };
     // K blocking: passes over k blocks of `kc`, each over all of C, so a block of A (M×kc) stays in
@@ -587,7 +594,11 @@ class FunctionBuilder {
     return out;
   }
 
-  /** Rows [from, to) in tiles of `rows`, over every column panel (full panels, then the narrow tail). */
+  /**
+   * Rows [from, to) in tiles of `rows`, over every column panel (full panels, then the narrow tail).
+   * Threaded, each thread takes a share of the column panels, or with `splitRows` of the row tiles:
+   * either way disjoint parts of C, the same in every k pass.
+   */
   private gemmPanels(
     g: GemmKernel,
     L: GemmLocals,
@@ -596,23 +607,27 @@ class FunctionBuilder {
     from: number,
     to: number,
     full: number,
+    splitRows: boolean,
   ): X {
     const m = this.m;
+    const tile = (width: number) => [this.gemmTile(g, L, kb, rows, width)];
     const rowTiles = (width: number): X =>
-      to - from === rows
-        ? m.block(null, [m.local.set(L.i, m.i32.const(from)), this.gemmTile(g, L, kb, rows, width)])
-        : this.countedLoop(L.i, from, to, rows, [this.gemmTile(g, L, kb, rows, width)]);
-    // threaded: each thread takes a share of the column panels (disjoint columns of C in every pass)
+      splitRows
+        ? this.shareLoop(L.i, (to - from) / rows, rows, tile(width), from)
+        : to - from === rows
+          ? m.block(null, [m.local.set(L.i, m.i32.const(from)), ...tile(width)])
+          : this.countedLoop(L.i, from, to, rows, tile(width));
+    const panelsShared = this.parallel && !splitRows;
     const out: X[] = [];
     if (full > 0)
       out.push(
-        this.parallel
+        panelsShared
           ? this.shareLoop(L.j, full, 1, [rowTiles(8)])
           : this.countedLoop(L.j, 0, full, 1, [rowTiles(8)]),
       );
     if (g.n % 8) {
       const tail = m.block(null, [m.local.set(L.j, m.i32.const(full)), rowTiles(g.n % 8)]);
-      out.push(this.parallel ? this.onLastThread(tail) : tail);
+      out.push(panelsShared ? this.onLastThread(tail) : tail);
     }
     return m.block(null, out);
   }

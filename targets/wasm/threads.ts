@@ -22,7 +22,7 @@ export interface ThreadedRender {
 }
 
 /** Barrier spins this many times (cheap when the other threads are close) before sleeping. */
-const SPINS = 2000;
+const SPINS = 100_000;
 /** Sleep in slices of this many ns, re-checking the abort word between them. */
 const WAIT_NS = 50_000_000;
 

@@ -157,6 +157,38 @@ describe('wasm threads: GEMM column panels of a packed im2col B split across thr
   });
 });
 
+/**
+ * A 1×1 conv deep and narrow like resnet18's layer4: 259 output channels (64 row tiles of 4 and 3 rows
+ * left over), 20 output pixels (2 column panels and a 4-wide tail) and k = 4100, whose 4.2 MB of
+ * weights are passed over in k blocks. More row tiles than panels: threads split the rows.
+ */
+function deepNarrowConv() {
+  return model(
+    graph({
+      inputs: [value('x', 'float32', [1, 4100, 5, 4])],
+      outputs: [value('y', 'float32', [1, 259, 5, 4])],
+      nodes: [
+        node('Conv', ['x', 'w', 'b'], ['c'], { kernel_shape: ints([1, 1]) }, 'conv'),
+        node('Relu', ['c'], ['y']),
+      ],
+      initializers: { w: randomFloat32([259, 4100, 1, 1], 21, -0.1, 0.1), b: randomFloat32([259], 22) },
+    }),
+  );
+}
+
+describe('wasm threads: GEMM row tiles split across threads when they outnumber the column panels', () => {
+  it.each([2, 3])('deep narrow 1×1 conv (k blocks, leftover rows, narrow tail) on %i threads', async (n) => {
+    const compiled = compileWasm(deepNarrowConv(), { threads: n });
+    const gemm = compiled.lowered.kernels.find((k) => k.kind === 'gemm');
+    expect(gemm?.kind === 'gemm' && gemm.tile.kc).toBeLessThan(4100);
+    const s = await open(await wasmArtifact(compiled), {});
+    expect(s.threads).toBe(n);
+    const x = randomFloat32([1, 4100, 5, 4], 23);
+    const want = ReferenceSession.create(deepNarrowConv()).run({ x })['y'] as Tensor;
+    expect(compareTensors((await s.run({ x })).y!, want, TOL)).toBeUndefined();
+  });
+});
+
 describe('wasm threads: bad requests and failures are clear errors', () => {
   const x = randomFloat32([1, 3, 13, 11], 7);
 
