@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { benchV8Flags, respawnWithBenchFlags } from '../bench/flags.js';
 import { DEFAULT_RUNS, DEFAULT_WARMUP, type RawBenchOptions, parseBenchOptions } from '../bench/options.js';
-import { benchOneModel } from '../bench/run-model.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -38,6 +37,7 @@ export function benchCommand(): Command {
         if (code !== 0) process.exit(code);
         return;
       }
+      const { benchOneModel } = await import('../bench/run-model.js'); // the compilers and engines
       await benchOneModel(file, opts);
     });
 }

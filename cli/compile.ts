@@ -9,8 +9,7 @@ import { KilnError } from '../runtime/errors.js';
 import { loadNpy } from '../runtime/npy.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { saveArtifactFile } from '../runtime/artifact/node-fs.js';
-import { type WasmCompileOptions, compileWasm, wasmArtifact } from '../targets/wasm/compile.js';
-import { compileWebGpu, webGpuArtifact } from '../targets/webgpu/compile.js';
+import type { WasmCompileOptions } from '../targets/wasm/compile.js';
 import { formatBytes } from './inspect.js';
 import { parseThreads } from './run.js';
 import { parseSignatures } from './signature-spec.js';
@@ -118,7 +117,10 @@ export function compileCommand(): Command {
             `== after ${name} (${r.changed} change${r.changed === 1 ? '' : 's'})\n${printModel(m)}`,
           );
       };
+      // the target's compiler (binaryen for wasm) loads only now: `kiln --help` and the other
+      // commands (the device agent among them) never pay for it
       if (opts.target === 'webgpu') {
+        const { compileWebGpu, webGpuArtifact } = await import('../targets/webgpu/compile.js');
         const result = compileWebGpu(model, {
           passes,
           onPass,
@@ -149,6 +151,7 @@ export function compileCommand(): Command {
         );
         return;
       }
+      const { compileWasm, wasmArtifact } = await import('../targets/wasm/compile.js');
       const result = compileWasm(model, {
         passes,
         optimize: opts.optimize,

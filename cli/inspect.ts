@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { modelFlops } from '../compiler/analysis/flops.js';
-import { modelOps } from '../compiler/conformance/backend.js';
+import { modelOps } from '../compiler/ir/model-ops.js';
 import { formatType, inferShapes } from '../compiler/ir/infer.js';
 import { printModel } from '../compiler/ir/print.js';
 import { verifyModel } from '../compiler/ir/verify.js';

@@ -1,9 +1,11 @@
-import type { Graph, Model } from '../ir/graph.js';
+import type { Model } from '../ir/graph.js';
+import { modelOps } from '../ir/model-ops.js';
 import type { InputSignature } from '../structured-io.js';
 import { GraphExecutor } from '../reference/executor.js';
 import { findOp, opsetMismatch } from '../reference/registry.js';
 import type { Value } from '../reference/value.js';
 import type { Tensor } from '../../runtime/tensor.js';
+import type { BackendName } from './backend-names.js';
 import { wasmBackend } from './wasm-backend.js';
 import { webGpuBackend } from './webgpu-backend.js';
 
@@ -61,25 +63,6 @@ const OUT_OF_SCOPE_OPS: Record<string, string> = {
   StringSplit: 'out of scope: string op',
 };
 
-/** Every (domain, op) a model uses, including inside subgraphs and model-local functions. */
-export function modelOps(model: Model): { domain: string; op: string }[] {
-  const seen = new Map<string, { domain: string; op: string }>();
-  const local = new Set(model.functions.map((f) => `${f.domain}::${f.name}`));
-  const walkNodes = (nodes: Graph['nodes']) => {
-    for (const n of nodes) {
-      const k = `${n.domain}::${n.op}`;
-      if (!local.has(k)) seen.set(k, { domain: n.domain, op: n.op });
-      for (const a of Object.values(n.attrs)) {
-        if (a.type === 'graph') walkNodes(a.value.nodes);
-        else if (a.type === 'graphs') a.value.forEach((g) => walkNodes(g.nodes));
-      }
-    }
-  };
-  walkNodes(model.graph.nodes);
-  for (const f of model.functions) walkNodes(f.nodes);
-  return [...seen.values()];
-}
-
 export function referenceUnsupportedReason(model: Model): string | undefined {
   const missing: string[] = [];
   const opsetOf = (domain: string) => model.opsetImports.get(domain) ?? 1;
@@ -106,7 +89,7 @@ export const referenceBackend: Backend = {
   },
 };
 
-export const BACKENDS: Record<string, AnyBackend> = {
+export const BACKENDS: Record<BackendName, AnyBackend> = {
   reference: referenceBackend,
   /** The wasm target's relaxed-SIMD (FMA) module; `wasm-simd` runs the plain SIMD128 one. */
   wasm: wasmBackend('relaxed'),

@@ -9,13 +9,8 @@ import { loadModel } from '../onnx/import.js';
 import { shapeDecidingInputs } from '../analysis/shape-operands.js';
 import { type InputSignature, signatureOf } from '../structured-io.js';
 import type { Value } from '../reference/value.js';
-import {
-  type AnyBackend,
-  type AsyncPreparedModel,
-  type Backend,
-  type PreparedModel,
-  modelOps,
-} from './backend.js';
+import { type AnyBackend, type AsyncPreparedModel, type Backend, type PreparedModel } from './backend.js';
+import { modelOps } from '../ir/model-ops.js';
 import { type Tolerance, ONNX_TOLERANCE, compareValues } from './compare.js';
 
 export type CaseStatus = 'pass' | 'fail' | 'unsupported';
