@@ -1,13 +1,16 @@
 /**
  * Another round of the unrolling passes, for what only the first round made static: a Loop whose trip
  * count is a sequence's length (the expanded form of SequenceMap), an If whose condition is an
- * OptionalHasElement, sequence positions that were Loop iteration numbers. Runs only while such
- * nodes remain, so models without control flow or sequences pay nothing.
+ * OptionalHasElement, sequence positions that were Loop iteration numbers, and the recurrences and
+ * Scans that an If inlined only then brought to the top level (silero-vad's LSTM sits in a
+ * sample-rate If). Runs only while such nodes remain, so models without them pay nothing.
  */
 import type { Model } from '../ir/graph.js';
 import { foldConstants } from './constant-folding.js';
 import { inlineConstantIfs } from './if-inlining.js';
 import { unrollLoops } from './loop-unrolling.js';
+import { unrollRecurrent } from './recurrent-unrolling.js';
+import { unrollScans } from './scan-unrolling.js';
 import type { PassResult } from './pass.js';
 import { resolveSequences } from './sequence-resolution.js';
 import { foldShapeComputations } from './shape-folding.js';
@@ -28,6 +31,10 @@ const UNRESOLVED = new Set([
   'Optional',
   'OptionalHasElement',
   'OptionalGetElement',
+  'Scan',
+  'LSTM',
+  'GRU',
+  'RNN',
 ]);
 
 /** Each round can resolve one more level of nesting; four covers the conformance models' depth. */
@@ -40,6 +47,8 @@ export function unrollAgain(model: Model): PassResult {
     let c = 0;
     for (const pass of [
       unrollLoops,
+      unrollScans,
+      unrollRecurrent,
       resolveSequences,
       foldConstants,
       foldShapeComputations,

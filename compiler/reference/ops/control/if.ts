@@ -33,10 +33,17 @@ export const ifOp: OpDef = {
   },
   infer: (ctx) => {
     const { node } = ctx;
+    // a known condition: only the branch that runs is inferred. The other may not even type-check at
+    // these shapes (silero-vad's 8 kHz branch squeezes an axis that is 1 only for 256-sample chunks),
+    // and onnxruntime never looks at it either.
+    const cond = ctx.constants[0];
+    if (cond && cond.size === 1)
+      return ctx.inferSubgraph(
+        attrGraph(node, Number(cond.data[0]) !== 0 ? 'then_branch' : 'else_branch'),
+        [],
+      );
     const thenTypes = ctx.inferSubgraph(attrGraph(node, 'then_branch'), []);
     const elseTypes = ctx.inferSubgraph(attrGraph(node, 'else_branch'), []);
-    const cond = ctx.constants[0];
-    if (cond && cond.size === 1) return Number(cond.data[0]) !== 0 ? thenTypes : elseTypes;
     return node.outputs.map((_, i) => mergeTypes(ctx, thenTypes[i], elseTypes[i], `output ${i}`));
   },
 };
