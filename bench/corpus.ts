@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Tensor } from '../runtime/tensor.js';
 import type { InputShapes } from './shapes.js';
 
 /** The project root (bench/ sits in it, also when run from dist/bench). */
@@ -21,13 +22,16 @@ export interface CorpusModel {
   group: 'torch' | 'npm';
   /** Static input shapes for models with symbolic dims (the WASM target compiles static shapes). */
   shapes?: InputShapes;
+  /** Inputs frozen at compile time (as `--bind`), fed to every engine. */
+  bind?: Map<string, Tensor>;
 }
 
 /**
  * Shapes the npm models are benchmarked at, each its application's usual input: batch 1; PaddleOCR's
  * default recogniser (3×48×320) and direction classifier (3×48×192) images, a 640×640 detector image;
- * openWakeWord's embedding window (76×32 mel frames) and 1280-sample (80 ms) melspectrogram chunk.
- * (silero-vad is left symbolic: its int64 sample-rate input keeps it off the WASM target anyway.)
+ * openWakeWord's embedding window (76×32 mel frames) and 1280-sample (80 ms) melspectrogram chunk;
+ * silero-vad's 512-sample (32 ms) 16 kHz chunk, with its sample-rate input bound to 16000 (it picks
+ * the branch of the model's Ifs that runs; silero_vad_half has no such input).
  */
 const NPM_SHAPES: Record<string, InputShapes> = {
   ch_ppocr_mobile_v2: { x: [1, 3, 48, 192] },
@@ -35,6 +39,13 @@ const NPM_SHAPES: Record<string, InputShapes> = {
   'ch_PP-OCRv4_det_infer': { x: [1, 3, 640, 640] },
   embedding_model: { input_1: [1, 76, 32, 1] },
   melspectrogram: { input: [1, 1280] },
+  silero_vad: { input: [1, 512], state: [2, 1, 128] },
+};
+const SILERO_SR = () => new Map([['sr', new Tensor('int64', [], new BigInt64Array([16000n]))]]);
+const NPM_BINDS: Record<string, () => Map<string, Tensor>> = {
+  silero_vad: SILERO_SR,
+  silero_vad_16k_op15: SILERO_SR,
+  silero_vad_op18_ifless: SILERO_SR,
 };
 
 /** The benchmark corpus: ../shared/models/torch/*.onnx (when present) and the npm models (when installed). */
@@ -63,6 +74,7 @@ export function corpusModels(): CorpusModel[] {
         file: join(dir, f),
         group: 'npm',
         ...(key ? { shapes: NPM_SHAPES[key] } : {}),
+        ...(NPM_BINDS[f.slice(0, -5)] ? { bind: NPM_BINDS[f.slice(0, -5)]!() } : {}),
       });
     }
   }

@@ -37,6 +37,8 @@ export interface WasmCompiledModel {
   compileSeconds: number;
   /** The source graph has a Conv (read before compiling: the passes rewrite the graph in place). */
   cnn: boolean;
+  /** Inputs frozen at compile time: every engine is fed exactly these. */
+  bound: Map<string, Tensor>;
 }
 
 /** Load and compile for the target; a model Kiln cannot compile throws its KilnError. */
@@ -45,14 +47,15 @@ export async function compileForBench(
   shapes: InputShapes = {},
   threads = 1,
   target: 'wasm' | 'webgpu' = 'wasm',
+  bind: Map<string, Tensor> = new Map(),
 ): Promise<CompiledModel> {
-  if (target === 'webgpu') return compileWebGpuForBench(file, shapes);
+  if (target === 'webgpu') return compileWebGpuForBench(file, shapes, bind);
   const model = loadModel(file); // a missing or broken file is a KilnError naming it
   const bytes = readFileSync(file);
   bindInputShapes(model, shapes);
   const cnn = model.graph.nodes.some((n) => n.op === 'Conv');
   const t0 = performance.now();
-  const compiled = compileWasm(model, { sourceBytes: bytes, sourceName: basename(file), threads });
+  const compiled = compileWasm(model, { sourceBytes: bytes, sourceName: basename(file), threads, bind });
   const artifact = await wasmArtifact(compiled, { sourceBytes: bytes, sourceName: basename(file) });
   return {
     file,
@@ -62,6 +65,7 @@ export async function compileForBench(
     artifact,
     compileSeconds: (performance.now() - t0) / 1000,
     cnn,
+    bound: bind,
   };
 }
 
@@ -75,7 +79,9 @@ export async function benchCompiled(
   log: (line: string) => void = () => {},
 ): Promise<ModelResult> {
   const modelInputs = c.model.graph.inputs.filter((vi) => !c.model.graph.initializers.has(vi.name));
-  const { feeds, source } = benchInputs(c.file, modelInputs);
+  const inputs = benchInputs(c.file, modelInputs);
+  const feeds = { ...inputs.feeds, ...Object.fromEntries(c.bound) };
+  const source = c.bound.size ? `${inputs.source}, ${[...c.bound.keys()].join(', ')} bound` : inputs.source;
   const kilnVariants: ('relaxed' | 'simd')[] = hasRelaxedSimd() ? ['relaxed', 'simd'] : ['simd'];
   const kilnLoaders: EngineLoader[] =
     c.target === 'webgpu'

@@ -1,4 +1,6 @@
 import { KilnError } from '../runtime/errors.js';
+import { parseBindings } from '../cli/bind-spec.js';
+import type { Tensor } from '../runtime/tensor.js';
 import { type InputShapes, parseInputShapes } from './shapes.js';
 
 /** The engines Kiln can be timed against. */
@@ -26,6 +28,8 @@ export interface BenchOptions {
   json?: string;
   /** Static shapes for inputs with symbolic dims (`--shape NAME=DxD…`). */
   shapes: InputShapes;
+  /** Inputs frozen at compile time (`--bind NAME=FILE.npy`); every engine is fed these values. */
+  bind: Map<string, Tensor>;
   /**
    * Time budget for the timed rounds of one model (ms): fewer rounds than `runs` (but at least
    * MIN_BUDGET_RUNS) when the warm-up rounds say `runs` would not fit. Unset: always `runs`.
@@ -44,6 +48,7 @@ export interface RawBenchOptions {
   threads?: string;
   json?: string;
   shape?: string[];
+  bind?: string[];
 }
 
 export const DEFAULT_RUNS = 20;
@@ -80,6 +85,7 @@ export function parseBenchOptions(raw: RawBenchOptions): BenchOptions {
     threads,
     json: raw.json,
     shapes: parseInputShapes(raw.shape ?? []),
+    bind: parseBindings(raw.bind ?? []),
   };
 }
 

@@ -85,7 +85,7 @@ async function main(): Promise<number> {
     console.log(`${m.name}:`);
     let compiled;
     try {
-      compiled = await compileForBench(m.file, m.shapes, opts.threads, opts.target);
+      compiled = await compileForBench(m.file, m.shapes, opts.threads, opts.target, m.bind);
     } catch (err) {
       const reason = `not compiled: ${(err as Error).message.split('\n')[0]}`;
       console.log(`  ${reason}`);

@@ -17,7 +17,7 @@ export async function benchOneModel(file: string, opts: BenchOptions): Promise<M
   log(
     `V8 flags: ${m.v8Flags.join(' ') || '(none)'}${gcExposed() ? '' : ' — no --expose-gc, memory deltas include garbage'}`,
   );
-  const c = await compileForBench(file, opts.shapes, opts.threads, opts.target);
+  const c = await compileForBench(file, opts.shapes, opts.threads, opts.target, opts.bind);
   const code =
     c.target === 'webgpu'
       ? `${c.compiled.shaders.size} WGSL shaders, ${c.compiled.layout.dispatches.length} dispatches per run`

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Model } from '../compiler/ir/graph.js';
 import { loadModel } from '../compiler/onnx/import.js';
+import type { Tensor } from '../runtime/tensor.js';
 import { type WebGpuCompileResult, compileWebGpu, webGpuArtifact } from '../targets/webgpu/compile.js';
 import { type InputShapes, bindInputShapes } from './shapes.js';
 
@@ -14,6 +15,8 @@ export interface WebGpuCompiledModel {
   compileSeconds: number;
   /** The source graph has a Conv (read before compiling: the passes rewrite the graph in place). */
   cnn: boolean;
+  /** Inputs frozen at compile time: every engine is fed exactly these. */
+  bound: Map<string, Tensor>;
 }
 
 /**
@@ -23,6 +26,7 @@ export interface WebGpuCompiledModel {
 export async function compileWebGpuForBench(
   file: string,
   shapes: InputShapes = {},
+  bind: Map<string, Tensor> = new Map(),
 ): Promise<WebGpuCompiledModel> {
   const model = loadModel(file); // a missing or broken file is a KilnError naming it
   const bytes = readFileSync(file);
@@ -32,7 +36,7 @@ export async function compileWebGpuForBench(
   const source = { sourceBytes: bytes, sourceName: basename(file) };
   // no self-test sample: it runs the reference executor on the model (seconds on a CNN) and a
   // benchmark never ships the artifact
-  const compiled = compileWebGpu(model, { ...source, selfTest: false });
+  const compiled = compileWebGpu(model, { ...source, selfTest: false, bind });
   const artifact = await webGpuArtifact(compiled, source);
   return {
     file,
@@ -42,6 +46,7 @@ export async function compileWebGpuForBench(
     artifact,
     compileSeconds: (performance.now() - t0) / 1000,
     cnn,
+    bound: bind,
   };
 }
 

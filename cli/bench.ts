@@ -28,6 +28,12 @@ export function benchCommand(): Command {
       collect,
       [],
     )
+    .option(
+      '--bind <name=file>',
+      'freeze graph input NAME to the value in FILE (.npy) at compile time, as kiln compile --bind does; every engine is fed that value (repeatable)',
+      collect,
+      [],
+    )
     .option('--json <file>', 'also write the results as JSON')
     .action(async (file: string, raw: RawBenchOptions) => {
       const opts = parseBenchOptions(raw); // bad values fail before any respawn

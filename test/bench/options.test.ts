@@ -1,7 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type BenchOptions, parseBenchOptions } from '../../bench/options.js';
 import { roundsFor } from '../../bench/harness.js';
 import { KilnError } from '../../runtime/errors.js';
+import { serializeNpy } from '../../runtime/npy.js';
+import { Tensor } from '../../runtime/tensor.js';
 
 describe('kiln bench options', () => {
   it('defaults: wasm against ort-web and ort-node, 20 runs, 5 warm-up rounds, 1 thread', () => {
@@ -13,7 +18,22 @@ describe('kiln bench options', () => {
       threads: 1,
       json: undefined,
       shapes: {},
+      bind: new Map(),
     });
+  });
+
+  it('--bind NAME=FILE.npy reads the value to freeze; a bad spec is refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-bind-'));
+    try {
+      const file = join(dir, 'sr.npy');
+      writeFileSync(file, serializeNpy(new Tensor('int64', [], new BigInt64Array([16000n]))));
+      const bind = parseBenchOptions({ bind: [`sr=${file}`] }).bind;
+      expect([...bind.keys()]).toEqual(['sr']);
+      expect(bind.get('sr')!.data).toEqual(new BigInt64Array([16000n]));
+      expect(() => parseBenchOptions({ bind: ['sr'] })).toThrow(/--bind sr: not NAME=FILE/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('takes comma lists and repeated flags, dropping duplicates', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportModel } from '../../compiler/onnx/export.js';
-import { parseBindings } from '../../cli/compile.js';
+import { parseBindings } from '../../cli/bind-spec.js';
 import { parseNpy, serializeNpy } from '../../runtime/npy.js';
 import { Tensor, tensorFrom } from '../../runtime/tensor.js';
 import { graph, model, node, value } from '../helpers/build.js';
