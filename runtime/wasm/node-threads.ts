@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ThreadHandle } from './thread-pool.js';
 import { threadWorkerSource } from './thread-worker.js';
@@ -6,6 +7,9 @@ const SOURCE = threadWorkerSource(
   `(() => { const { parentPort } = require('node:worker_threads'); ` +
     `return { post: (m) => parentPort.postMessage(m), listen: (h) => parentPort.on('message', h) }; })()`,
 );
+
+/** Cores this process may use (its CPU affinity, not the machine's count). */
+export const availableCores = (): number => availableParallelism();
 
 /** A thread for a threaded session in Node: a worker_threads Worker running thread-worker.ts. */
 export function spawnNodeThread(): ThreadHandle {

@@ -98,7 +98,10 @@ export class WasmSession {
     }
     if (threaded) {
       const spawn = options.spawnThread ?? (await defaultSpawner());
-      const pool = await ThreadPool.start(spawn, module, memory, threads, layout.syncOffset!, options.file);
+      const pool = await ThreadPool.start(spawn, module, memory, threads, layout.syncOffset!, {
+        file: options.file,
+        cores: await coreCount(),
+      });
       return new WasmSession(artifact, new WasmInstance(null, memory, layout, options.file), variant, pool);
     }
     let instance: WasmInstance;
@@ -149,14 +152,23 @@ export class WasmSession {
   }
 }
 
-/** worker_threads in Node (imported only there), Workers from a blob URL elsewhere. */
-async function defaultSpawner(): Promise<SpawnThread> {
+/** Node's thread module, imported only in Node. */
+async function nodeThreads(): Promise<typeof import('./node-threads.js') | undefined> {
   const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  if (typeof proc?.versions?.node !== 'string') return undefined;
   // A computed specifier, so browser bundlers do not follow it into node:worker_threads
   // (test/runtime/browser-entry.test.ts bundles the runtime for the browser).
-  const nodeThreads = './node-threads.js';
-  if (typeof proc?.versions?.node === 'string')
-    return ((await import(/* @vite-ignore */ nodeThreads)) as typeof import('./node-threads.js'))
-      .spawnNodeThread;
-  return (await import('./browser-threads.js')).spawnBrowserThread;
+  const path = './node-threads.js';
+  return (await import(/* @vite-ignore */ path)) as typeof import('./node-threads.js');
+}
+
+/** worker_threads in Node, Workers from a blob URL elsewhere. */
+async function defaultSpawner(): Promise<SpawnThread> {
+  return (await nodeThreads())?.spawnNodeThread ?? (await import('./browser-threads.js')).spawnBrowserThread;
+}
+
+/** Cores this process may use: the browser's hardwareConcurrency, Node's availableParallelism. */
+async function coreCount(): Promise<number | undefined> {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  return nav?.hardwareConcurrency ?? (await nodeThreads())?.availableCores();
 }

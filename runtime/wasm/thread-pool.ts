@@ -1,5 +1,5 @@
 import { KilnError } from '../errors.js';
-import { SYNC } from './layout.js';
+import { SYNC, threadSpinLimit } from './layout.js';
 import type { FromThread, ToThread } from './thread-worker.js';
 
 /** One worker as the pool sees it; node-threads.ts and browser-threads.ts make them. */
@@ -51,10 +51,17 @@ export class ThreadPool {
     memory: WebAssembly.Memory,
     nthreads: number,
     syncOffset: number,
-    file?: string,
+    /** `cores`: what the process may use, for the barrier's spin budget (unknown: assume enough). */
+    opts: { file?: string; cores?: number } = {},
   ): Promise<ThreadPool> {
+    const { file } = opts;
     const threads: ThreadHandle[] = [];
     const pool = new ThreadPool(threads, memory, syncOffset, file);
+    Atomics.store(
+      pool.words,
+      (syncOffset + SYNC.spinLimit) / 4,
+      threadSpinLimit(nthreads, opts.cores ?? nthreads),
+    );
     const word = (off: number) => (syncOffset + off) / 4;
     const ready = Array.from({ length: nthreads }, (_, tid) => {
       const t = spawn();

@@ -21,8 +21,6 @@ export interface ThreadedRender {
   syncOffset: number;
 }
 
-/** Barrier spins this many times (cheap when the other threads are close) before sleeping. */
-const SPINS = 100_000;
 /** Sleep in slices of this many ns, re-checking the abort word between them. */
 const WAIT_NS = 50_000_000;
 
@@ -128,7 +126,8 @@ export function addBarrier(m: M, sync: number): void {
             m.br('done', changed()),
             m.if(m.i32.atomic.load(0, at(SYNC.abort)), m.unreachable()),
             m.if(
-              m.i32.lt_u(get(spins), m.i32.const(SPINS)),
+              // the spin budget is the runtime's (SYNC.spinLimit): it knows the cores and the threads
+              m.i32.lt_u(get(spins), m.i32.atomic.load(0, at(SYNC.spinLimit))),
               m.local.set(spins, m.i32.add(get(spins), m.i32.const(1))),
               m.drop(m.memory.atomic.wait32(at(SYNC.generation), get(gen), i64Const(m, WAIT_NS))),
             ),

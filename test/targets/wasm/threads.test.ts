@@ -8,7 +8,7 @@ import { loadModel, readTensorProtoFile } from '../../../compiler/onnx/import.js
 import { ReferenceSession } from '../../../compiler/reference/session.js';
 import { KilnError } from '../../../runtime/errors.js';
 import type { Tensor } from '../../../runtime/tensor.js';
-import { SYNC, type WasmLayout } from '../../../runtime/wasm/layout.js';
+import { SYNC, type WasmLayout, threadSpinLimit } from '../../../runtime/wasm/layout.js';
 import { spawnNodeThread } from '../../../runtime/wasm/node-threads.js';
 import { ThreadPool } from '../../../runtime/wasm/thread-pool.js';
 import { WasmSession } from '../../../runtime/wasm/session.js';
@@ -189,6 +189,32 @@ describe('wasm threads: GEMM row tiles split across threads when they outnumber 
   });
 });
 
+describe('wasm threads: the barrier spins only while every thread has a core', () => {
+  it('spin budget: 100 000 with a core per thread, none when threads outnumber cores', () => {
+    expect(threadSpinLimit(2, 2)).toBe(100_000);
+    expect(threadSpinLimit(1, 16)).toBe(100_000);
+    expect(threadSpinLimit(3, 2)).toBe(0);
+  });
+
+  it('a pool writes the budget into the sync block the module reads', async () => {
+    const compiled = compileWasm(smallCnn(), { threads: 2 });
+    const memory = WasmInstance.memory(compiled.layout, compiled.weights, true);
+    const module = new WebAssembly.Module(compiled.modules.threads!.simd);
+    const words = new Int32Array(memory.buffer);
+    const at = (compiled.layout.syncOffset! + SYNC.spinLimit) / 4;
+    const many = await ThreadPool.start(spawnNodeThread, module, memory, 3, compiled.layout.syncOffset!, {
+      cores: 2,
+    });
+    expect(words[at]).toBe(0);
+    many.release();
+    const few = await ThreadPool.start(spawnNodeThread, module, memory, 2, compiled.layout.syncOffset!, {
+      cores: 2,
+    });
+    expect(words[at]).toBe(100_000);
+    few.release();
+  });
+});
+
 describe('wasm threads: bad requests and failures are clear errors', () => {
   const x = randomFloat32([1, 3, 13, 11], 7);
 
@@ -245,7 +271,7 @@ describe('wasm threads: bad requests and failures are clear errors', () => {
     const module = new WebAssembly.Module(m.emitBinary());
     m.dispose();
     const memory = WasmInstance.memory(layout, new Uint8Array(0), true);
-    const pool = await ThreadPool.start(spawnNodeThread, module, memory, 3, 64, 'trap.kiln');
+    const pool = await ThreadPool.start(spawnNodeThread, module, memory, 3, 64, { file: 'trap.kiln' });
     await expect(pool.run()).rejects.toThrow(/\[file trap.kiln\] thread 1 of 3 failed: .*unreachable/);
     await expect(pool.run()).rejects.toThrow(/thread 1 of 3 failed/);
   });
