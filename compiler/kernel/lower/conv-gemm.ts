@@ -21,6 +21,24 @@ export interface ConvGeometry {
   win: Window;
 }
 
+/** What a 2-D Conv lowering reads and writes: the same for the direct, im2col and implicit GEMM forms. */
+export interface ConvOperands {
+  x: string;
+  weights: Float32Array;
+  bias: Float32Array | undefined;
+  out: string;
+  activation: Activation;
+}
+
+/**
+ * The conv's GEMM sizes, one per batch item and group: P = OH·OW output positions (the GEMM's n) and
+ * K = icpg·KH·KW window terms (its k). Shared so the im2col, packed and implicit forms agree.
+ */
+function convGemmDims(geo: ConvGeometry): { OH: number; OW: number; P: number; K: number } {
+  const [OH, OW] = geo.win.out as [number, number];
+  return { OH, OW, P: OH * OW, K: geo.icpg * geo.KH * geo.KW };
+}
+
 /**
  * Conv (any group count) as GEMMs, one per batch item and group: Y[oc, p] = W[oc, k] · X[k, p] + b[oc],
  * k running over (input channel, kh, kw). The weights are A, packed per MR (4) output channels at compile
@@ -33,23 +51,18 @@ export function lowerConvGemm(
   nodeName: string,
   ctx: LowerContext,
   geo: ConvGeometry,
-  x: string,
-  weights: Float32Array,
-  bias: Float32Array | undefined,
-  out: string,
-  activation: Activation,
+  ops: ConvOperands,
 ): void {
-  const { N, C, H, W, M, group, icpg, ocpg, KH, KW, win } = geo;
-  const [OH, OW] = win.out as [number, number];
-  const P = OH * OW;
-  const K = icpg * KH * KW;
+  const { N, C, H, W, M, group, ocpg, KH, KW, win } = geo;
+  const { x, weights, bias, out, activation } = ops;
+  const { OW, P, K } = convGemmDims(geo);
   const pointwise =
     KH === 1 &&
     KW === 1 &&
     win.strides.every((s) => s === 1) &&
     [...win.begin, ...win.end].every((p) => p === 0);
   if (!pointwise && ctx.options.implicitConv) {
-    implicitConvGemm(nodeName, ctx, geo, x, weights, bias, out, activation);
+    implicitConvGemm(nodeName, ctx, geo, ops);
     return;
   }
   const packB = !pointwise && im2colPacked(OW, K * P);
@@ -100,9 +113,7 @@ function im2colPacked(OW: number, elements: number): boolean {
  */
 function im2colPanels(nodeName: string, ctx: LowerContext, geo: ConvGeometry, x: string): string {
   const { N, C, H, W, KH, KW, group, icpg, win } = geo;
-  const [OH, OW] = win.out as [number, number];
-  const P = OH * OW;
-  const K = icpg * KH * KW;
+  const { OH, OW, P, K } = convGemmDims(geo);
   const nr = GEMM_TILE.nr;
   const padded = padSpatial(ctx, nodeName, x, [N, C, H, W], win.begin, win.end, 0);
   const [, , HP, WP] = padded.shape as [number, number, number, number];
@@ -177,20 +188,10 @@ const loop = (v: string, n: number, body: Stmt[], vector = false): Stmt => ({
  * 'conv'), so neither the padded copy nor the im2col buffer exists; A is the weights as they are
  * ([M, icpg·KH·KW] row-major, a group's rows contiguous).
  */
-function implicitConvGemm(
-  nodeName: string,
-  ctx: LowerContext,
-  geo: ConvGeometry,
-  x: string,
-  weights: Float32Array,
-  bias: Float32Array | undefined,
-  out: string,
-  activation: Activation,
-): void {
+function implicitConvGemm(nodeName: string, ctx: LowerContext, geo: ConvGeometry, ops: ConvOperands): void {
   const { N, C, H, W, M, group, icpg, ocpg, KH, KW, win } = geo;
-  const [OH, OW] = win.out as [number, number];
-  const P = OH * OW;
-  const K = icpg * KH * KW;
+  const { x, weights, bias, out, activation } = ops;
+  const { OW, P, K } = convGemmDims(geo);
   ctx.emit({
     kind: 'gemm',
     name: icpg === 1 && group > 1 ? 'depthwise_conv' : 'conv_implicit',
@@ -230,8 +231,7 @@ function implicitConvGemm(
  */
 function im2col(nodeName: string, ctx: LowerContext, geo: ConvGeometry, x: string): string {
   const { N, C, H, W, KH, KW, win } = geo;
-  const [OH, OW] = win.out as [number, number];
-  const P = OH * OW;
+  const { OH, OW, P } = convGemmDims(geo);
   const padded = padSpatial(ctx, nodeName, x, [N, C, H, W], win.begin, win.end, 0);
   const [, , HP, WP] = padded.shape as [number, number, number, number];
   const [sh, sw] = win.strides as [number, number];

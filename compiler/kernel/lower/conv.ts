@@ -3,7 +3,7 @@ import { attrInt, attrIntsOpt, attrString } from '../../ir/attrs.js';
 import type { Node } from '../../ir/graph.js';
 import { type Activation, type Expr, type Stmt, affine } from '../ir.js';
 import { type LowerContext, constantF32 } from './context.js';
-import { type ConvGeometry, lowerConvGemm } from './conv-gemm.js';
+import { type ConvGeometry, type ConvOperands, lowerConvGemm } from './conv-gemm.js';
 import { strides } from './loops.js';
 import { padSpatial } from './pad.js';
 import { lowerConvNd } from './conv-nd.js';
@@ -95,9 +95,9 @@ export function lowerConv(node: Node, ctx: LowerContext, activation: Activation 
   const x = ctx.buffer(xName!);
   // a target rendering implicit convolutions takes depthwise ones as GEMMs of M = ocpg too (webgpu
   // renders small-M ones as a direct shader)
-  if (icpg === 1 && group > 1 && !ctx.options.implicitConv)
-    lowerDirectConv(node.name, ctx, geo, x, weights, bias, out, activation);
-  else lowerConvGemm(node.name, ctx, geo, x, weights, bias, out, activation);
+  const ops: ConvOperands = { x, weights, bias, out, activation };
+  if (icpg === 1 && group > 1 && !ctx.options.implicitConv) lowerDirectConv(node.name, ctx, geo, ops);
+  else lowerConvGemm(node.name, ctx, geo, ops);
 }
 
 /** Window terms (input channel, kh, kw) written out as one expression when there are at most this many. */
@@ -109,17 +109,9 @@ const UNROLL_WINDOW = 64;
  * column loop is vectorised (contiguous when stride is 1, gathered otherwise). Small windows are
  * unrolled into one sum so the window offsets become constant memory offsets.
  */
-function lowerDirectConv(
-  nodeName: string,
-  ctx: LowerContext,
-  geo: ConvGeometry,
-  x: string,
-  weights: Float32Array,
-  biasData: Float32Array | undefined,
-  out: string,
-  activation: Activation,
-): void {
+function lowerDirectConv(nodeName: string, ctx: LowerContext, geo: ConvGeometry, ops: ConvOperands): void {
   const { N, C, M, group, icpg, ocpg, KH, KW, win } = geo;
+  const { x, weights, bias: biasData, out, activation } = ops;
   const [OH, OW] = win.out as [number, number];
   const padded = padSpatial(ctx, nodeName, x, [N, C, geo.H, geo.W], win.begin, win.end, 0);
   const [, , HP, WP] = padded.shape as [number, number, number, number];
