@@ -1,9 +1,10 @@
 import { KilnError } from '../../../runtime/errors.js';
 import { attrInt, attrString } from '../../ir/attrs.js';
 import type { Node } from '../../ir/graph.js';
-import { type Affine, affine } from '../ir.js';
-import { type LowerContext, constantF32 } from './context.js';
-import { broadcastIndex, loopNest, strides } from './loops.js';
+import { affine } from '../ir.js';
+import type { LowerContext } from './context.js';
+import { copyKernel, copySource, rowMajor } from './copy-kernel.js';
+import { broadcastIndex, strides } from './loops.js';
 
 /**
  * Pure data movement whose index maps are affine once the iteration is written over a finer view of
@@ -12,43 +13,20 @@ import { broadcastIndex, loopNest, strides } from './loops.js';
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
-/** Source buffer of a copy: constants become weights. */
-function source(ctx: LowerContext, node: Node, value: string): string {
-  return ctx.constant(value) ? ctx.weight(value, constantF32(ctx, node, value, 'input')) : ctx.buffer(value);
-}
-
-function copy(
-  ctx: LowerContext,
-  node: Node,
-  shape: number[],
-  dst: string,
-  dstAt: (v: string[]) => Affine,
-  src: string,
-  srcAt: (v: string[]) => Affine,
-): void {
-  ctx.emit({
-    kind: 'loops',
-    name: node.op,
-    nodes: [node.name],
-    buffers: [],
-    body: loopNest(shape, 'i', (v) => [
-      { k: 'store', buf: dst, at: dstAt(v), value: { k: 'load', buf: src, at: srcAt(v) } },
-    ]),
-  });
-}
-
-const rowMajor = (shape: number[], offset = 0) => {
-  const st = strides(shape);
-  return (v: string[]) => affine(offset, ...v.map((x, i): [string, number] => [x, st[i]!]));
-};
-
 /** Expand: numpy broadcast of the input to the (inferred) output shape, by stride-0 reads. */
 export function lowerExpand(node: Node, ctx: LowerContext): void {
   const inShape = ctx.shape(node, node.inputs[0]!);
   const outShape = ctx.shape(node, node.outputs[0]!);
   const dst = ctx.activation(node.outputs[0]!, size(outShape));
-  copy(ctx, node, outShape, dst, rowMajor(outShape), source(ctx, node, node.inputs[0]!), (v) =>
-    broadcastIndex(inShape, outShape, v),
+  copyKernel(
+    ctx,
+    node,
+    node.op,
+    outShape,
+    dst,
+    rowMajor(outShape),
+    copySource(ctx, node, node.inputs[0]!),
+    (v) => broadcastIndex(inShape, outShape, v),
   );
 }
 
@@ -61,9 +39,10 @@ export function lowerTile(node: Node, ctx: LowerContext): void {
   const ost = strides(outShape);
   const ist = strides(inShape);
   const dst = ctx.activation(node.outputs[0]!, size(outShape));
-  copy(
+  copyKernel(
     ctx,
     node,
+    node.op,
     view,
     dst,
     (v) =>
@@ -74,7 +53,7 @@ export function lowerTile(node: Node, ctx: LowerContext): void {
           [v[2 * i + 1]!, ost[i]!],
         ]),
       ),
-    source(ctx, node, node.inputs[0]!),
+    copySource(ctx, node, node.inputs[0]!),
     (v) => affine(0, ...inShape.map((_, i): [string, number] => [v[2 * i + 1]!, ist[i]!])),
   );
 }
@@ -87,8 +66,15 @@ function permutedCopy(node: Node, ctx: LowerContext, view: number[], perm: numbe
   const vst = strides(view);
   const outView = perm.map((p) => view[p]!);
   const dst = ctx.activation(node.outputs[0]!, size(view));
-  copy(ctx, node, outView, dst, rowMajor(outView), source(ctx, node, node.inputs[0]!), (v) =>
-    affine(0, ...v.map((x, i): [string, number] => [x, vst[perm[i]!]!])),
+  copyKernel(
+    ctx,
+    node,
+    node.op,
+    outView,
+    dst,
+    rowMajor(outView),
+    copySource(ctx, node, node.inputs[0]!),
+    (v) => affine(0, ...v.map((x, i): [string, number] => [x, vst[perm[i]!]!])),
   );
 }
 
@@ -113,14 +99,14 @@ export function lowerSplit(node: Node, ctx: LowerContext): void {
   const axis = attrInt(node, 'axis', 0);
   const a = axis < 0 ? axis + inShape.length : axis;
   const ist = strides(inShape);
-  const src = source(ctx, node, node.inputs[0]!);
+  const src = copySource(ctx, node, node.inputs[0]!);
   let at = 0;
   for (const out of node.outputs) {
     if (!out) continue;
     const shape = ctx.shape(node, out);
     const dst = ctx.activation(out, size(shape));
     const offset = at * ist[a]!;
-    copy(ctx, node, shape, dst, rowMajor(shape), src, (v) =>
+    copyKernel(ctx, node, node.op, shape, dst, rowMajor(shape), src, (v) =>
       affine(offset, ...v.map((x, i): [string, number] => [x, ist[i]!])),
     );
     at += shape[a]!;

@@ -1,38 +1,13 @@
 import { KilnError } from '../../../runtime/errors.js';
 import { attrInt, attrIntsOpt } from '../../ir/attrs.js';
 import type { Node } from '../../ir/graph.js';
-import { type Affine, affine } from '../ir.js';
+import { affine } from '../ir.js';
 import { type LowerContext, constantF32 } from './context.js';
+import { copyKernel, copySource, rowMajor } from './copy-kernel.js';
 import { lowerGatherDynamic } from './gather-dynamic.js';
-import { loopNest, strides } from './loops.js';
+import { strides } from './loops.js';
 
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
-
-function copyKernel(
-  ctx: LowerContext,
-  node: Node,
-  name: string,
-  shape: number[],
-  dst: string,
-  dstAt: (v: string[]) => Affine,
-  src: string,
-  srcAt: (v: string[]) => Affine,
-): void {
-  ctx.emit({
-    kind: 'loops',
-    name,
-    nodes: [node.name],
-    buffers: [],
-    body: loopNest(shape, 'i', (v) => [
-      { k: 'store', buf: dst, at: dstAt(v), value: { k: 'load', buf: src, at: srcAt(v) } },
-    ]),
-  });
-}
-
-const rowMajor = (shape: number[], offset = 0) => {
-  const st = strides(shape);
-  return (v: string[]) => affine(offset, ...v.map((x, i): [string, number] => [x, st[i]!]));
-};
 
 /** Concat: one copy loop per input into its slab of the output. */
 export function lowerConcat(node: Node, ctx: LowerContext): void {
@@ -45,9 +20,7 @@ export function lowerConcat(node: Node, ctx: LowerContext): void {
   let at = 0;
   for (const input of node.inputs) {
     const shape = ctx.shape(node, input);
-    const src = ctx.constant(input)
-      ? ctx.weight(input, constantF32(ctx, node, input, 'input'))
-      : ctx.buffer(input);
+    const src = copySource(ctx, node, input);
     const offset = at * ost[a]!;
     copyKernel(
       ctx,
