@@ -5,7 +5,7 @@ import type { Node } from '../../ir/graph.js';
 import { quantRange } from '../../reference/ops/nn/quantUtil.js';
 import { type Affine, type Expr, affine } from '../ir.js';
 import type { LowerContext } from './context.js';
-import { loopNest, strides } from './loops.js';
+import { perElementKernel } from './per-element.js';
 
 const NARROW = new Set(['uint8', 'int8', 'uint16', 'int16']);
 
@@ -58,54 +58,37 @@ export function lowerQuantizeLinear(node: Node, ctx: LowerContext): void {
     );
   const [lo, hi] = quantRange(node, outType as DType);
   const shape = ctx.shape(node, xName!);
-  const st = strides(shape);
   const x = ctx.buffer(xName!);
   const s = source(ctx, node, sName!);
   const z = zName ? source(ctx, node, zName) : undefined;
-  const out = ctx.activation(
-    node.outputs[0]!,
-    shape.reduce((a, b) => a * b, 1),
-  );
-  ctx.emit({
-    kind: 'loops',
-    name: 'quantize_linear',
-    nodes: [node.name],
-    buffers: [],
-    body: loopNest(
-      shape,
-      'q',
-      (v) => {
-        const at = affine(0, ...v.map((q, i): [string, number] => [q, st[i]!]));
-        const zp: Expr = z
-          ? { k: 'cast', to: 'f32', a: { k: 'load', buf: z, at: paramAt(node, ctx, zName!, shape, v) } }
-          : { k: 'const', v: 0, t: 'f32' };
-        const q: Expr = {
+  perElementKernel(ctx, node, 'quantize_linear', shape, 'q', (v, at) => {
+    const zp: Expr = z
+      ? { k: 'cast', to: 'f32', a: { k: 'load', buf: z, at: paramAt(node, ctx, zName!, shape, v) } }
+      : { k: 'const', v: 0, t: 'f32' };
+    const q: Expr = {
+      k: 'bin',
+      op: 'add',
+      a: {
+        k: 'un',
+        op: 'round',
+        a: {
           k: 'bin',
-          op: 'add',
-          a: {
-            k: 'un',
-            op: 'round',
-            a: {
-              k: 'bin',
-              op: 'div',
-              a: { k: 'load', buf: x, at },
-              b: { k: 'load', buf: s, at: paramAt(node, ctx, sName!, shape, v) },
-            },
-          },
-          b: zp,
-        };
-        const clamped: Expr = {
-          k: 'bin',
-          op: 'min',
-          a: { k: 'bin', op: 'max', a: q, b: { k: 'const', v: lo } },
-          b: { k: 'const', v: hi },
-        };
-        // NaN (q ≠ q) quantizes to the zero point
-        const value: Expr = { k: 'select', cmp: 'eq', a: q, b: q, t: clamped, f: zp };
-        return [{ k: 'store', buf: out, at, value: { k: 'cast', to: 'i32', a: value } }];
+          op: 'div',
+          a: { k: 'load', buf: x, at },
+          b: { k: 'load', buf: s, at: paramAt(node, ctx, sName!, shape, v) },
+        },
       },
-      false,
-    ),
+      b: zp,
+    };
+    const clamped: Expr = {
+      k: 'bin',
+      op: 'min',
+      a: { k: 'bin', op: 'max', a: q, b: { k: 'const', v: lo } },
+      b: { k: 'const', v: hi },
+    };
+    // NaN (q ≠ q) quantizes to the zero point
+    const value: Expr = { k: 'select', cmp: 'eq', a: q, b: q, t: clamped, f: zp };
+    return { k: 'cast', to: 'i32', a: value };
   });
 }
 
@@ -118,65 +101,48 @@ export function lowerDequantizeLinear(node: Node, ctx: LowerContext): void {
   if (ctx.dtype(sName!) !== 'float32')
     throw refuse(node, `x_scale is ${ctx.dtype(sName!)}`, 'float32 on the wasm target');
   const shape = ctx.shape(node, xName!);
-  const st = strides(shape);
   const x = ctx.buffer(xName!);
   const s = source(ctx, node, sName!);
   const z = zName ? source(ctx, node, zName) : undefined;
-  const out = ctx.activation(
-    node.outputs[0]!,
-    shape.reduce((a, b) => a * b, 1),
-  );
-  ctx.emit({
-    kind: 'loops',
-    name: 'dequantize_linear',
-    nodes: [node.name],
-    buffers: [],
-    body: loopNest(
-      shape,
-      'd',
-      (v) => {
-        const at = affine(0, ...v.map((q, i): [string, number] => [q, st[i]!]));
-        const xv: Expr = { k: 'load', buf: x, at };
-        // x - zp in i32 is exact for these types (int32 as the reference: in float64, rounded once)
-        const diff: Expr =
-          xType === 'int32'
-            ? {
-                k: 'cast',
-                to: 'f32',
-                a: {
+  perElementKernel(ctx, node, 'dequantize_linear', shape, 'd', (v, at) => {
+    const xv: Expr = { k: 'load', buf: x, at };
+    // x - zp in i32 is exact for these types (int32 as the reference: in float64, rounded once)
+    const diff: Expr =
+      xType === 'int32'
+        ? {
+            k: 'cast',
+            to: 'f32',
+            a: {
+              k: 'bin',
+              op: 'sub',
+              a: { k: 'cast', to: 'f64', a: xv },
+              b: z
+                ? {
+                    k: 'cast',
+                    to: 'f64',
+                    a: { k: 'load', buf: z, at: paramAt(node, ctx, zName!, shape, v) },
+                  }
+                : { k: 'const', v: 0 },
+            },
+          }
+        : {
+            k: 'cast',
+            to: 'f32',
+            a: z
+              ? {
                   k: 'bin',
                   op: 'sub',
-                  a: { k: 'cast', to: 'f64', a: xv },
-                  b: z
-                    ? {
-                        k: 'cast',
-                        to: 'f64',
-                        a: { k: 'load', buf: z, at: paramAt(node, ctx, zName!, shape, v) },
-                      }
-                    : { k: 'const', v: 0 },
-                },
-              }
-            : {
-                k: 'cast',
-                to: 'f32',
-                a: z
-                  ? {
-                      k: 'bin',
-                      op: 'sub',
-                      a: xv,
-                      b: { k: 'load', buf: z, at: paramAt(node, ctx, zName!, shape, v) },
-                    }
-                  : xv,
-              };
-        const value: Expr = {
-          k: 'bin',
-          op: 'mul',
-          a: diff,
-          b: { k: 'load', buf: s, at: paramAt(node, ctx, sName!, shape, v) },
-        };
-        return [{ k: 'store', buf: out, at, value }];
-      },
-      false,
-    ),
+                  a: xv,
+                  b: { k: 'load', buf: z, at: paramAt(node, ctx, zName!, shape, v) },
+                }
+              : xv,
+          };
+    const value: Expr = {
+      k: 'bin',
+      op: 'mul',
+      a: diff,
+      b: { k: 'load', buf: s, at: paramAt(node, ctx, sName!, shape, v) },
+    };
+    return value;
   });
 }

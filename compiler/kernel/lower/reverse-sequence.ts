@@ -4,7 +4,8 @@ import type { Node } from '../../ir/graph.js';
 import { type Expr, affine } from '../ir.js';
 import type { LowerContext } from './context.js';
 import { iota, iotaAt } from './iota.js';
-import { loopNest, strides } from './loops.js';
+import { strides } from './loops.js';
+import { perElementKernel } from './per-element.js';
 
 /**
  * ReverseSequence: out[t, b, ...] = x[len[b] - 1 - t, b, ...] for t < len[b], else x[t, b, ...]
@@ -29,49 +30,27 @@ export function lowerReverseSequence(node: Node, ctx: LowerContext): void {
   const lens = ctx.valueBuffer(node, lensName!);
   const lensType = ctx.bufferType(lens) === 'i64' ? 'i64' : 'i32';
   const times = iota(ctx, node, 'time', T, lensType === 'i64' ? 'int64' : 'int32');
-  const out = ctx.activation(
-    node.outputs[0]!,
-    shape.reduce((a, b) => a * b, 1),
-  );
-  ctx.emit({
-    kind: 'loops',
-    name: 'reverse_sequence',
-    nodes: [node.name],
-    buffers: [],
-    body: loopNest(
-      shape,
-      'r',
-      (v) => {
-        const t = iotaAt(times, v[timeAxis]!);
-        const len: Expr = { k: 'load', buf: lens, at: affine(0, [v[batchAxis]!, 1]) };
-        const one: Expr = { k: 'const', v: 1 };
-        // len - 1 - t inside the reversed prefix, t after it
-        const src: Expr = {
-          k: 'select',
-          cmp: 'lt',
-          a: t,
-          b: len,
-          t: { k: 'bin', op: 'sub', a: { k: 'bin', op: 'sub', a: len, b: one }, b: t },
-          f: t,
-        };
-        const rest = v.flatMap((q, i): [string, number][] => (i === timeAxis ? [] : [[q, st[i]!]]));
-        return [
-          {
-            k: 'store',
-            buf: out,
-            at: affine(0, ...v.map((q, i): [string, number] => [q, st[i]!])),
-            value: {
-              k: 'load',
-              buf: x,
-              at: {
-                ...affine(0, ...rest),
-                dyn: [{ e: lensType === 'i64' ? { k: 'cast', to: 'i32', a: src } : src, c: st[timeAxis]! }],
-              },
-            },
-          },
-        ];
+  perElementKernel(ctx, node, 'reverse_sequence', shape, 'r', (v) => {
+    const t = iotaAt(times, v[timeAxis]!);
+    const len: Expr = { k: 'load', buf: lens, at: affine(0, [v[batchAxis]!, 1]) };
+    const one: Expr = { k: 'const', v: 1 };
+    // len - 1 - t inside the reversed prefix, t after it
+    const src: Expr = {
+      k: 'select',
+      cmp: 'lt',
+      a: t,
+      b: len,
+      t: { k: 'bin', op: 'sub', a: { k: 'bin', op: 'sub', a: len, b: one }, b: t },
+      f: t,
+    };
+    const rest = v.flatMap((q, i): [string, number][] => (i === timeAxis ? [] : [[q, st[i]!]]));
+    return {
+      k: 'load',
+      buf: x,
+      at: {
+        ...affine(0, ...rest),
+        dyn: [{ e: lensType === 'i64' ? { k: 'cast', to: 'i32', a: src } : src, c: st[timeAxis]! }],
       },
-      false,
-    ),
+    };
   });
 }
