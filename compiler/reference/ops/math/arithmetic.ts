@@ -3,17 +3,15 @@ import type { DType } from '../../../../runtime/dtype.js';
 import { attrInt } from '../../../ir/attrs.js';
 import type { Node } from '../../../ir/graph.js';
 import type { OpDef } from '../../op.js';
-import { opError, requireInput } from '../common.js';
+import { opError } from '../common.js';
 import {
   FLOATS,
   NUMERIC,
   binaryInferShape,
-  binaryOperands,
-  checkDType,
-  checkSameDType,
   inferDTypes,
   isBig,
   mapN,
+  sameTypeOperands,
   type Scalar,
 } from './util.js';
 
@@ -40,11 +38,7 @@ function binaryArithmetic(
     op,
     versions,
     run: (inputs, { node, opset }) => {
-      const a0 = requireInput(node, inputs, 0, 'A');
-      const b0 = requireInput(node, inputs, 1, 'B');
-      checkDType(node, a0.dtype, NUMERIC, 'A');
-      checkSameDType(node, [a0.dtype, b0.dtype], 'A and B');
-      const [a, b] = binaryOperands(node, opset, a0, b0);
+      const [a, b] = sameTypeOperands(node, inputs, opset, NUMERIC);
       const k = make(node, a.dtype);
       const fn: (x: Scalar, y: Scalar) => Scalar = isBig(a.dtype)
         ? (x, y) => k.big(x as bigint, y as bigint)

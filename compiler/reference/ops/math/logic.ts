@@ -6,12 +6,12 @@ import {
   BOOL,
   NUMERIC,
   binaryInferShape,
-  binaryOperands,
   checkDType,
   checkSameDType,
   inferDTypes,
   map1,
   mapN,
+  sameTypeOperands,
   type Scalar,
 } from './util.js';
 
@@ -29,11 +29,7 @@ function boolBinary(
     op,
     versions,
     run: (inputs, { node, opset }) => {
-      const a0 = requireInput(node, inputs, 0, 'A');
-      const b0 = requireInput(node, inputs, 1, 'B');
-      checkDType(node, a0.dtype, types, 'A');
-      checkSameDType(node, [a0.dtype, b0.dtype], 'A and B');
-      const [a, b] = binaryOperands(node, opset, a0, b0);
+      const [a, b] = sameTypeOperands(node, inputs, opset, types);
       return [mapN(node, [a, b], 'bool', f)];
     },
     infer: (ctx) => {

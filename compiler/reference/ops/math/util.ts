@@ -7,7 +7,7 @@ import { roundToBfloat16, roundToFloat16 } from '../../../../runtime/half.js';
 import { Tensor, allocData, shapeSize, type TensorData } from '../../../../runtime/tensor.js';
 import type { Dim, Node, TypeInfo } from '../../../ir/graph.js';
 import type { InferContext } from '../../op.js';
-import { broadcastDims, broadcastIndexMap, broadcastShapes, opError } from '../common.js';
+import { broadcastDims, broadcastIndexMap, broadcastShapes, opError, requireInput } from '../common.js';
 
 export type Num = number | bigint;
 export type Scalar = number | bigint | boolean | string;
@@ -202,6 +202,23 @@ export function legacyBroadcastShape(
 export function binaryOperands(node: Node, opset: number, a: Tensor, b: Tensor): [Tensor, Tensor] {
   if (opset >= 7) return [a, b];
   return [a, new Tensor(b.dtype, legacyBroadcastShape(node, a.shape, b.shape), b.data)];
+}
+
+/**
+ * Inputs A and B of a binary op over one element type in `types`: required, checked, and broadcast at
+ * the model's opset (binaryOperands). The arithmetic and comparison ops share this preamble.
+ */
+export function sameTypeOperands(
+  node: Node,
+  inputs: (Tensor | undefined)[],
+  opset: number,
+  types: readonly DType[],
+): [Tensor, Tensor] {
+  const a0 = requireInput(node, inputs, 0, 'A');
+  const b0 = requireInput(node, inputs, 1, 'B');
+  checkDType(node, a0.dtype, types, 'A');
+  checkSameDType(node, [a0.dtype, b0.dtype], 'A and B');
+  return binaryOperands(node, opset, a0, b0);
 }
 
 /** Output shape of a binary op at the model's opset: A's shape before opset 7, numpy broadcast after. */
