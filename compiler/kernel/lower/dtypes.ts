@@ -1,5 +1,6 @@
 import { KilnError } from '../../../runtime/errors.js';
 import type { Node, TypeInfo } from '../../ir/graph.js';
+import { F64_OPS } from './elementwise.js';
 
 /**
  * Which dtypes each op may see on the wasm target. Buffers hold their own element type (elem-types.ts)
@@ -24,40 +25,8 @@ export const ANY_TYPE = new Set([
   'Pad',
   'DepthToSpace',
   'SpaceToDepth',
-  'Cast',
-  'CastLike',
   'ArgMax',
   'ArgMin',
-  'Add',
-  'Sub',
-  'Mul',
-  'Div',
-  'Mod',
-  'Neg',
-  'Abs',
-  'Sign',
-  'Min',
-  'Max',
-  'Sum',
-  'Mean',
-  'Clip',
-  'Relu',
-  'Floor',
-  'Ceil',
-  'Round',
-  'Sqrt',
-  'Reciprocal',
-  'BitShift',
-  'BitwiseAnd',
-  'BitwiseOr',
-  'BitwiseXor',
-  'BitwiseNot',
-  'Equal',
-  'Greater',
-  'Less',
-  'GreaterOrEqual',
-  'LessOrEqual',
-  'Where',
   'Trilu',
   'CumSum',
   'ScatterElements',
@@ -78,6 +47,8 @@ export const ANY_TYPE = new Set([
   'OneHot',
   'TopK',
   'Compress',
+  // the elementwise ops lowered beyond float32 (elementwise.ts refuses the type/op pairs it cannot do)
+  ...F64_OPS,
 ]);
 const BOOL_PRODUCERS = new Set([
   'Greater',

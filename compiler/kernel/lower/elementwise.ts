@@ -280,7 +280,11 @@ const INT_OPS = new Set([
   ...Object.keys(CMP),
   'Where',
 ]);
-const F64_OPS = new Set([...INT_OPS, 'Mean', 'Floor', 'Ceil', 'Round', 'Sqrt', 'Reciprocal']);
+/**
+ * Every op lowered here for a type other than float32 (a superset of INT_OPS and U64_OPS): dtypes.ts
+ * lets these through its float32-only check.
+ */
+export const F64_OPS = new Set([...INT_OPS, 'Mean', 'Floor', 'Ceil', 'Round', 'Sqrt', 'Reciprocal']);
 /** uint64 is held in i64 bits: only ops that are the same on signed and unsigned bits. */
 const U64_OPS = new Set([
   'Add',
