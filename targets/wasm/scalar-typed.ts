@@ -1,5 +1,11 @@
 import binaryen from 'binaryen';
-import type { Affine, ElemType, Expr, ScalarType } from '../../compiler/kernel/ir.js';
+import {
+  type Affine,
+  type ElemType,
+  type Expr,
+  type ScalarType,
+  computeType,
+} from '../../compiler/kernel/ir.js';
 import { type BufferTypes, exprType } from '../../compiler/kernel/types.js';
 import { KilnError } from '../../runtime/errors.js';
 import { callF64Math } from './f64-math.js';
@@ -9,6 +15,14 @@ type X = binaryen.ExpressionRef;
 type Mem = [number, number, X];
 const { i32, i64, f32, f64 } = binaryen;
 const WASM_TYPE: Record<ScalarType, binaryen.Type> = { i32, i64, f32, f64 };
+
+/**
+ * Element types held at their own width (uint64 in i64 bits), so that their compute type's plain
+ * load and store move them: no extension, conversion or wrapping.
+ */
+type FullWidth = 'f32' | 'f64' | 'i32' | 'i64' | 'u64';
+const isFullWidth = (t: ElemType): t is FullWidth =>
+  t === 'f32' || t === 'f64' || t === 'i32' || t === 'i64' || t === 'u64';
 
 /**
  * Scalar WebAssembly for the kernel IR's non-f32 types: f64, i32, i64 arithmetic, conversions, and
@@ -80,16 +94,8 @@ export class ScalarTyped {
 
   load(t: ElemType, [off, align, ptr]: Mem): X {
     const m = this.m;
+    if (isFullWidth(t)) return m[computeType(t)].load(off, align, ptr);
     switch (t) {
-      case 'f32':
-        return m.f32.load(off, align, ptr);
-      case 'f64':
-        return m.f64.load(off, align, ptr);
-      case 'i32':
-        return m.i32.load(off, align, ptr);
-      case 'i64':
-      case 'u64':
-        return m.i64.load(off, align, ptr);
       case 'i8':
         return m.i32.load8_s(off, align, ptr);
       case 'u8':
@@ -161,16 +167,8 @@ export class ScalarTyped {
 
   store(t: ElemType, [off, align, ptr]: Mem, v: X): X {
     const m = this.m;
+    if (isFullWidth(t)) return m[computeType(t)].store(off, align, ptr, v);
     switch (t) {
-      case 'f32':
-        return m.f32.store(off, align, ptr, v);
-      case 'f64':
-        return m.f64.store(off, align, ptr, v);
-      case 'i32':
-        return m.i32.store(off, align, ptr, v);
-      case 'i64':
-      case 'u64':
-        return m.i64.store(off, align, ptr, v);
       case 'i8':
       case 'u8':
         return m.i32.store8(off, align, ptr, v);
