@@ -4,7 +4,8 @@ import { type Expr, affine, computeType } from '../ir.js';
 import type { LowerContext } from './context.js';
 import { normalised } from './gather-dynamic.js';
 import { iota, iotaAt } from './iota.js';
-import { loopNest, strides } from './loops.js';
+import { strides } from './loops.js';
+import { perElementKernel } from './per-element.js';
 
 /**
  * OneHot on any index and value types: out[i.., d, j..] = values[1] where the index at [i.., j..]
@@ -24,44 +25,21 @@ export function lowerOneHot(node: Node, ctx: LowerContext): void {
   const idxBuf = ctx.valueBuffer(node, node.inputs[0]!);
   const values = ctx.valueBuffer(node, node.inputs[2]!);
   const is = strides(idxShape);
-  const out = ctx.activation(
-    node.outputs[0]!,
-    outShape.reduce((p, d) => p * d, 1),
-  );
-  const os = strides(outShape);
-  ctx.emit({
-    kind: 'loops',
-    name: 'one_hot',
-    nodes: [node.name],
-    buffers: [],
-    body: loopNest(
-      outShape,
-      'h',
-      (v) => {
-        const idxVars = v.filter((_, k) => k !== a);
-        const raw: Expr = {
-          k: 'load',
-          buf: idxBuf,
-          at: affine(0, ...idxVars.map((x, k): [string, number] => [x, is[k]!])),
-        };
-        const ix: Expr = it === cmpType ? raw : { k: 'cast', to: cmpType, a: raw };
-        return [
-          {
-            k: 'store',
-            buf: out,
-            at: affine(0, ...v.map((x, k): [string, number] => [x, os[k]!])),
-            value: {
-              k: 'select',
-              cmp: 'eq',
-              a: ctx.opset(node) >= 11 ? normalised(ix, depth) : ix,
-              b: iotaAt(positions, v[a]!),
-              t: { k: 'load', buf: values, at: affine(1) },
-              f: { k: 'load', buf: values, at: affine(0) },
-            },
-          },
-        ];
-      },
-      false,
-    ),
+  perElementKernel(ctx, node, 'one_hot', outShape, 'h', (v) => {
+    const idxVars = v.filter((_, k) => k !== a);
+    const raw: Expr = {
+      k: 'load',
+      buf: idxBuf,
+      at: affine(0, ...idxVars.map((x, k): [string, number] => [x, is[k]!])),
+    };
+    const ix: Expr = it === cmpType ? raw : { k: 'cast', to: cmpType, a: raw };
+    return {
+      k: 'select',
+      cmp: 'eq',
+      a: ctx.opset(node) >= 11 ? normalised(ix, depth) : ix,
+      b: iotaAt(positions, v[a]!),
+      t: { k: 'load', buf: values, at: affine(1) },
+      f: { k: 'load', buf: values, at: affine(0) },
+    };
   });
 }

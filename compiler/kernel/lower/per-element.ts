@@ -7,7 +7,7 @@ import { loopNest } from './loops.js';
 /**
  * One loops kernel over `shape` (not vectorised) that stores value(v, at) to the node's first output
  * at `at`, the row-major address of the loop variables `v`: the frame shared by the per-element
- * lowerings outside the float32 SIMD path (QuantizeLinear, DequantizeLinear, ReverseSequence).
+ * lowerings outside the float32 SIMD path (QuantizeLinear, DequantizeLinear, ReverseSequence, OneHot).
  */
 export function perElementKernel(
   ctx: LowerContext,
