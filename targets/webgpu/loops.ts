@@ -49,23 +49,17 @@ export function renderLoopKernel(
     // an empty thread grid (a zero-size tensor) has no work, and its index split would divide by 0
     if (phase.parallel.some((l) => l.n <= 0)) return [];
     const plan = rowPlan(phase);
-    const rows = phase.parallel.reduce((a, l) => a * l.n, 1);
-    if (plan && plan.length >= rowReduce.minLength && rows <= rowReduce.maxRows)
+    const count = phase.parallel.reduce((a, l) => a * l.n, 1);
+    if (plan && plan.length >= rowReduce.minLength && count <= rowReduce.maxRows)
       return renderRows(phase, plan, places, `${name}_p${p}_rows`, precision);
     const vars = new Names('v');
     const accs = new Names('a');
-    const count = phase.parallel.reduce((a, l) => a * l.n, 1);
     const groups = Math.ceil(count / WORKGROUP);
     const [nx] = grid(groups);
-    const bind: string[] = [];
-    let stride = count;
-    for (const l of phase.parallel) {
-      stride /= l.n;
-      bind.push(`  let ${vars.get(l.v)} = i32((idx / ${stride}u) % ${l.n}u);`);
-    }
+    const bind = bindParallel(phase.parallel, vars, 'idx', count);
     accumulatorTypes(phase.body, places, accs);
     const body = stmts(phase.body, places, vars, accs, '  ');
-    const decls = [...accs.entries()].map(([ir, a]) => `  var ${a}: ${accs.types.get(ir) ?? 'f32'};`);
+    const decls = accumulatorDecls(accs);
     const source = [
       bindingsFor(precision),
       usesErf(body) ? ERF_FN : '',
@@ -89,6 +83,20 @@ export function renderLoopKernel(
   });
 }
 
+/** WGSL lets binding each parallel loop variable from the flat `index` over `count` (mixed radix). */
+function bindParallel(parallel: Phase['parallel'], vars: Names, index: string, count: number): string[] {
+  let stride = count;
+  return parallel.map((l) => {
+    stride /= l.n;
+    return `  let ${vars.get(l.v)} = i32((${index} / ${stride}u) % ${l.n}u);`;
+  });
+}
+
+/** WGSL declarations of a shader's accumulators, in their inferred types (f32 by default). */
+function accumulatorDecls(accs: Names): string[] {
+  return [...accs.entries()].map(([ir, a]) => `  var ${a}: ${accs.types.get(ir) ?? 'f32'};`);
+}
+
 /**
  * A row phase (row-reduce.ts) as one workgroup per row: the same shader twice, with a tree in
  * workgroup memory and with subgroup operations; the runtime picks the second where the device has
@@ -106,12 +114,7 @@ function renderRows(
   const variant = (subgroups: boolean): string => {
     const vars = new Names('v');
     const accs = new Names('a');
-    const bind: string[] = [];
-    let stride = rows;
-    for (const l of phase.parallel) {
-      stride /= l.n;
-      bind.push(`  let ${vars.get(l.v)} = i32((row / ${stride}u) % ${l.n}u);`);
-    }
+    const bind = bindParallel(phase.parallel, vars, 'row', rows);
     accumulatorTypes(phase.body, places, accs);
     const { body, shared } = renderRowParts(
       plan,
@@ -120,7 +123,7 @@ function renderRows(
       (b, indent) => stmts(b, places, vars, accs, indent),
       subgroups,
     );
-    const decls = [...accs.entries()].map(([ir, a]) => `  var ${a}: ${accs.types.get(ir) ?? 'f32'};`);
+    const decls = accumulatorDecls(accs);
     const builtins = subgroups
       ? ', @builtin(subgroup_invocation_id) sg_lane: u32, @builtin(subgroup_size) sg_size: u32'
       : '';
