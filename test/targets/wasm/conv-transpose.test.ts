@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Attribute } from '../../../compiler/ir/graph.js';
-import { exportModel } from '../../../compiler/onnx/export.js';
 import { Tensor } from '../../../runtime/tensor.js';
-import { WasmSession } from '../../../runtime/wasm/session.js';
-import { compileWasm, wasmArtifact } from '../../../targets/wasm/compile.js';
 import { graph, int, ints, model, node, value } from '../../helpers/build.js';
-import { runOrt } from '../../helpers/ort.js';
+import { wasmAgainstOrt } from './against-ort.js';
 import { expectClose, rand } from './execute.js';
 
 /**
@@ -65,19 +62,8 @@ describe('WASM target: ConvTranspose matches onnxruntime-node', () => {
             initializers: init,
           }),
         );
-        const x = new Tensor(
-          'float32',
-          c.x,
-          rand(
-            c.x.reduce((a, b) => a * b, 1),
-            1,
-          ),
-        );
-        const want = (await runOrt(exportModel(m), { x })).y!;
-        const compiled = compileWasm(m);
-        expect(compiled.lowered.kernels.map((k) => k.name)).toContain(c.path);
-        const s = await WasmSession.create(await wasmArtifact(compiled));
-        const got = (await s.run({ x })).y!;
+        const { got, want, kernels } = await wasmAgainstOrt(m, c.x, 1);
+        expect(kernels).toContain(c.path);
         expect(got.shape).toEqual(want.shape);
         expectClose(got.data as Float32Array, want.data as Float32Array, (C / G) * c.k[0] * c.k[1]);
       },

@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Attribute } from '../../../compiler/ir/graph.js';
-import { exportModel } from '../../../compiler/onnx/export.js';
 import { Tensor, tensorFrom } from '../../../runtime/tensor.js';
-import { WasmSession } from '../../../runtime/wasm/session.js';
-import { compileWasm, wasmArtifact } from '../../../targets/wasm/compile.js';
 import { graph, model, node, value } from '../../helpers/build.js';
-import { runOrt } from '../../helpers/ort.js';
-import { rand } from './execute.js';
+import { wasmAgainstOrt } from './against-ort.js';
 
 /**
  * Nearest Resize as a gather copy (compiler/kernel/lower/resize-nearest.ts) against onnxruntime-node:
@@ -69,19 +65,7 @@ async function run(c: Case) {
     }),
     opset,
   );
-  const x = new Tensor(
-    'float32',
-    c.x,
-    rand(
-      c.x.reduce((a, b) => a * b, 1),
-      7,
-    ),
-  );
-  const want = (await runOrt(exportModel(m), { x })).y!;
-  const compiled = compileWasm(m);
-  const s = await WasmSession.create(await wasmArtifact(compiled));
-  const got = (await s.run({ x })).y!;
-  return { got, want, kernels: compiled.lowered.kernels.map((k) => k.name) };
+  return wasmAgainstOrt(m, c.x, 7);
 }
 
 describe('WASM target: nearest Resize as a gather copy matches onnxruntime-node', () => {
