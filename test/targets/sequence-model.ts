@@ -1,9 +1,14 @@
 /** A model with sequence and optional graph inputs and outputs, its sample values and reference outputs. */
+import { expect } from 'vitest';
+import { compareValues } from '../../compiler/conformance/compare.js';
 import type { Model } from '../../compiler/ir/graph.js';
 import { GraphExecutor } from '../../compiler/reference/executor.js';
 import { OptionalValue, TensorSequence, type Value } from '../../compiler/reference/value.js';
 import { type InputSignature, signatureOf } from '../../compiler/structured-io.js';
+import type { InferenceSession, OutputValue } from '../../runtime/inference-session.js';
+import type { Tensor as OrtTensor } from '../../runtime/ort-tensor.js';
 import { Tensor, tensorFrom } from '../../runtime/tensor.js';
+import { fromKilnTensor, toKilnTensor } from '../../runtime/tensor-interop.js';
 import { graph, model, node, value } from '../helpers/build.js';
 import { randomFloat32 } from '../helpers/random.js';
 
@@ -65,3 +70,34 @@ export const signatures = () =>
     ['seq', signatureOf(seqValue)],
     ['opt', signatureOf(optValue)],
   ]);
+
+/**
+ * Run the sample (seqValue, tValue, optValue) through a session of the compiled model — the sequence
+ * as an array of tensors, the optional as its value — and check every output against the reference
+ * executor; the outputs are returned for further checks.
+ */
+export async function expectSampleMatchesReference(
+  session: InferenceSession,
+): Promise<Record<string, OutputValue>> {
+  const got = await session.run<Record<string, OutputValue>>({
+    seq: seqValue.items.map(fromKilnTensor),
+    t: fromKilnTensor(tValue),
+    opt: fromKilnTensor(optValue.value as Tensor),
+  });
+  const want = reference(
+    new Map<string, Value>([
+      ['seq', seqValue],
+      ['t', tValue],
+      ['opt', optValue],
+    ]),
+  );
+  expect(Array.isArray(got.out)).toBe(true);
+  const out = new TensorSequence(
+    'float32',
+    (got.out as OrtTensor[]).map((t) => toKilnTensor(t, 'out')),
+  );
+  expect(compareValues(out, want.get('out')!)).toBeUndefined();
+  for (const name of ['first', 'has', 'echo'])
+    expect(compareValues(toKilnTensor(got[name], name), want.get(name)!), name).toBeUndefined();
+  return got;
+}

@@ -1,17 +1,22 @@
 import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { compareValues } from '../../../compiler/conformance/compare.js';
 import { storedSelfTest } from '../../../fleet/agent/stored-self-test.js';
-import { TensorSequence, type Value } from '../../../compiler/reference/value.js';
 import { type InputSignature, signatureOf } from '../../../compiler/structured-io.js';
 import { readArtifact } from '../../../runtime/artifact/index.js';
 import { InferenceSession, type OutputValue } from '../../../runtime/inference-session.js';
 import { Tensor as OrtTensor } from '../../../runtime/ort-tensor.js';
 import type { Tensor } from '../../../runtime/tensor.js';
-import { fromKilnTensor, toKilnTensor } from '../../../runtime/tensor-interop.js';
+import { fromKilnTensor } from '../../../runtime/tensor-interop.js';
 import { compileWasm, wasmArtifact } from '../../../targets/wasm/compile.js';
 import { node, value } from '../../helpers/build.js';
-import { optValue, reference, seqModel, seqValue, signatures, tValue } from '../sequence-model.js';
+import {
+  expectSampleMatchesReference,
+  optValue,
+  seqModel,
+  seqValue,
+  signatures,
+  tValue,
+} from '../sequence-model.js';
 
 setFlagsFromString('--experimental-wasm-relaxed-simd');
 
@@ -70,26 +75,7 @@ describe('wasm sequence and optional graph inputs/outputs', () => {
       type: 'float32',
       shape: [3],
     });
-    const got = await session.run<Record<string, OutputValue>>({
-      seq: seqValue.items.map(fromKilnTensor),
-      t: fromKilnTensor(tValue),
-      opt: fromKilnTensor(optValue.value as Tensor),
-    });
-    const want = reference(
-      new Map<string, Value>([
-        ['seq', seqValue],
-        ['t', tValue],
-        ['opt', optValue],
-      ]),
-    );
-    expect(Array.isArray(got.out)).toBe(true);
-    const out = new TensorSequence(
-      'float32',
-      (got.out as OrtTensor[]).map((t) => toKilnTensor(t, 'out')),
-    );
-    expect(compareValues(out, want.get('out')!)).toBeUndefined();
-    for (const name of ['first', 'has', 'echo'])
-      expect(compareValues(toKilnTensor(got[name], name), want.get(name)!), name).toBeUndefined();
+    await expectSampleMatchesReference(session);
     await session.release();
   });
 
